@@ -1,0 +1,1 @@
+"""DingTalk attendance pipeline: Stream listener, Dagster assets, DuckDB/Parquet warehouse, emulator."""
