@@ -1,0 +1,309 @@
+"""The durable, de-duplicating event inbox: SQLite in WAL mode, behind a small Protocol.
+
+Several listener processes on one host write the same file: WAL lets readers run beside the
+single writer, `busy_timeout` makes a writer wait for the lock instead of failing, every write
+transaction starts with `BEGIN IMMEDIATE` (takes the write lock up front, so two writers never
+deadlock upgrading a read lock), and a bounded retry covers the rare lock timeout left over.
+A PostgreSQL inbox (listeners on several hosts) implements the same `EventInbox` Protocol; see
+docs/listener.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Protocol, TypeVar
+
+from tenacity import retry, retry_if_exception, stop_after_attempt, wait_random_exponential
+
+from pipelines.stream.journal import Connection, ConnectionJournal
+from pipelines.stream.models import (
+    AddResult,
+    Gap,
+    InboxStats,
+    NewEvent,
+    StoredEvent,
+    from_epoch_ms,
+    to_epoch_ms,
+)
+from pipelines.stream.schema import SCHEMA
+
+INBOX_FILENAME = "inbox.sqlite"
+DEFAULT_CONSUMER = "default"
+T = TypeVar("T")
+
+
+class EventInbox(Protocol):
+    """What the listener and the consumers need from an inbox (SQLite here, PostgreSQL later)."""
+
+    def add(self, events: Iterable[NewEvent]) -> AddResult: ...
+    def quarantine(self, raw: str, reason: str, message_id: str | None = None) -> bool: ...
+    def read_after(self, seq: int, limit: int = 500) -> list[StoredEvent]: ...
+    def mark_consumed(self, seq: int, consumer: str = DEFAULT_CONSUMER) -> None: ...
+    def consumed_seq(self, consumer: str = DEFAULT_CONSUMER) -> int: ...
+    def record_connection(
+        self, listener_id: str, pid: int, gap_threshold_s: float, stale_after_s: float = 30
+    ) -> Connection: ...
+    def record_disconnection(self, connection_id: int, reason: str) -> None: ...
+    def heartbeat(self, connection_id: int) -> None: ...
+    def gaps_after(self, gap_id: int = 0) -> list[Gap]: ...
+    def stats(self, consumer: str = DEFAULT_CONSUMER) -> InboxStats: ...
+    def close(self) -> None: ...
+
+
+def _is_lock_error(error: BaseException) -> bool:
+    message = str(error).lower()
+    return isinstance(error, sqlite3.OperationalError) and (
+        "locked" in message or "busy" in message
+    )
+
+
+_retry_on_lock = retry(
+    retry=retry_if_exception(_is_lock_error),
+    wait=wait_random_exponential(multiplier=0.02, max=1.0),
+    stop=stop_after_attempt(8),
+    reraise=True,
+)
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+class Inbox:
+    """SQLite implementation of `EventInbox` (thread-safe; one connection per instance).
+
+    Args:
+        path: the database file, e.g. `$ATTENDANCE_DATA_DIR/inbox.sqlite`.
+        synchronous: SQLite `synchronous` pragma. FULL (default) fsyncs the WAL at every commit,
+            so an ACKed event survives a power cut; NORMAL survives process crashes only.
+        busy_timeout_ms: how long a writer waits for another process's write lock.
+    """
+
+    def __init__(self, path: Path, synchronous: str = "FULL", busy_timeout_ms: int = 10_000):
+        if synchronous.upper() not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
+            raise ValueError(f"synchronous must be OFF, NORMAL, FULL or EXTRA, not {synchronous!r}")
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, timeout=busy_timeout_ms / 1000
+        )
+        self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        self._setup(synchronous.upper())
+        self._journal = ConnectionJournal(self._transaction)
+
+    @classmethod
+    def in_data_dir(cls, data_dir: Path, **options) -> Inbox:
+        """Open (creating if needed) the inbox at `<data_dir>/inbox.sqlite`."""
+        return cls(Path(data_dir) / INBOX_FILENAME, **options)
+
+    @_retry_on_lock
+    def _setup(self, synchronous: str) -> None:
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute(f"PRAGMA synchronous = {synchronous}")
+            self._db.executescript(SCHEMA)
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `work` in one write transaction, retried as a whole on lock timeouts."""
+
+        @_retry_on_lock
+        def attempt() -> T:
+            with self._write() as db:
+                return work(db)
+
+        return attempt()
+
+    def add(self, events: Iterable[NewEvent]) -> AddResult:
+        """Store events in one transaction; an event id already stored counts as a duplicate.
+
+        Returns only after the transaction committed, so the caller may ACK every event.
+        """
+        batch = list(events)
+        if not batch:
+            return AddResult(inserted=0, duplicates=0)
+        return self._transaction(lambda db: self._insert(db, batch, _now_ms()))
+
+    @staticmethod
+    def _insert(db: sqlite3.Connection, batch: list[NewEvent], now: int) -> AddResult:
+        duplicate_ids = []
+        for event in batch:
+            cursor = db.execute(
+                "INSERT INTO events (event_id, event_type, born_at_ms, received_at_ms, source,"
+                " corp_id, message_id, payload, headers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (event_id) DO NOTHING",
+                (
+                    event.event_id,
+                    event.event_type,
+                    to_epoch_ms(event.born_at),
+                    now,
+                    event.source,
+                    event.corp_id,
+                    event.message_id,
+                    _dumps(event.payload),
+                    _dumps(event.headers),
+                ),
+            )
+            if cursor.rowcount == 0:
+                duplicate_ids.append(event.event_id)
+                db.execute(
+                    "INSERT INTO duplicates (event_id, count, last_seen_ms) VALUES (?, 1, ?)"
+                    " ON CONFLICT (event_id) DO UPDATE SET count = count + 1, last_seen_ms = ?",
+                    (event.event_id, now, now),
+                )
+        return AddResult(
+            inserted=len(batch) - len(duplicate_ids),
+            duplicates=len(duplicate_ids),
+            duplicate_ids=tuple(duplicate_ids),
+        )
+
+    def quarantine(self, raw: str, reason: str, message_id: str | None = None) -> bool:
+        """Keep bad input verbatim with its reason; True the first time this input is seen."""
+        digest = hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+        text = raw.encode("utf-8", "replace").decode("utf-8")
+
+        def work(db: sqlite3.Connection) -> bool:
+            cursor = db.execute(
+                "INSERT INTO quarantine (raw_sha256, raw, reason, message_id, received_at_ms)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (raw_sha256) DO NOTHING",
+                (digest, text, reason, message_id, _now_ms()),
+            )
+            if cursor.rowcount == 0:
+                db.execute(
+                    "UPDATE quarantine SET count = count + 1 WHERE raw_sha256 = ?", (digest,)
+                )
+            return cursor.rowcount == 1
+
+        return self._transaction(work)
+
+    def quarantined(self, limit: int = 100) -> list[dict]:
+        """The most recent quarantined inputs (raw, reason, count), newest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT raw, reason, message_id, received_at_ms, count FROM quarantine"
+                " ORDER BY id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        keys = ("raw", "reason", "message_id", "received_at_ms", "count")
+        return [dict(zip(keys, row, strict=True)) for row in rows]
+
+    def read_after(self, seq: int, limit: int = 500) -> list[StoredEvent]:
+        """Events with a sequence number above `seq`, in order, at most `limit` of them."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT seq, event_id, event_type, born_at_ms, received_at_ms, source, corp_id,"
+                " message_id, payload, headers FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+                (seq, limit),
+            ).fetchall()
+        return [
+            StoredEvent(
+                seq=row[0],
+                event_id=row[1],
+                event_type=row[2],
+                born_at=from_epoch_ms(row[3]),
+                received_at=from_epoch_ms(row[4]),
+                source=row[5],
+                corp_id=row[6],
+                message_id=row[7],
+                payload=json.loads(row[8]),
+                headers=json.loads(row[9]),
+            )
+            for row in rows
+        ]
+
+    def mark_consumed(self, seq: int, consumer: str = DEFAULT_CONSUMER) -> None:
+        """Move `consumer`'s cursor forward to `seq` (never backwards)."""
+        self._transaction(
+            lambda db: db.execute(
+                "INSERT INTO cursors (consumer, seq, updated_at_ms) VALUES (?, ?, ?)"
+                " ON CONFLICT (consumer) DO UPDATE SET seq = MAX(seq, excluded.seq),"
+                " updated_at_ms = excluded.updated_at_ms",
+                (consumer, seq, _now_ms()),
+            )
+        )
+
+    def consumed_seq(self, consumer: str = DEFAULT_CONSUMER) -> int:
+        """The highest sequence number `consumer` has marked consumed (0 if none)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT seq FROM cursors WHERE consumer = ?", (consumer,)
+            ).fetchone()
+        return row[0] if row else 0
+
+    def record_connection(
+        self, listener_id: str, pid: int, gap_threshold_s: float, stale_after_s: float = 30
+    ) -> Connection:
+        """Journal a new connection; records a gap if no listener was connected for too long."""
+        return self._journal.connect(listener_id, pid, gap_threshold_s, stale_after_s, _now_ms())
+
+    def record_disconnection(self, connection_id: int, reason: str) -> None:
+        """Journal the end of a connection."""
+        self._journal.disconnect(connection_id, reason, _now_ms())
+
+    def heartbeat(self, connection_id: int) -> None:
+        """Tell other listeners this connection is still alive (see `record_connection`)."""
+        self._journal.heartbeat(connection_id, _now_ms())
+
+    def gaps_after(self, gap_id: int = 0) -> list[Gap]:
+        """Gaps recorded with an id above `gap_id`, oldest first."""
+        with self._lock:
+            return self._journal.gaps_after(self._db, gap_id)
+
+    def stats(self, consumer: str = DEFAULT_CONSUMER) -> InboxStats:
+        """Counts for operators: received, duplicates, quarantined, pending, last event, gaps."""
+        with self._lock:
+            db = self._db
+            received, last_born, last_received = db.execute(
+                "SELECT COUNT(*), MAX(born_at_ms), MAX(received_at_ms) FROM events"
+            ).fetchone()
+            duplicates = db.execute("SELECT COALESCE(SUM(count), 0) FROM duplicates").fetchone()
+            quarantined = db.execute("SELECT COUNT(*) FROM quarantine").fetchone()
+            cursor = db.execute("SELECT seq FROM cursors WHERE consumer = ?", (consumer,))
+            consumed = (cursor.fetchone() or (0,))[0]
+            pending = db.execute("SELECT COUNT(*) FROM events WHERE seq > ?", (consumed,))
+            gaps = self._journal.gaps_after(db, 0)
+            open_connections = self._journal.open_count(db)
+        return InboxStats(
+            received=received,
+            duplicates=duplicates[0],
+            quarantined=quarantined[0],
+            pending=pending.fetchone()[0],
+            consumed_seq=consumed,
+            last_event_at=from_epoch_ms(last_born) if last_born is not None else None,
+            last_received_at=from_epoch_ms(last_received) if last_received is not None else None,
+            open_connections=open_connections,
+            gaps=tuple(gaps),
+        )
+
+    def close(self) -> None:
+        """Close the database connection."""
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> Inbox:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
