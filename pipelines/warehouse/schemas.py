@@ -1,0 +1,224 @@
+"""Arrow schemas of every warehouse table: the analysts' contract (see docs/warehouse.md).
+
+Daily tables keep `work_date` out of the files: it is the hive partition column
+(`work_date=YYYY-MM-DD` directories), typed DATE by the DuckDB views. Timestamps are stored as
+UTC instants with the Asia/Shanghai zone attached, so every reader shows local wall-clock time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+SHANGHAI = "Asia/Shanghai"
+TS = pa.timestamp("ms", tz=SHANGHAI)
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One warehouse table: its Arrow schema, its key and how it is partitioned."""
+
+    name: str
+    schema: pa.Schema
+    key: tuple[str, ...]
+    partition: str | None  # hive column ("work_date", "month") or None for a single file
+
+    @property
+    def columns(self) -> list[str]:
+        return self.schema.names
+
+
+def _spec(name: str, key: tuple[str, ...], partition: str | None, fields: list) -> TableSpec:
+    return TableSpec(name, pa.schema(fields), key, partition)
+
+
+EMPLOYEES = _spec(
+    "employees",
+    ("userid",),
+    None,
+    [
+        ("userid", pa.string()),
+        ("name", pa.string()),
+        ("dept_id", pa.int64()),
+        ("dept_name", pa.string()),
+        ("dept_ids", pa.list_(pa.int64())),
+        ("job_number", pa.string()),
+        ("title", pa.string()),
+        ("active", pa.bool_()),
+    ],
+)
+
+REPORT_COLUMNS = _spec(
+    "report_columns",
+    ("kind", "name"),
+    None,
+    [
+        ("kind", pa.string()),  # "column" (getattcolumns) or "leave_type" (vacation/type/list)
+        ("column_id", pa.int64()),
+        ("name", pa.string()),
+        ("alias", pa.string()),
+        ("column_type", pa.int64()),
+        ("sub_type", pa.int64()),
+        ("status", pa.int64()),
+        ("leave_code", pa.string()),
+        ("leave_view_unit", pa.string()),
+        ("hours_in_per_day", pa.float64()),
+    ],
+)
+
+ATTENDANCE_RESULTS = _spec(
+    "attendance_results",
+    ("work_date", "userid", "plan_id", "check_type"),
+    "work_date",
+    [
+        ("userid", pa.string()),
+        ("check_type", pa.string()),
+        ("plan_check_time", TS),
+        ("user_check_time", TS),
+        ("time_result", pa.string()),
+        ("location_result", pa.string()),
+        ("source_type", pa.string()),
+        ("record_id", pa.int64()),
+        ("plan_id", pa.int64()),
+        ("group_id", pa.int64()),
+        ("proc_inst_id", pa.string()),
+        ("approve_id", pa.int64()),
+    ],
+)
+
+ATTENDANCE_PUNCHES = _spec(
+    "attendance_punches",
+    ("work_date", "userid", "record_id"),
+    "work_date",
+    [
+        ("userid", pa.string()),
+        ("record_id", pa.int64()),
+        ("user_check_time", TS),
+        ("check_type", pa.string()),
+        ("time_result", pa.string()),
+        ("location_result", pa.string()),
+        ("location_method", pa.string()),
+        ("source_type", pa.string()),
+        ("plan_id", pa.int64()),
+        ("group_id", pa.int64()),
+        ("is_legal", pa.bool_()),
+        ("invalid_record_type", pa.string()),
+        ("invalid_record_msg", pa.string()),
+        ("user_address", pa.string()),
+        ("device_sn", pa.string()),
+        ("proc_inst_id", pa.string()),
+    ],
+)
+
+ATTENDANCE_APPROVALS = _spec(
+    "attendance_approvals",
+    ("work_date", "userid", "proc_inst_id"),
+    "work_date",
+    [
+        ("userid", pa.string()),
+        ("proc_inst_id", pa.string()),
+        ("category", pa.string()),  # leave | overtime | business_trip | out
+        ("tag_name", pa.string()),  # DingTalk's label: 请假 / 加班 / 出差 / 外出
+        ("sub_type", pa.string()),  # the leave name for leave (年假, 事假, ...)
+        ("begin_time", TS),
+        ("end_time", TS),
+        ("duration", pa.float64()),  # of the whole approval, in duration_unit
+        ("duration_unit", pa.string()),
+    ],
+)
+
+ATTENDANCE_REPORT_VALUES = _spec(
+    "attendance_report_values",
+    ("work_date", "userid", "source", "column_name"),
+    "work_date",
+    [
+        ("userid", pa.string()),
+        ("source", pa.string()),  # "column" (getcolumnval) or "leave" (getleavetimebynames)
+        ("column_id", pa.int64()),
+        ("column_name", pa.string()),
+        ("column_alias", pa.string()),
+        ("value", pa.string()),  # as DingTalk sent it
+        ("value_num", pa.float64()),  # parsed number, null when not numeric
+        ("captured_on", pa.date32()),  # Asia/Shanghai date of the pull (15-day window check)
+    ],
+)
+
+ATTENDANCE_DAILY = _spec(
+    "attendance_daily",
+    ("work_date", "userid"),
+    "work_date",
+    [
+        ("userid", pa.string()),
+        ("name", pa.string()),
+        ("dept_id", pa.int64()),
+        ("dept_name", pa.string()),
+        ("scheduled", pa.bool_()),
+        ("check_points", pa.int64()),
+        ("late_count", pa.int64()),
+        ("late_minutes", pa.float64()),
+        ("early_count", pa.int64()),
+        ("early_minutes", pa.float64()),
+        ("missing_count", pa.int64()),
+        ("absent", pa.bool_()),
+        ("leave_hours", pa.float64()),
+        ("leave_hours_by_type", pa.map_(pa.string(), pa.float64())),
+        ("overtime_hours", pa.float64()),
+        ("should_attend_days", pa.float64()),
+        ("status", pa.string()),
+        ("settled", pa.bool_()),
+    ],
+)
+
+MONTHLY_FIGURES = [
+    ("should_attend_days", pa.float64()),  # 应出勤天数
+    ("attended_days", pa.float64()),  # 出勤天数
+    ("late_count", pa.int64()),  # 迟到次数
+    ("late_minutes", pa.float64()),  # 迟到时长
+    ("early_count", pa.int64()),  # 早退次数
+    ("early_minutes", pa.float64()),  # 早退时长
+    ("missing_count", pa.int64()),  # 缺卡次数
+    ("absent_days", pa.float64()),  # 旷工天数
+    ("leave_hours", pa.float64()),
+    ("leave_hours_by_type", pa.map_(pa.string(), pa.float64())),
+    ("overtime_hours", pa.float64()),
+    ("days_settled", pa.int64()),
+    ("days_loaded", pa.int64()),
+]
+
+ATTENDANCE_MONTHLY = _spec(
+    "attendance_monthly",
+    ("month", "userid"),
+    "month",
+    [
+        ("userid", pa.string()),
+        ("name", pa.string()),
+        ("dept_id", pa.int64()),
+        ("dept_name", pa.string()),
+    ]
+    + MONTHLY_FIGURES,
+)
+
+ATTENDANCE_MONTHLY_DEPARTMENT = _spec(
+    "attendance_monthly_department",
+    ("month", "dept_id"),
+    "month",
+    [("dept_id", pa.int64()), ("dept_name", pa.string()), ("employees", pa.int64())]
+    + MONTHLY_FIGURES,
+)
+
+TABLES: dict[str, TableSpec] = {
+    spec.name: spec
+    for spec in (
+        EMPLOYEES,
+        REPORT_COLUMNS,
+        ATTENDANCE_RESULTS,
+        ATTENDANCE_PUNCHES,
+        ATTENDANCE_APPROVALS,
+        ATTENDANCE_REPORT_VALUES,
+        ATTENDANCE_DAILY,
+        ATTENDANCE_MONTHLY,
+        ATTENDANCE_MONTHLY_DEPARTMENT,
+    )
+}
+DAILY_TABLES = tuple(name for name, spec in TABLES.items() if spec.partition == "work_date")
