@@ -1,0 +1,113 @@
+"""The quota ledger: every DingTalk call counted per endpoint, day and outcome, in SQLite (WAL).
+
+The standard edition allows 5,000 metered calls a month for the whole organisation, so every
+process (assets, listener, CLI) adds to one ledger file; SQLite in WAL mode with a busy timeout
+lets several processes write to it safely. Rows are per (day, endpoint, metered, outcome)
+counters, so the file stays small whatever the traffic.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import date, datetime
+from pathlib import Path
+
+from pipelines.dingtalk.models.types import SHANGHAI
+
+LEDGER_FILENAME = "quota_ledger.sqlite"
+
+# Outcomes: `ok` answered; `error` refused and not retried; `throttled` refused for QPS (not
+# counted by DingTalk); `retried` a transient failure that was retried; `unreachable` no answer.
+OUTCOMES = ("ok", "error", "throttled", "retried", "unreachable")
+# DingTalk does not bill calls refused for QPS or never answered (reference 3.1).
+_UNBILLED = ("throttled", "unreachable")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS calls (
+    day TEXT NOT NULL,
+    endpoint TEXT NOT NULL,
+    metered INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (day, endpoint, metered, outcome)
+)
+"""
+_UPSERT = """
+INSERT INTO calls (day, endpoint, metered, outcome, count) VALUES (?, ?, ?, ?, 1)
+ON CONFLICT (day, endpoint, metered, outcome) DO UPDATE SET count = count + 1
+"""
+_MONTH_TO_DATE = """
+SELECT endpoint, SUM(count) FROM calls
+WHERE metered = 1 AND day >= ? AND day <= ? AND outcome NOT IN (?, ?)
+GROUP BY endpoint ORDER BY endpoint
+"""
+_BY_OUTCOME = """
+SELECT endpoint, outcome, SUM(count) FROM calls WHERE day >= ? AND day <= ?
+GROUP BY endpoint, outcome ORDER BY endpoint, outcome
+"""
+
+
+def shanghai_now() -> datetime:
+    """The current time in Asia/Shanghai, the zone DingTalk's natural months follow."""
+    return datetime.now(tz=SHANGHAI)
+
+
+class QuotaLedger:
+    """Counts DingTalk calls in `path`; safe for threads and for several processes."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        # One connection shared by the client's threads, serialized by the lock; autocommit so
+        # that each count is its own short transaction and other processes are never held up.
+        self._connection = sqlite3.connect(
+            self.path, timeout=30, isolation_level=None, check_same_thread=False
+        )
+        self._connection.execute("PRAGMA journal_mode=WAL")
+        self._connection.execute("PRAGMA busy_timeout=30000")
+        self._connection.execute(_SCHEMA)
+
+    @classmethod
+    def in_data_dir(cls, data_dir: Path | str) -> QuotaLedger:
+        """The ledger at `<data_dir>/quota_ledger.sqlite`."""
+        return cls(Path(data_dir) / LEDGER_FILENAME)
+
+    def record(
+        self, endpoint: str, metered: bool, outcome: str, at: datetime | None = None
+    ) -> None:
+        """Count one call of `endpoint` with `outcome` (one of OUTCOMES) on the day of `at`."""
+        if outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {outcome!r}; expected one of {OUTCOMES}")
+        day = (at or shanghai_now()).astimezone(SHANGHAI).date().isoformat()
+        with self._lock:
+            self._connection.execute(_UPSERT, (day, endpoint, int(metered), outcome))
+
+    def month_to_date(self, now: datetime | None = None) -> dict[str, int]:
+        """Metered calls DingTalk bills, per endpoint, from the 1st of `now`'s month to `now`."""
+        first, today = _month_bounds(now)
+        with self._lock:
+            rows = self._connection.execute(_MONTH_TO_DATE, (first, today, *_UNBILLED)).fetchall()
+        return {endpoint: int(total) for endpoint, total in rows}
+
+    def outcomes(self, since: date, until: date) -> dict[tuple[str, str], int]:
+        """All calls (metered or not) per (endpoint, outcome) between two days inclusive."""
+        with self._lock:
+            rows = self._connection.execute(
+                _BY_OUTCOME, (since.isoformat(), until.isoformat())
+            ).fetchall()
+        return {(endpoint, outcome): int(total) for endpoint, outcome, total in rows}
+
+    def close(self) -> None:
+        """Close the database connection."""
+        with self._lock:
+            self._connection.close()
+
+    def __repr__(self) -> str:
+        return f"QuotaLedger({str(self.path)!r})"
+
+
+def _month_bounds(now: datetime | None) -> tuple[str, str]:
+    local = (now or shanghai_now()).astimezone(SHANGHAI).date()
+    return local.replace(day=1).isoformat(), local.isoformat()

@@ -1,0 +1,107 @@
+"""Report, leave and failed-push payloads.
+
+`getcolumnval` answers `column_vals`/`column_vo` while `getleavetimebynames` answers
+`columnvals`/`columnvo` (no underscores): both map to the same Python names here.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+
+from pipelines.dingtalk.models.types import EpochMs, LocalDateTime, WireModel
+
+
+class ReportColumn(WireModel):
+    """A column of the attendance report (`getattcolumns`); leave columns have no id."""
+
+    id: int | None = None
+    name: str
+    alias: str | None = None
+    type: int | None = None
+    sub_type: int | None = None
+    status: int | None = None
+
+
+class DatedValue(WireModel):
+    """A report value for one day; DingTalk sends values as strings."""
+
+    date: LocalDateTime
+    value: str
+
+
+class ColumnRef(WireModel):
+    """The column a series belongs to (`column_vo`); some columns carry only `fixed_value`."""
+
+    id: int | None = None
+    name: str | None = None
+    alias: str | None = None
+    fixed_value: str | None = None
+
+
+class ColumnValues(WireModel):
+    """One column's values for one user (`getcolumnval` `result.column_vals[]`)."""
+
+    values: list[DatedValue] = Field(default_factory=list, alias="column_vals")
+    column: ColumnRef = Field(alias="column_vo")
+
+
+class LeaveColumn(WireModel):
+    """Leave type descriptor (`getleavetimebynames` `columnvo`)."""
+
+    name: str
+    alias: str | None = None
+    type: int | None = None
+    sub_type: int | None = None
+    status: int | None = None
+
+
+class LeaveTimeValues(WireModel):
+    """One leave type's daily durations (`getleavetimebynames` `result.columns[]`)."""
+
+    values: list[DatedValue] = Field(default_factory=list, alias="columnvals")
+    column: LeaveColumn = Field(alias="columnvo")
+
+
+class LeaveStatus(WireModel):
+    """A leave period (`getleavestatus`); `duration_percent` is duration x 100."""
+
+    userid: str
+    start_time: EpochMs
+    end_time: EpochMs
+    duration_percent: int | None = None
+    duration_unit: str | None = None
+    leave_code: str | None = None
+
+
+class VacationType(WireModel):
+    """A leave type (`vacation/type/list`); `hours_in_per_day` is in 1/100 hours."""
+
+    leave_code: str
+    leave_name: str
+    leave_view_unit: str | None = None
+    biz_type: str | None = None
+    natural_day_leave: bool | None = None
+    hours_in_per_day: int | None = None
+    source: str | None = None
+
+    @field_validator("natural_day_leave", mode="before")
+    @classmethod
+    def _string_bool(cls, value: object) -> object:
+        # The wire sends "true"/"false" strings.
+        return value.lower() == "true" if isinstance(value, str) else value
+
+
+class FailedResult(WireModel):
+    """A failed push from the new `event/callbacks/failedResults`; the data is JSON text."""
+
+    call_back_tag: str = Field(alias="callBackTag")
+    call_back_data: str | None = Field(default=None, alias="callBackData")
+    corp_id: str | None = Field(default=None, alias="corpId")
+    event_time: EpochMs | None = Field(default=None, alias="eventTime")
+
+
+class FailedResultsPage(WireModel):
+    """One answer of `failedResults`: the items and whether more remain in the time range."""
+
+    failed_list: list[FailedResult] = Field(default_factory=list, alias="failedList")
+    has_more: bool = Field(default=False, alias="hasMore")
