@@ -1,0 +1,1 @@
+"""From inbox events to refresh requests: which days, which users (no dagster import)."""
