@@ -30,6 +30,8 @@ def _register_commands() -> None:
     # Imported here so that each command module can import `app` from this package.
     # One line per command module; each module decorates its functions with @app.command().
     from pipelines.cli import config  # noqa: F401
+    from pipelines.cli import listen  # noqa: F401
+    from pipelines.cli import inbox  # noqa: F401
 
 
 def main() -> None:

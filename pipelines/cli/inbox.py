@@ -1,0 +1,43 @@
+"""`dingtalk-attendance inbox stats`: what the listener has received, and what is pending."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from pipelines.cli import app
+from pipelines.settings import load_settings
+
+inbox_app = typer.Typer(help="Inspect the event inbox.", no_args_is_help=True)
+app.add_typer(inbox_app, name="inbox")
+
+
+@inbox_app.command()
+def stats(
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    consumer: str = typer.Option("default", help="Whose cursor defines 'pending'."),
+) -> None:
+    """Print received, duplicates, quarantined, pending, last event time and gaps."""
+    from pipelines.stream.inbox import INBOX_FILENAME, Inbox
+
+    settings = load_settings()
+    path = settings.attendance_data_dir / INBOX_FILENAME
+    if not path.exists():
+        typer.echo(
+            f"no inbox at {path}: has the listener run with this ATTENDANCE_DATA_DIR?", err=True
+        )
+        raise typer.Exit(1)
+    with Inbox(path) as inbox:
+        summary = inbox.stats(consumer=consumer).to_dict()
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False))
+        return
+    for key in ("received", "duplicates", "quarantined", "pending", "consumed_seq"):
+        typer.echo(f"{key:<17}{summary[key]}")
+    typer.echo(f"{'last_event_at':<17}{summary['last_event_at'] or '-'}")
+    typer.echo(f"{'last_received_at':<17}{summary['last_received_at'] or '-'}")
+    typer.echo(f"{'open_connections':<17}{summary['open_connections']}")
+    typer.echo(f"{'gaps':<17}{len(summary['gaps'])}")
+    for gap in summary["gaps"][-10:]:
+        typer.echo(f"  #{gap['id']} {gap['start']} .. {gap['end']}  {gap['reason']}")

@@ -1,0 +1,45 @@
+"""Listener tuning, read from `LISTENER_*` environment variables (defaults suit production)."""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_listener_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class ListenerConfig(BaseSettings):
+    """How the listener connects, bounds its work and judges silence and gaps."""
+
+    model_config = SettingsConfigDict(env_prefix="LISTENER_", env_file=".env", extra="ignore")
+
+    listener_id: str = Field(default_factory=_default_listener_id)
+    # The SDK's connection call has no timeout; ours does (registration and WebSocket handshake).
+    connect_timeout_s: float = Field(default=10, gt=0)
+    # Reconnect delays: full jitter, doubling from `backoff_initial_s` up to `backoff_max_s`.
+    backoff_initial_s: float = Field(default=1, gt=0)
+    backoff_max_s: float = Field(default=60, gt=0)
+    # Reconnect when no frame at all (SYSTEM pings included) arrived for this long.
+    watchdog_s: float = Field(default=180, gt=0)
+    # How often the open connection is marked alive in the journal.
+    heartbeat_s: float = Field(default=5, gt=0)
+    # No listener connected for longer than this produces a gap record.
+    gap_threshold_s: float = Field(default=120, ge=0)
+    # At most this many frames are being handled at once; beyond it we stop reading the socket.
+    max_in_flight: int = Field(default=256, ge=1)
+    # On shutdown or reconnect, how long in-flight events may take to be written and ACKed.
+    drain_timeout_s: float = Field(default=15, gt=0)
+    # WebSocket-level keepalive (websockets library); None disables it.
+    ws_ping_interval_s: float | None = Field(default=20, gt=0)
+    ws_ping_timeout_s: float | None = Field(default=20, gt=0)
+    # SQLite durability: FULL survives power loss, NORMAL survives process crashes only.
+    inbox_synchronous: Literal["NORMAL", "FULL", "EXTRA"] = "FULL"
+    # Event dates more than this many days ahead of the wall clock are absurd.
+    max_future_days: int = Field(default=400, ge=0)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
