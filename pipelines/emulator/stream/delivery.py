@@ -27,6 +27,7 @@ from pipelines.emulator.stream.frames import MessageIds, event_frame, now_millis
 logger = logging.getLogger(__name__)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+ROUND_SIZE = 500  # messages per dispatcher round: bounds how long one round holds the loop
 
 
 @dataclass(slots=True, eq=False)
@@ -115,10 +116,10 @@ class Dispatcher:
             self._wake.clear()
             self._ingest()
             self._fire_timers()
-            self._deliver_ready()
+            more = self._deliver_ready()
             timeout = self._timers[0][0] - time.monotonic() if self._timers else None
-            if timeout is not None and timeout <= 0:
-                await asyncio.sleep(0)  # let writers and readers run between rounds
+            if more or (timeout is not None and timeout <= 0):
+                await asyncio.sleep(0)  # let writers and ACK readers run between rounds
                 continue
             try:
                 async with asyncio.timeout(timeout):
@@ -187,20 +188,22 @@ class Dispatcher:
             else:
                 self._ready.append(message)
 
-    def _deliver_ready(self) -> None:
+    def _deliver_ready(self) -> bool:
+        """Send up to `ROUND_SIZE` ready messages; True if more are waiting."""
         if not self._ready:
-            return
+            return False
         targets = [c for c in self.connections.values() if c.wants_events and not c.draining]
         if not targets and self.config.offline_policy == "queue":
             self._waiting.extend(m for m in self._ready if not m.done)
             self._ready.clear()
-            return
+            return False
         sent_millis = now_millis()
         ready = self._ready
-        while ready:
+        for _ in range(min(ROUND_SIZE, len(ready))):
             message = ready.popleft()
             if not message.done:
                 self._attempt(message, targets, sent_millis)
+        return bool(ready)
 
     def _attempt(self, message: Message, targets: list[Connection], sent_millis: int) -> None:
         """One delivery attempt; with no connection the attempt fails silently, like a push
