@@ -161,6 +161,8 @@ ATTENDANCE_DAILY = _spec(
         ("early_minutes", pa.float64()),
         ("missing_count", pa.int64()),
         ("absent", pa.bool_()),
+        ("absent_days", pa.float64()),  # 旷工天数: 1 for a whole day, 0.5 per absent check point
+        ("attended_days", pa.float64()),  # 出勤天数 as DingTalk counts it (0 or 1)
         ("leave_hours", pa.float64()),
         ("leave_hours_by_type", pa.map_(pa.string(), pa.float64())),
         ("overtime_hours", pa.float64()),

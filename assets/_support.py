@@ -1,0 +1,65 @@
+"""Shared pieces of the attendance assets: run config, the day range of a run, metadata."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+import dagster as dg
+import pyarrow as pa
+
+from pipelines.warehouse.loaders import DayRange
+
+PREVIEW_ROWS = 5
+
+
+class RefreshConfig(dg.Config):
+    """Targeted refresh: re-pull only these users (DingTalk userids) and replace only their rows.
+
+    Empty (the default) refreshes every employee of the partition's days.
+    """
+
+    users: list[str] = []
+
+
+def run_days(context: dg.AssetExecutionContext) -> DayRange:
+    """The work dates of this run: one day, or the whole range of a single-run backfill."""
+    keys = context.partition_key_range
+    return DayRange(date.fromisoformat(keys.start), date.fromisoformat(keys.end))
+
+
+def metadata(
+    counts: Mapping[date, int],
+    metered: Mapping[str, int],
+    preview: pa.Table | None,
+    extra: Mapping[str, object] | None = None,
+) -> dict[str, object]:
+    """Row counts, metered DingTalk calls by endpoint and a short markdown preview."""
+    values: dict[str, object] = {
+        "row_count": dg.MetadataValue.int(sum(counts.values())),
+        "rows_per_day": dg.MetadataValue.json({day.isoformat(): n for day, n in counts.items()}),
+        "metered_calls": dg.MetadataValue.int(sum(metered.values())),
+        "metered_calls_by_endpoint": dg.MetadataValue.json(dict(metered)),
+    }
+    if preview is not None:
+        values["preview"] = dg.MetadataValue.md(markdown_preview(preview))
+    values.update(extra or {})
+    return values
+
+
+def markdown_preview(table: pa.Table, rows: int = PREVIEW_ROWS) -> str:
+    """The first rows of `table` as a markdown table (cells shortened)."""
+    head = table.slice(0, rows).to_pylist()
+    if not head:
+        return "_no rows_"
+    columns = table.column_names
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in head:
+        lines.append("| " + " | ".join(_cell(row[column]) for column in columns) + " |")
+    return "\n".join(lines)
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    text = text.replace("|", "\\|").replace("\n", " ")
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -1,0 +1,192 @@
+"""The attendance assets: thin bodies over `pipelines.warehouse` and the DingTalk client.
+
+Every daily asset covers the partition range of its run (BackfillPolicy.single_run: a backfill
+of a month is one run pulling ranges, not 31 runs pulling days) and honours RefreshConfig.users
+(targeted refresh). Data lands in Parquet; DuckDB only gets views (see docs/warehouse.md).
+"""
+
+import warnings
+from collections.abc import Callable
+
+import dagster as dg
+
+from assets._support import RefreshConfig, metadata, run_days
+from pipelines.partitions import daily_partitions
+from pipelines.resources import DingTalkResource, WarehouseResource
+from pipelines.warehouse import ensure_views, loaders, quality
+
+# BackfillPolicy is marked beta; it is what makes a backfill one range pull instead of N days.
+warnings.filterwarnings("ignore", category=dg.BetaWarning, message=".*backfill_policy.*")
+
+GROUP = "attendance"
+# Steps that call DingTalk share its 20 QPS per app and API; steps computing marts share CPU.
+API_POOL = "dingtalk_api"
+MART_POOL = "duckdb_writer"
+BACKFILL = dg.BackfillPolicy.single_run()
+KINDS = {"parquet", "duckdb"}
+
+
+def _unique(table: str) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec("unique_keys", asset=table, description="The table key is unique.")
+
+
+def _check(table: str, name: str, finding: quality.Finding, warn: bool = False):
+    return dg.AssetCheckResult(
+        asset_key=table,
+        check_name=name,
+        passed=finding.passed,
+        severity=dg.AssetCheckSeverity.WARN if warn else dg.AssetCheckSeverity.ERROR,
+        description=finding.description,
+        metadata={"count": finding.count, "examples": dg.MetadataValue.json(finding.examples)},
+    )
+
+
+def _pull_daily(
+    context: dg.AssetExecutionContext,
+    config: RefreshConfig,
+    dingtalk: DingTalkResource,
+    warehouse: WarehouseResource,
+    table: str,
+    loader: Callable,
+    extra_checks: Callable[[list], list] = lambda days: [],
+) -> dg.MaterializeResult:
+    days = run_days(context)
+    store = warehouse.store()
+    with dingtalk.client() as client, client.track_calls() as spent:
+        counts = loader(client, store, days, config.users or None)
+    ensure_views(warehouse.path)
+    if config.users:
+        context.log.info(f"targeted refresh of {len(config.users)} users")
+    checks = [_check(table, "unique_keys", quality.duplicate_keys(store, table, days.days()))]
+    return dg.MaterializeResult(
+        metadata=metadata(counts, spent.metered, store.read(table, days.last)),
+        check_results=checks + extra_checks(days.days()),
+    )
+
+
+def _daily_asset(**kwargs):
+    return dg.asset(
+        partitions_def=daily_partitions,
+        backfill_policy=BACKFILL,
+        group_name=GROUP,
+        kinds=KINDS,
+        **kwargs,
+    )
+
+
+@dg.asset(group_name=GROUP, kinds=KINDS, pool=API_POOL)
+def employees(dingtalk: DingTalkResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """The roster: one row per employee with their departments (contacts APIs, not metered)."""
+    store = warehouse.store()
+    with dingtalk.client() as client, client.track_calls() as spent:
+        count = loaders.load_employees(client, store)
+    ensure_views(warehouse.path)
+    return dg.MaterializeResult(
+        metadata=metadata({}, spent.metered, store.read("employees"), {"row_count": count})
+    )
+
+
+class ReportColumnsConfig(dg.Config):
+    """`op_userid`: an OA administrator, needed by vacation/type/list; empty: the roster's first."""
+
+    op_userid: str = ""
+
+
+@dg.asset(group_name=GROUP, kinds=KINDS, pool=API_POOL, deps=[employees])
+def report_columns(
+    config: ReportColumnsConfig, dingtalk: DingTalkResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    """The attendance report's column catalogue (getattcolumns) and the leave types."""
+    store = warehouse.store()
+    op_userid = config.op_userid or loaders.roster(store)[0]
+    with dingtalk.client() as client, client.track_calls() as spent:
+        count = loaders.load_report_columns(client, store, op_userid)
+    ensure_views(warehouse.path)
+    return dg.MaterializeResult(
+        metadata=metadata({}, spent.metered, store.read("report_columns"), {"row_count": count})
+    )
+
+
+@_daily_asset(pool=API_POOL, deps=[employees], check_specs=[_unique("attendance_results")])
+def attendance_results(
+    context: dg.AssetExecutionContext,
+    config: RefreshConfig,
+    dingtalk: DingTalkResource,
+    warehouse: WarehouseResource,
+) -> dg.MaterializeResult:
+    """One row per scheduled check point per employee-day (attendance/list, 50 users x 7 days)."""
+    return _pull_daily(
+        context, config, dingtalk, warehouse, "attendance_results", loaders.load_results
+    )
+
+
+@_daily_asset(pool=API_POOL, deps=[employees], check_specs=[_unique("attendance_punches")])
+def attendance_punches(
+    context: dg.AssetExecutionContext,
+    config: RefreshConfig,
+    dingtalk: DingTalkResource,
+    warehouse: WarehouseResource,
+) -> dg.MaterializeResult:
+    """Every raw punch, invalid ones included (attendance/listRecord), by the shift's work date."""
+    return _pull_daily(
+        context, config, dingtalk, warehouse, "attendance_punches", loaders.load_punches
+    )
+
+
+_LEAVE_CHECK = dg.AssetCheckSpec(
+    "leave_types_in_report",
+    asset="attendance_report_values",
+    description="Every leave type has report values (null means missing from report settings).",
+)
+
+
+@_daily_asset(
+    pool=API_POOL,
+    deps=[employees, report_columns],
+    check_specs=[_unique("attendance_report_values"), _LEAVE_CHECK],
+)
+def attendance_report_values(
+    context: dg.AssetExecutionContext,
+    config: RefreshConfig,
+    dingtalk: DingTalkResource,
+    warehouse: WarehouseResource,
+) -> dg.MaterializeResult:
+    """Report column values in long form (user, day, column, value), leave hours by leave name.
+
+    One getcolumnval and one getleavetimebynames call per user per 31 days.
+    """
+    store = warehouse.store()
+
+    def leave_check(days: list) -> list:
+        finding = quality.leave_types_missing_from_report(store, days)
+        return [_check("attendance_report_values", "leave_types_in_report", finding, warn=True)]
+
+    return _pull_daily(
+        context,
+        config,
+        dingtalk,
+        warehouse,
+        "attendance_report_values",
+        loaders.load_report_values,
+        leave_check,
+    )
+
+
+@_daily_asset(
+    pool=API_POOL,
+    deps=[attendance_results, attendance_report_values],
+    check_specs=[_unique("attendance_approvals")],
+)
+def attendance_approvals(
+    context: dg.AssetExecutionContext,
+    config: RefreshConfig,
+    dingtalk: DingTalkResource,
+    warehouse: WarehouseResource,
+) -> dg.MaterializeResult:
+    """Leave, overtime, business trip and out per employee-day, with duration and unit.
+
+    getupdatedata only for the user-days where the results or the report show an approval.
+    """
+    return _pull_daily(
+        context, config, dingtalk, warehouse, "attendance_approvals", loaders.load_approvals
+    )

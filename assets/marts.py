@@ -1,0 +1,110 @@
+"""The derived attendance assets: computed in DuckDB SQL from the pulled tables, no API calls."""
+
+import dagster as dg
+
+from assets._support import RefreshConfig, metadata, run_days
+from assets.attendance import (
+    BACKFILL,
+    GROUP,
+    KINDS,
+    MART_POOL,
+    _check,
+    _unique,
+    attendance_approvals,
+    attendance_punches,
+    attendance_report_values,
+    attendance_results,
+    employees,
+    report_columns,
+)
+from pipelines.partitions import daily_partitions
+from pipelines.resources import WarehouseResource
+from pipelines.warehouse import ensure_views, marts, quality
+
+_DAILY = "attendance_daily"
+_DAILY_CHECKS = [
+    _unique(_DAILY),
+    dg.AssetCheckSpec(
+        "scheduled_days_have_results",
+        asset=_DAILY,
+        description="Every settled employee-day DingTalk counts as scheduled has check points.",
+    ),
+    dg.AssetCheckSpec(
+        "should_attend_captured_in_window",
+        asset=_DAILY,
+        description="应出勤天数 was pulled while the day was inside DingTalk's 15-day window.",
+    ),
+]
+
+
+@dg.asset(
+    partitions_def=daily_partitions,
+    backfill_policy=BACKFILL,
+    group_name=GROUP,
+    kinds=KINDS,
+    pool=MART_POOL,
+    deps=[
+        employees,
+        report_columns,
+        attendance_results,
+        attendance_punches,
+        attendance_approvals,
+        attendance_report_values,
+    ],
+    check_specs=_DAILY_CHECKS,
+)
+def attendance_daily(
+    context: dg.AssetExecutionContext, config: RefreshConfig, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    """One row per employee-day: schedule, lateness, early leave, missing punches, absence,
+    leave hours by type, overtime, a status and whether DingTalk has settled the day.
+
+    A targeted refresh recomputes the whole day: it is cheap and needs no API call.
+    """
+    days = run_days(context).days()
+    store = warehouse.store()
+    counts = {day: store.write(_DAILY, marts.build_daily(store, day), day) for day in days}
+    ensure_views(warehouse.path)
+    checks = [
+        _check(_DAILY, "unique_keys", quality.duplicate_keys(store, _DAILY, days)),
+        _check(
+            _DAILY,
+            "scheduled_days_have_results",
+            quality.scheduled_days_without_results(store, days),
+        ),
+        _check(
+            _DAILY,
+            "should_attend_captured_in_window",
+            quality.should_attend_outside_window(store, days),
+            warn=True,
+        ),
+    ]
+    return dg.MaterializeResult(
+        metadata=metadata(counts, {}, store.read(_DAILY, days[-1])), check_results=checks
+    )
+
+
+@dg.asset(
+    partitions_def=daily_partitions,
+    backfill_policy=BACKFILL,
+    group_name=GROUP,
+    kinds=KINDS,
+    pool=MART_POOL,
+    deps=[attendance_daily],
+)
+def attendance_monthly(
+    context: dg.AssetExecutionContext, config: RefreshConfig, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    """The main 月度汇总 figures per employee-month (`attendance_monthly`) and per
+    department-month (`attendance_monthly_department`), recomputed for the months of the run.
+    """
+    days = run_days(context).days()
+    store = warehouse.store()
+    rows = {}
+    for month in sorted({day.strftime("%Y-%m") for day in days}):
+        rows[month] = marts.write_monthly(store, month)
+    ensure_views(warehouse.path)
+    total = sum(count["attendance_monthly"] for count in rows.values())
+    extra = {"rows_per_month": dg.MetadataValue.json(rows), "row_count": total}
+    preview = store.read("attendance_monthly", max(rows))
+    return dg.MaterializeResult(metadata=metadata({}, {}, preview, extra))

@@ -1,0 +1,236 @@
+"""Pull from DingTalk with the fewest metered calls and write the warehouse partitions.
+
+Each loader covers a closed range of work dates (one day for a daily run, a whole range for a
+backfill run: the client then spends one call per 50 users x 7 days instead of one per day) and
+optionally a set of users (targeted refresh: only their rows of each day are replaced). Every
+day of the range is written, empty or not, so a rerun always replaces what was there.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from pipelines.dingtalk.client import DingTalkClient
+from pipelines.dingtalk.models import SHANGHAI, ReportColumn
+from pipelines.warehouse import rows
+from pipelines.warehouse.store import ParquetStore
+
+# getcolumnval answers 应出勤天数 only for days within 15 days of today (reference 2.5).
+SHOULD_ATTEND_ALIAS = "should_attendance_days"
+REPORT_WINDOW_DAYS = 15
+
+
+class WarehouseStateError(RuntimeError):
+    """An input table the loader needs has not been materialized yet."""
+
+
+@dataclass(frozen=True)
+class DayRange:
+    """An inclusive range of work dates."""
+
+    first: date
+    last: date
+
+    def __post_init__(self) -> None:
+        if self.first > self.last:
+            raise ValueError(f"range starts {self.first} after it ends {self.last}")
+
+    def days(self) -> list[date]:
+        return [self.first + timedelta(days=i) for i in range((self.last - self.first).days + 1)]
+
+
+def shanghai_today() -> date:
+    return datetime.now(tz=SHANGHAI).date()
+
+
+def roster(store: ParquetStore) -> list[str]:
+    """Active user ids from the `employees` table (materialize `employees` first)."""
+    table = store.read("employees")
+    users = [
+        userid
+        for userid, active in zip(
+            table["userid"].to_pylist(), table["active"].to_pylist(), strict=True
+        )
+        if active is not False
+    ]
+    if not users:
+        raise WarehouseStateError("the employees table is empty: materialize `employees` first")
+    return sorted(users)
+
+
+def write_days(
+    store: ParquetStore,
+    table: str,
+    by_day: dict[date, list[dict]],
+    days: DayRange,
+    users: Sequence[str] | None,
+) -> dict[date, int]:
+    """Write every day of the range: a full replace, or only `users`' rows when given."""
+    counts = {}
+    for day in days.days():
+        fresh = by_day.get(day, [])
+        if users:
+            fresh = [row for row in fresh if row["userid"] in set(users)]
+            counts[day] = store.replace_users(table, day, users, fresh)
+        else:
+            counts[day] = store.write(table, fresh, day)
+    return counts
+
+
+def load_employees(client: DingTalkClient, store: ParquetStore) -> int:
+    """The roster with departments, from the contacts APIs (not metered)."""
+    departments = {dept.dept_id: dept.name for dept in client.list_departments()}
+    user_ids: dict[str, None] = {}
+    for dept_id in departments:
+        user_ids.update(dict.fromkeys(client.list_user_ids(dept_id)))
+    employees = []
+    for userid in user_ids:
+        user = client.get_user(userid)
+        primary = user.dept_id_list[0] if user.dept_id_list else None
+        employees.append(
+            {
+                "userid": user.userid,
+                "name": user.name,
+                "dept_id": primary,
+                "dept_name": departments.get(primary) if primary is not None else None,
+                "dept_ids": user.dept_id_list,
+                "job_number": user.job_number,
+                "title": user.title,
+                "active": user.active if user.active is not None else True,
+            }
+        )
+    return store.write("employees", employees)
+
+
+def load_report_columns(client: DingTalkClient, store: ParquetStore, op_userid: str) -> int:
+    """The report column catalogue (getattcolumns) and the leave types (vacation/type/list)."""
+    columns = client.get_report_columns()
+    leave_types = client.list_vacation_types(op_userid)
+    return store.write("report_columns", rows.report_column_rows(columns, leave_types))
+
+
+def load_results(
+    client: DingTalkClient, store: ParquetStore, days: DayRange, users: Sequence[str] | None
+) -> dict[date, int]:
+    """`attendance/list` for the range: 50 users x 7 days per call, pages of 50 rows."""
+    wanted = list(users) if users else roster(store)
+    found = client.list_attendance_results(wanted, days.first, days.last)
+    return write_days(store, "attendance_results", rows.result_rows(found), days, users)
+
+
+def load_punches(
+    client: DingTalkClient, store: ParquetStore, days: DayRange, users: Sequence[str] | None
+) -> dict[date, int]:
+    """`attendance/listRecord` for the range plus the next day.
+
+    listRecord filters on the punch time, so the day after the range is asked too: an overnight
+    shift's early-morning punch belongs to the previous work date.
+    """
+    wanted = list(users) if users else roster(store)
+    found = client.list_punch_records(wanted, days.first, days.last + timedelta(days=1))
+    return write_days(store, "attendance_punches", rows.punch_rows(found), days, users)
+
+
+def load_report_values(
+    client: DingTalkClient,
+    store: ParquetStore,
+    days: DayRange,
+    users: Sequence[str] | None,
+    today: date | None = None,
+) -> dict[date, int]:
+    """getcolumnval and getleavetimebynames: one call per user per 31 days (per 20 columns).
+
+    Outside DingTalk's 15-day window 应出勤天数 comes back 0: a value captured earlier, inside
+    the window, is kept instead of being overwritten by that 0.
+    """
+    today = today or shanghai_today()
+    catalogue = store.read("report_columns").to_pylist()
+    if not catalogue:
+        raise WarehouseStateError("report_columns is empty: materialize `report_columns` first")
+    columns = {c["column_id"]: c for c in catalogue if c["kind"] == "column" and c["column_id"]}
+    leave_names = sorted({c["name"] for c in catalogue if c["kind"] == "leave_type"})
+    by_day: dict[date, list[dict]] = defaultdict(list)
+    for userid in list(users) if users else roster(store):
+        series = client.get_column_values(userid, sorted(columns), days.first, days.last)
+        _extend(by_day, rows.column_value_rows(userid, series, _models(columns), today))
+        if leave_names:
+            leaves = client.get_leave_time_by_names(userid, leave_names, days.first, days.last)
+            _extend(by_day, rows.leave_value_rows(userid, leaves, today))
+    for day in days.days():
+        if (today - day).days > REPORT_WINDOW_DAYS:
+            by_day[day] = keep_captured_should_attend(store.read(_RV, day).to_pylist(), by_day[day])
+    return write_days(store, _RV, by_day, days, users)
+
+
+_RV = "attendance_report_values"
+
+
+def keep_captured_should_attend(previous: list[dict], fresh: list[dict]) -> list[dict]:
+    """Fresh rows, except 应出勤天数 rows replaced by the value captured earlier in the window."""
+    captured = {
+        row["userid"]: row
+        for row in previous
+        if row["column_alias"] == SHOULD_ATTEND_ALIAS and row["source"] == "column"
+    }
+    kept = []
+    for row in fresh:
+        earlier = captured.get(row["userid"])
+        is_should = row["column_alias"] == SHOULD_ATTEND_ALIAS and row["source"] == "column"
+        kept.append(earlier if is_should and earlier is not None else row)
+    return kept
+
+
+def load_approvals(
+    client: DingTalkClient, store: ParquetStore, days: DayRange, users: Sequence[str] | None
+) -> dict[date, int]:
+    """Approvals per employee-day, with `getupdatedata` only for the user-days that have one.
+
+    The user-days come from what was already pulled: check points linked to an approval
+    (procInstId in attendance_results) and days with leave or overtime in the report values.
+    That costs one call per approval-day instead of one per employee-day.
+    """
+    by_day: dict[date, list[dict]] = defaultdict(list)
+    for userid, day in sorted(approval_user_days(store, days, users)):
+        update = client.get_update_data(userid, day)
+        by_day[day].extend(rows.approval_rows(userid, day, update.approve_list))
+    return write_days(store, "attendance_approvals", by_day, days, users)
+
+
+def approval_user_days(
+    store: ParquetStore, days: DayRange, users: Sequence[str] | None
+) -> set[tuple[str, date]]:
+    """(userid, work_date) pairs that show an approval in the results or the report values."""
+    wanted = set(users) if users else None
+    found: set[tuple[str, date]] = set()
+    for day in days.days():
+        for row in store.read("attendance_results", day).to_pylist():
+            if row["proc_inst_id"]:
+                found.add((row["userid"], day))
+        for row in store.read(_RV, day).to_pylist():
+            if row["value_num"] and (row["source"] == "leave" or _is_overtime(row)):
+                found.add((row["userid"], day))
+    return {(user, day) for user, day in found if wanted is None or user in wanted}
+
+
+def _is_overtime(row: dict) -> bool:
+    return "overtime" in (row["column_alias"] or "") or "加班" in (row["column_name"] or "")
+
+
+def _models(columns: dict[int, dict]) -> dict[int, ReportColumn]:
+    return {
+        column_id: ReportColumn(id=column_id, name=row["name"], alias=row["alias"])
+        for column_id, row in columns.items()
+    }
+
+
+def _extend(target: dict[date, list[dict]], more: dict[date, list[dict]]) -> None:
+    for day, items in more.items():
+        target[day].extend(items)
+
+
+def months_of(days: Iterable[date]) -> list[str]:
+    """The distinct YYYY-MM months the days fall in, sorted."""
+    return sorted({day.strftime("%Y-%m") for day in days})
