@@ -1,0 +1,283 @@
+"""Approvals (leave, overtime, trip, out, 补卡) and admin edits placed over the schedule."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from pipelines.emulator.calendar import GROUPS_BY_ID, is_holiday, local, midnight
+from pipelines.emulator.ids import rng, stable_int, stable_uuid
+from pipelines.emulator.model import Approval, BossEdit, CheckPoint, Employee
+from pipelines.emulator.people import HOURS_PER_DAY, LEAVE_TYPES_BY_NAME
+
+
+@dataclass(frozen=True)
+class Kind:
+    tag_name: str
+    biz_type: int  # getupdatedata approve_list: 1 加班, 2 出差/外出, 3 请假
+    approve_type: str | None  # attendance_approve_status_change approveType (None: not sent)
+    biz_category_id: str
+    process_code: str
+
+
+# approveType follows the reference literally (TRAVEL：外出, OUT：出差); see docs/emulator.md.
+KINDS = {
+    "leave": Kind("请假", 3, "LEAVE", "attendance.leave", "PROC-EMU-LEAVE"),
+    "overtime": Kind("加班", 1, "OVERTIME", "attendance.batchovertime", "PROC-EMU-OVERTIME"),
+    "trip": Kind("出差", 2, "OUT", "alitrip.business", "PROC-EMU-TRIP"),
+    "out": Kind("外出", 2, "TRAVEL", "attendance.goout", "PROC-EMU-GOOUT"),
+    "supply": Kind("补卡", 0, None, "attendance.supply", "PROC-EMU-SUPPLY"),
+}
+
+
+class _Planner:
+    """Places approvals on free work days of fixed-shift employees, without overlaps."""
+
+    def __init__(self, seed: int, employees: list[Employee], points: list[CheckPoint], start: date):
+        self.seed, self.start = seed, start
+        self.points: dict[tuple[str, date], list[CheckPoint]] = defaultdict(list)
+        for point in points:
+            self.points[(point.userid, point.work_date)].append(point)
+        fixed = {g for g, group in GROUPS_BY_ID.items() if group.type == "FIXED"}
+        self.fixed_users = [e.userid for e in employees if e.group_id in fixed]
+        self.busy: set[tuple[str, date]] = set()
+        self.approvals: list[Approval] = []
+
+    def workdays(self, userid: str) -> list[date]:
+        days = sorted(day for (user, day) in self.points if user == userid)
+        return [day for day in days if (userid, day) not in self.busy]
+
+    def pick_run(self, draw: random.Random, length: int) -> tuple[str, list[date]] | None:
+        """A user and `length` consecutive free work days (consecutive in the roster)."""
+        users = list(self.fixed_users)
+        draw.shuffle(users)
+        for userid in users:
+            days = self.workdays(userid)
+            runs = [days[i : i + length] for i in range(len(days) - length + 1)]
+            runs = [run for run in runs if (run[-1] - run[0]).days <= length + 2]
+            if runs:
+                return userid, draw.choice(runs)
+        return None
+
+    def add(self, kind: str, userid: str, days: list[date], begin: datetime, end: datetime, **kw):
+        number = len(self.approvals)
+        approval = Approval(
+            proc_inst_id=stable_uuid(self.seed, "proc", number),
+            approve_id=stable_int(self.seed, "approve", number, digits=10),
+            kind=kind,
+            userid=userid,
+            begin=begin,
+            end=end,
+            **kw,
+        )
+        self.approvals.append(approval)
+        for day in days:
+            self.busy.add((userid, day))
+            for point in self.points.get((userid, day), []):
+                if begin <= point.plan_time <= end:
+                    point.cover = approval
+                    if approval.revoked_at is None:
+                        point.punch = None  # away: nobody punches a covered check point
+        return approval
+
+
+def _timing(draw: random.Random, first_day: date) -> tuple[datetime, datetime]:
+    created = local(first_day - timedelta(days=2), time(15)) + timedelta(
+        minutes=draw.randint(0, 90)
+    )
+    return created, created + timedelta(minutes=draw.randint(20, 300))
+
+
+def _leave(plan: _Planner, draw, name: str, length: int, part: str = "all", revoke=False):
+    found = plan.pick_run(draw, length)
+    if found is None:
+        return
+    userid, days = found
+    first, last = plan.points[(userid, days[0])], plan.points[(userid, days[-1])]
+    begin, end = first[0].plan_time, last[1].plan_time
+    leave = LEAVE_TYPES_BY_NAME[name]
+    half = begin + (end - begin) / 2
+    if part == "morning":
+        end = half
+    elif part == "hours":
+        end = begin + timedelta(hours=2)
+    hours = HOURS_PER_DAY if part == "all" else (2.0 if part == "hours" else HOURS_PER_DAY / 2)
+    per_day = {day: (hours / HOURS_PER_DAY, hours) for day in days}
+    created, finished = _timing(draw, days[0])
+    revoked = local(days[0] - timedelta(days=1), time(20, 30)) if revoke else None
+    unit = leave.leave_view_unit
+    plan.add(
+        "leave",
+        userid,
+        days,
+        begin,
+        end,
+        unit=unit,
+        created_at=created,
+        finished_at=finished,
+        revoked_at=revoked,
+        leave=leave,
+        per_day=per_day,
+    )
+
+
+def _after_the_fact_sick_leave(plan: _Planner, draw):
+    found = plan.pick_run(draw, 1)
+    if found is None:
+        return
+    userid, (day,) = found
+    on, off = (p.plan_time for p in plan.points[(userid, day)])
+    created = local(day, time(8, 30))
+    finished = local(day + timedelta(days=1), time(10, 0))  # approved after the day settled
+    plan.add(
+        "leave",
+        userid,
+        [day],
+        on,
+        off,
+        unit="halfDay",
+        created_at=created,
+        finished_at=finished,
+        leave=LEAVE_TYPES_BY_NAME["病假"],
+        per_day={day: (1.0, HOURS_PER_DAY)},
+    )
+
+
+def _trip_or_out(plan: _Planner, draw, kind: str):
+    found = plan.pick_run(draw, 2 if kind == "trip" else 1)
+    if found is None:
+        return
+    userid, days = found
+    begin = plan.points[(userid, days[0])][0].plan_time
+    end = plan.points[(userid, days[-1])][1].plan_time
+    if kind == "out":
+        begin = end - timedelta(hours=3)
+        per_day = {days[0]: (3 / HOURS_PER_DAY, 3.0)}
+    else:
+        per_day = {day: (1.0, HOURS_PER_DAY) for day in days}
+    created, finished = _timing(draw, days[0])
+    unit = "day" if kind == "trip" else "hour"
+    plan.add(
+        kind,
+        userid,
+        days,
+        begin,
+        end,
+        unit=unit,
+        created_at=created,
+        finished_at=finished,
+        per_day=per_day,
+    )
+
+
+def _overtime(plan: _Planner, draw, days_in_window: list[date]):
+    userid = draw.choice(plan.fixed_users) if plan.fixed_users else None
+    if userid is None:
+        return
+    rest = [d for d in days_in_window if (userid, d) not in plan.points]
+    if rest:
+        day = draw.choice(rest)
+        begin, end = local(day, time(10)), local(day, time(14))
+    else:
+        day = draw.choice(plan.workdays(userid) or days_in_window)
+        begin = local(day, time(19, 30))
+        end = begin + timedelta(hours=2)
+    hours = (end - begin).total_seconds() / 3600
+    created, finished = local(day, time(9)), end + timedelta(hours=draw.randint(1, 20))
+    plan.add(
+        "overtime",
+        userid,
+        [],
+        begin,
+        end,
+        unit="hour",
+        created_at=created,
+        finished_at=finished,
+        per_day={day: (hours / HOURS_PER_DAY, hours)},
+    )
+
+
+def plan_approvals(
+    seed: int, employees: list[Employee], points: list[CheckPoint], start: date, days: int
+) -> list[Approval]:
+    """Every approval of the window: one of each documented kind, then a few more by size."""
+    plan = _Planner(seed, employees, points, start)
+    window = [start + timedelta(days=i) for i in range(days)]
+    draw = rng(seed, "approvals")
+    _leave(plan, draw, "年假", 3)
+    _leave(plan, draw, "病假", 1, part="morning")
+    _leave(plan, draw, "事假", 1, part="hours")
+    _leave(plan, draw, "调休", 1, revoke=True)
+    _leave(plan, draw, "育儿假", 1)
+    _after_the_fact_sick_leave(plan, draw)
+    _trip_or_out(plan, draw, "trip")
+    _trip_or_out(plan, draw, "out")
+    _overtime(plan, draw, window)
+    for _ in range(len(employees) * days // 80):
+        pick = draw.randrange(4)
+        if pick == 0:
+            _leave(plan, draw, draw.choice(("年假", "事假", "调休")), draw.randint(1, 2))
+        elif pick == 1:
+            _leave(plan, draw, "事假", 1, part="hours")
+        elif pick == 2:
+            _trip_or_out(plan, draw, "out")
+        else:
+            _overtime(plan, draw, window)
+    supply = _supply_on_holiday(plan, seed, start, window)
+    return plan.approvals + ([supply] if supply else [])
+
+
+def _supply_on_holiday(plan: _Planner, seed: int, start: date, window: list[date]):
+    """A forgotten punch, fixed by a 补卡 approved on a holiday (no punch event for it)."""
+    holidays = [day for day in window if is_holiday(day, start)]
+    for holiday in holidays:
+        candidates = [
+            point
+            for points in plan.points.values()
+            for point in points
+            if point.plan_time < midnight(holiday) and point.cover is None
+        ]
+        if not candidates:
+            continue
+        # Prefer the OffDuty of an overnight shift: its work date differs from its calendar day.
+        candidates.sort(key=lambda p: (p.plan_time.date() == p.work_date, -p.plan_time.timestamp()))
+        point = candidates[0]
+        point.punch = None
+        created = local(holiday, time(9, 12))
+        number = len(plan.approvals)
+        approval = Approval(
+            proc_inst_id=stable_uuid(seed, "proc", number),
+            approve_id=stable_int(seed, "approve", number, digits=10),
+            kind="supply",
+            userid=point.userid,
+            begin=point.plan_time,
+            end=point.plan_time,
+            unit="hour",
+            created_at=created,
+            finished_at=created + timedelta(minutes=53),
+            per_day={point.work_date: (0.0, 0.0)},
+            supply_point=(point.userid, point.work_date, point.check_type),
+            supply_time=point.plan_time,
+        )
+        point.supply = approval
+        return approval
+    return None
+
+
+def plan_boss_edits(seed: int, points: list[CheckPoint], limit: int = 2) -> int:
+    """Admin corrections: a few Late or forgotten check points set to Normal the next morning."""
+    candidates = [
+        point
+        for point in points
+        if point.cover is None
+        and point.supply is None
+        and (point.punch is None or point.raw_result == "Late")
+        and GROUPS_BY_ID[point.group_id].type == "FIXED"
+    ]
+    draw = rng(seed, "boss")
+    chosen = draw.sample(candidates, min(limit, len(candidates)))
+    for point in chosen:
+        point.boss = BossEdit(at=point.settle_at + timedelta(hours=10, minutes=draw.randint(0, 59)))
+    return len(chosen)

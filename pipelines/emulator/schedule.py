@@ -1,0 +1,159 @@
+"""Schedules (check points) and punches with a realistic spread of results."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+
+from pipelines.emulator.calendar import GROUPS_BY_ID, ShiftClass, midnight, shift_for
+from pipelines.emulator.ids import rng, stable_hex, stable_int
+from pipelines.emulator.model import CheckPoint, Employee, Punch
+
+OFFICE = ("浙江省杭州市余杭区文一西路969号", 30.285413, 120.017139)
+# A day settles (missing check points become NotSigned) at the next midnight, or 4 hours after
+# the last check point of an overnight shift, whichever is later.
+SETTLE_GRACE = timedelta(hours=4)
+
+
+def build_check_points(seed: int, employees: list[Employee], start: date, days: int):
+    """Every scheduled check point of every employee over the window, in (user, date) order."""
+    points: list[CheckPoint] = []
+    for employee in employees:
+        group = GROUPS_BY_ID[employee.group_id]
+        for offset in range(days):
+            day = start + timedelta(days=offset)
+            shift = shift_for(group, employee.member_index, day, start)
+            if shift is not None:
+                points.extend(_day_points(seed, employee, group.group_id, shift, day))
+    return points
+
+
+def _day_points(seed: int, employee: Employee, group_id: int, shift: ShiftClass, day: date):
+    on_time, off_time = shift.plan_times(day)
+    settle_at = max(midnight(day + timedelta(days=1)), off_time + SETTLE_GRACE)
+    for check_type, plan_time in (("OnDuty", on_time), ("OffDuty", off_time)):
+        yield CheckPoint(
+            userid=employee.userid,
+            work_date=day,
+            check_type=check_type,
+            plan_id=stable_int(seed, "plan", employee.userid, day, check_type, digits=12),
+            plan_time=plan_time,
+            group_id=group_id,
+            class_id=shift.class_id,
+            class_setting_id=shift.class_setting_id,
+            settle_at=settle_at,
+            row_id=stable_int(seed, "row", employee.userid, day, check_type, digits=12),
+        )
+
+
+def classify_late(minutes_late: float, shift: ShiftClass) -> str:
+    """OnDuty result by the group's thresholds (minutes after the plan time)."""
+    if minutes_late <= shift.permit_late_minutes:
+        return "Normal"
+    if minutes_late >= shift.absenteeism_late_minutes:
+        return "Absenteeism"
+    if minutes_late >= shift.serious_late_minutes:
+        return "SeriousLate"
+    return "Late"
+
+
+def _on_duty_offset(draw: random.Random, shift: ShiftClass) -> float | None:
+    """Minutes after the plan time of the OnDuty punch, or None when the user forgot to punch."""
+    roll = draw.random()
+    if roll < 0.02:
+        return None
+    if roll < 0.06:
+        return draw.uniform(shift.permit_late_minutes + 1, shift.serious_late_minutes - 1)
+    if roll < 0.075:
+        return draw.uniform(shift.serious_late_minutes, shift.absenteeism_late_minutes - 1)
+    if roll < 0.085:
+        return draw.uniform(shift.absenteeism_late_minutes, shift.absenteeism_late_minutes + 60)
+    if roll < 0.13 and shift.permit_late_minutes:
+        return draw.uniform(0.2, shift.permit_late_minutes)
+    return -draw.uniform(1, 35)
+
+
+def _off_duty_offset(draw: random.Random) -> float | None:
+    roll = draw.random()
+    if roll < 0.03:
+        return None
+    if roll < 0.08:
+        return -draw.uniform(5, 90)
+    return draw.uniform(0, 95)
+
+
+def attach_punches(seed: int, points: list[CheckPoint]) -> list[Punch]:
+    """Draw the punch of every check point (some forgotten, some doubled) and classify it.
+
+    Event flags are set later by `finalize_punches`, once approvals removed some punches.
+    """
+    punches: list[Punch] = []
+    for point in points:
+        draw = rng(seed, "punch", point.userid, point.work_date, point.check_type)
+        shift = next(
+            c for c in GROUPS_BY_ID[point.group_id].classes if c.class_id == point.class_id
+        )
+        if point.check_type == "OnDuty":
+            offset = _on_duty_offset(draw, shift)
+            result = None if offset is None else classify_late(max(offset, 0), shift)
+        else:
+            offset = _off_duty_offset(draw)
+            result = None if offset is None else ("Early" if offset < 0 else "Normal")
+        if offset is None:
+            continue
+        at = (point.plan_time + timedelta(minutes=offset)).replace(microsecond=0)
+        point.punch = _punch(seed, point, at, draw, result, valid=True)
+        point.raw_result = result
+        punches.append(point.punch)
+        if draw.random() < 0.04:  # a nervous second punch some seconds later, same minute
+            again = at + timedelta(seconds=draw.randint(3, 40))
+            punches.append(_punch(seed, point, again, draw, result, valid=False))
+    return punches
+
+
+def finalize_punches(points: list[CheckPoint], punches: list[Punch]) -> list[Punch]:
+    """Drop punches whose check point lost its punch (leave, 补卡 target); flag event punches."""
+    kept = {(p.userid, p.work_date, p.check_type) for p in points if p.punch is not None}
+    alive = [p for p in punches if (p.userid, p.work_date, p.check_type) in kept]
+    alive.sort(key=lambda punch: (punch.userid, punch.at))
+    last_event_at: dict[str, datetime] = {}
+    return [_with_event_flag(punch, last_event_at) for punch in alive]
+
+
+def _with_event_flag(punch: Punch, last_event_at: dict[str, datetime]) -> Punch:
+    previous = last_event_at.get(punch.userid)
+    if previous is not None and punch.at - previous < timedelta(minutes=1):
+        return punch
+    last_event_at[punch.userid] = punch.at
+    return Punch(**{**punch.__dict__, "emits_event": True})
+
+
+def _punch(seed, point: CheckPoint, at: datetime, draw, result: str, valid: bool) -> Punch:
+    outside = draw.random() < 0.05
+    method = "ATM" if draw.random() < 0.2 else "MAP"
+    address, lat, lon = OFFICE
+    if outside:
+        address, lat, lon = "浙江省杭州市西湖区文三路90号", 30.278, 120.131
+    return Punch(
+        record_id=stable_int(seed, "record", point.userid, at.isoformat(), digits=11),
+        userid=point.userid,
+        at=at,
+        work_date=point.work_date,
+        check_type=point.check_type,
+        plan_id=point.plan_id,
+        group_id=point.group_id,
+        class_id=point.class_id,
+        biz_id=stable_hex(seed, "biz", point.userid, at.isoformat(), length=16).upper(),
+        location_result="Outside" if outside else "Normal",
+        location_method=method,
+        device_sn=f"DDATM{stable_int(seed, 'atm', point.group_id, digits=8)}"
+        if method == "ATM"
+        else None,
+        address=address,
+        latitude=round(lat + draw.uniform(-2e-4, 2e-4), 6),
+        longitude=round(lon + draw.uniform(-2e-4, 2e-4), 6),
+        accuracy=draw.randint(5, 65),
+        valid_matched=valid,
+        raw_time_result=result,
+        emits_event=False,
+    )
