@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -20,6 +22,7 @@ from pipelines.emulator.stream.testing import open_ticket, sdk_ack, wait_until
 pytestmark = pytest.mark.integration
 
 CLIENT_ID, CLIENT_SECRET = "dingkey", "secret"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 FAST = GatewayConfig(redelivery_delay=0.2, max_attempts=3, ping_interval=None, seed=1)
 
 
@@ -269,20 +272,22 @@ def test_duplicate_rate_sends_the_same_event_twice(served):
     assert stats["pushes_metered"] == 1 and stats["redeliveries"] == 0
 
 
-@pytest.mark.parametrize(
-    "served", [FAST.model_copy(update={"push_quota_per_month": 2})], indirect=True
-)
-def test_push_quota_suppresses_pushes_beyond_the_month(served):
-    gateway, base_url = served
-    with _connect(base_url) as ws:
+@pytest.mark.parametrize("enforce", [False, True])
+def test_push_quota_is_metered_per_month_and_optionally_enforced(enforce):
+    config = FAST.model_copy(update={"push_quota_per_month": 2, "enforce_push_quota": enforce})
+    gateway = StreamGateway({CLIENT_ID: CLIENT_SECRET}, config)
+    november = datetime(2026, 11, 30, 23, 59, tzinfo=SHANGHAI)
+    with serve_gateway(gateway) as base_url, _connect(base_url) as ws:
         for i in range(3):
-            gateway.publish("attendance_check_record", {"n": i})
-        frames = [_recv(ws), _recv(ws)]
-        for frame in frames:
-            ws.send(sdk_ack(frame))
-        assert _nothing_within(ws, 0.4)
+            gateway.publish("attendance_check_record", {"n": i}, born_at=november)
+        gateway.publish("attendance_check_record", {"n": 3}, born_at=november + timedelta(days=1))
+        for _ in range(3 if enforce else 4):
+            ws.send(sdk_ack(_recv(ws)))
+        assert _nothing_within(ws, 0.3)
     stats = gateway.stats()
-    assert stats["pushes_metered"] == 2 and stats["quota_suppressed"] == 1
+    assert stats["pushes_by_month"] == {"2026-11": 2 if enforce else 3, "2026-12": 1}
+    assert stats["quota_suppressed"] == int(enforce)
+    assert stats["pushes_over_quota"] == int(not enforce)
 
 
 def test_connection_without_event_subscription_gets_no_events(served):

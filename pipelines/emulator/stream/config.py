@@ -52,10 +52,15 @@ class GatewayConfig(BaseModel):
     True meters every frame sent (redeliveries and duplicates included). DingTalk does not say
     which it bills [I]."""
 
-    push_quota_per_month: int | None = Field(None, ge=0)
-    """Metered pushes allowed per month of the event's born time (3,000 on the standard edition
-    [C]); None meters without enforcing. Over quota, events are not pushed (DingTalk pauses the
-    service) and are counted as ``quota_suppressed``."""
+    push_quota_per_month: int = Field(3000, ge=0)
+    """Metered pushes per month of the event's born time (Asia/Shanghai): 3,000 on the standard
+    edition since 2025-11-19 [C]."""
+
+    enforce_push_quota: bool = False
+    """False: pushes beyond the quota are still delivered and counted as ``pushes_over_quota``
+    (a demo shows the pressure without losing events). True: they are not pushed (DingTalk
+    pauses the service; what happens to the events is undocumented [I]) and are counted as
+    ``quota_suppressed``."""
 
     corp_id: str = "dingemulatorcorp0000000000000000"
     """Value of the ``eventCorpId`` header and of ``corpid`` in failed-push entries."""

@@ -64,12 +64,15 @@ class Connection:
 
     async def write_loop(self) -> None:
         """Send queued frames in order until the socket fails or the task is cancelled."""
-        while True:
-            await self.ready.wait()
-            self.ready.clear()
-            frames, self.outbox = self.outbox, []
-            for frame in frames:
-                await self.websocket.send_text(frame)
+        try:
+            while True:
+                await self.ready.wait()
+                self.ready.clear()
+                frames, self.outbox = self.outbox, []
+                for frame in frames:
+                    await self.websocket.send_text(frame)
+        except Exception as error:  # the client went away; unACKed messages get redelivered
+            logger.debug("connection %d stopped sending: %r", self.number, error)
 
 
 class Dispatcher:
@@ -110,7 +113,14 @@ class Dispatcher:
 
     async def run(self) -> None:
         """Dispatch until cancelled."""
+        self._wake = asyncio.Event()  # bound to this loop (the gateway may be restarted)
         self._loop = asyncio.get_running_loop()
+        try:
+            await self._dispatch_forever()
+        finally:
+            self._loop = None
+
+    async def _dispatch_forever(self) -> None:
         while True:
             self._wake_requested = False
             self._wake.clear()
@@ -238,14 +248,15 @@ class Dispatcher:
         self.counts["duplicates_sent"] += 1
 
     def _meter(self, message: Message) -> bool:
-        """Count a push against the month of the event; False if the quota forbids it."""
+        """Count a push against the month of the event; False if an enforced quota forbids it."""
         month = datetime.fromtimestamp(message.born_millis / 1000, SHANGHAI).strftime("%Y-%m")
-        quota = self.config.push_quota_per_month
-        if quota is not None and self.pushes_by_month[month] >= quota:
-            self.counts["quota_suppressed"] += 1
-            message.done = True
-            self._open.pop(message.message_id, None)
-            return False
+        if self.pushes_by_month[month] >= self.config.push_quota_per_month:
+            if self.config.enforce_push_quota:
+                self.counts["quota_suppressed"] += 1
+                message.done = True
+                self._open.pop(message.message_id, None)
+                return False
+            self.counts["pushes_over_quota"] += 1  # would have been refused by DingTalk
         self.pushes_by_month[month] += 1
         self.counts["pushes_metered"] += 1
         return True

@@ -196,12 +196,14 @@ class StreamGateway:
             "duplicates_sent",
             "redeliveries",
             "attempts_offline",
+            "pushes_over_quota",
             "quota_suppressed",
             "connections_total",
         )
         return {
             **{key: counts.get(key, 0) for key in keys},
             "pushes_by_month": dict(self._dispatcher.pushes_by_month),
+            "push_quota_per_month": self.config.push_quota_per_month,
             "acks": acks,
             "connections_open": len(self._dispatcher.connections),
             "in_flight": self._dispatcher.in_flight(),
