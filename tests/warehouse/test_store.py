@@ -1,0 +1,100 @@
+"""The Parquet store replaces partitions atomically, keeps the old version on a crash, and a
+targeted user replacement touches only those users' rows."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pyarrow.parquet as pq
+import pytest
+
+from pipelines.warehouse import ParquetStore
+from pipelines.warehouse import store as store_module
+
+DAY = date(2026, 11, 3)
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def _result(userid: str, plan_id: int, time_result: str = "Normal") -> dict:
+    return {
+        "userid": userid,
+        "check_type": "OnDuty",
+        "plan_id": plan_id,
+        "plan_check_time": datetime(2026, 11, 3, 9, tzinfo=SH),
+        "time_result": time_result,
+    }
+
+
+def test_write_replaces_the_partition_at_the_hive_path(tmp_path):
+    store = ParquetStore(tmp_path)
+    store.write("attendance_results", [_result("u1", 1), _result("u2", 2)], DAY)
+    store.write("attendance_results", [_result("u3", 3)], DAY)
+    path = tmp_path / "parquet/attendance_results/work_date=2026-11-03/part-0.parquet"
+    assert path.exists()
+    assert store.read("attendance_results", DAY)["userid"].to_pylist() == ["u3"]
+    assert "work_date" not in pq.read_schema(path).names  # it is the hive column
+
+
+def test_a_crash_mid_write_leaves_the_previous_version(tmp_path, monkeypatch):
+    store = ParquetStore(tmp_path)
+    store.write("attendance_results", [_result("u1", 1)], DAY)
+
+    def crash(table, where, **kwargs):
+        with open(where, "wb") as handle:
+            handle.write(b"PAR1 half a file")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store_module.pq, "write_table", crash)
+    with pytest.raises(OSError, match="disk full"):
+        store.write("attendance_results", [_result("u9", 9)], DAY)
+    monkeypatch.undo()
+    assert store.read("attendance_results", DAY)["userid"].to_pylist() == ["u1"]
+    leftovers = list((tmp_path / "parquet/attendance_results/work_date=2026-11-03").iterdir())
+    assert [p.name for p in leftovers] == ["part-0.parquet"]
+
+
+def test_replace_users_keeps_other_users_rows(tmp_path):
+    store = ParquetStore(tmp_path)
+    store.write("attendance_results", [_result("u1", 1), _result("u2", 2, "Late")], DAY)
+    store.replace_users("attendance_results", DAY, ["u2"], [_result("u2", 2, "Normal")])
+    rows = store.read("attendance_results", DAY).to_pylist()
+    assert [(r["userid"], r["time_result"]) for r in rows] == [("u1", "Normal"), ("u2", "Normal")]
+
+
+def test_replace_users_with_no_new_rows_removes_theirs(tmp_path):
+    store = ParquetStore(tmp_path)
+    store.write("attendance_results", [_result("u1", 1), _result("u2", 2)], DAY)
+    store.replace_users("attendance_results", DAY, ["u2"], [])
+    assert store.read("attendance_results", DAY)["userid"].to_pylist() == ["u1"]
+
+
+def test_concurrent_targeted_refreshes_of_one_day_lose_nothing(tmp_path):
+    store = ParquetStore(tmp_path)
+    users = [f"u{i}" for i in range(12)]
+    store.write("attendance_results", [_result(u, i, "Late") for i, u in enumerate(users)], DAY)
+
+    def refresh(index: int) -> None:
+        store.replace_users(
+            "attendance_results", DAY, [users[index]], [_result(users[index], index)]
+        )
+
+    threads = [threading.Thread(target=refresh, args=(i,)) for i in range(len(users))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    rows = store.read("attendance_results", DAY).to_pylist()
+    assert sorted(r["userid"] for r in rows) == sorted(users)
+    assert {r["time_result"] for r in rows} == {"Normal"}
+
+
+def test_bad_input_is_refused_with_a_clear_error(tmp_path):
+    store = ParquetStore(tmp_path)
+    with pytest.raises(ValueError, match="unknown warehouse table"):
+        store.write("nope", [], DAY)
+    with pytest.raises(ValueError, match="invalid partition value"):
+        store.write("attendance_monthly", [], "../escape")
+    with pytest.raises(ValueError, match="give a partition"):
+        store.write("attendance_results", [])
