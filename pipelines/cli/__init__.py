@@ -32,6 +32,7 @@ def _register_commands() -> None:
     from pipelines.cli import config  # noqa: F401
     from pipelines.cli import listen  # noqa: F401
     from pipelines.cli import inbox  # noqa: F401
+    from pipelines.cli import doctor  # noqa: F401
 
 
 def main() -> None:
