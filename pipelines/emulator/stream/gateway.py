@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 
 from starlette.requests import Request
@@ -34,43 +33,19 @@ from pipelines.emulator.stream.frames import (
     now_millis,
     system_frame,
 )
+from pipelines.emulator.stream.registration import (
+    DENIAL_NOISE,
+    CredentialCheck,
+    credential_check,
+    error_response,
+    read_open_request,
+)
 from pipelines.emulator.stream.tickets import Grant, TicketBook
 
 logger = logging.getLogger(__name__)
 
 OPEN_PATH = "/v1.0/gateway/connections/open"
 CONNECT_ROUTE_NAME = "dingtalk_stream_connect"
-
-CredentialCheck = Callable[[str, str], bool]
-
-
-def _error(status: int, code: str, message: str) -> JSONResponse:
-    """New-API error body (reference section 0): ``{"code", "message", "requestid"}``."""
-    body = {"code": code, "message": message, "requestid": uuid.uuid4().hex}
-    return JSONResponse(body, status_code=status)
-
-
-def _credential_check(credentials: Mapping[str, str] | CredentialCheck) -> CredentialCheck:
-    if callable(credentials):
-        return credentials
-    known = dict(credentials)
-
-    def check(client_id: str, client_secret: str) -> bool:
-        expected = known.get(client_id)
-        return expected is not None and hmac.compare_digest(expected, client_secret)
-
-    return check
-
-
-class _DenialNoise(logging.Filter):
-    """uvicorn (sansio and wsproto) logs an ERROR after a well-formed WebSocket denial response
-    (it only counts accept/close as a finished handshake); refused tickets are expected here."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.getMessage() != "ASGI callable returned without completing handshake."
-
-
-_DENIAL_NOISE = _DenialNoise()
 
 
 class StreamGateway:
@@ -87,7 +62,7 @@ class StreamGateway:
         config: GatewayConfig | None = None,
     ) -> None:
         self.config = config or GatewayConfig()
-        self._check_credentials = _credential_check(credentials)
+        self._check_credentials = credential_check(credentials)
         self._tickets = TicketBook(self.config.ticket_ttl)
         self._ids = MessageIds()
         self.failed = FailedPushList(self.config.failed_list_capacity)
@@ -105,7 +80,7 @@ class StreamGateway:
     async def startup(self) -> None:
         """Start the dispatcher (and the SYSTEM ping loop) on the running event loop."""
         self._loop = asyncio.get_running_loop()
-        logging.getLogger("uvicorn.error").addFilter(_DENIAL_NOISE)  # idempotent
+        logging.getLogger("uvicorn.error").addFilter(DENIAL_NOISE)  # idempotent
         self._spawn(self._dispatcher.run())
         if self.config.ping_interval is not None:
             self._spawn(self._ping_loop(self.config.ping_interval))
@@ -252,20 +227,16 @@ class StreamGateway:
         try:
             body = await request.json()
         except ValueError:
-            return _error(400, "InvalidParameter", "request body is not valid JSON")
-        if not isinstance(body, dict):
-            return _error(400, "InvalidParameter", "request body must be a JSON object")
-        client_id, client_secret = body.get("clientId"), body.get("clientSecret")
-        for name, value in (("clientId", client_id), ("clientSecret", client_secret)):
-            if not isinstance(value, str) or not value:
-                return _error(400, "MissingParameter", f"{name} is required")
-        wants_events, problem = _read_subscriptions(body.get("subscriptions"))
-        if problem:
-            return _error(400, "InvalidParameter", problem)
-        if not self._check_credentials(client_id, client_secret):
-            logger.warning("connections/open refused: bad credentials for clientId %s", client_id)
-            return _error(401, "InvalidAuthentication", "clientId or clientSecret is invalid")
-        ticket = self._tickets.issue(Grant(client_id, wants_events))
+            return error_response(400, "InvalidParameter", "request body is not valid JSON")
+        opened = read_open_request(body)
+        if isinstance(opened, JSONResponse):
+            return opened
+        if not self._check_credentials(opened.client_id, opened.client_secret):
+            logger.warning("connections/open refused: bad credentials for %s", opened.client_id)
+            return error_response(
+                401, "InvalidAuthentication", "clientId or clientSecret is invalid"
+            )
+        ticket = self._tickets.issue(Grant(opened.client_id, opened.wants_events))
         # Derived from the request's Host, so clients reach the socket the way they reached us;
         # Starlette already gives a websocket route a ws:// (or wss://) URL.
         endpoint = str(request.url_for(CONNECT_ROUTE_NAME))
@@ -276,7 +247,7 @@ class StreamGateway:
         if grant is None:
             logger.warning("WebSocket refused: ticket unknown, already used or expired")
             await websocket.send_denial_response(
-                _error(401, "InvalidTicket", "ticket is unknown, already used or expired")
+                error_response(401, "InvalidTicket", "ticket is unknown, already used or expired")
             )
             return
         await websocket.accept()
@@ -292,23 +263,6 @@ class StreamGateway:
         finally:
             self._dispatcher.remove_connection(conn)
             writer.cancel()
-
-
-def _read_subscriptions(subscriptions: object) -> tuple[bool, str | None]:
-    """Return (subscribes to events, problem). EVENT supports topic ``*`` only (4.1)."""
-    if subscriptions is None:
-        return False, None
-    if not isinstance(subscriptions, list):
-        return False, "subscriptions must be a list"
-    wants_events = False
-    for sub in subscriptions:
-        if not isinstance(sub, dict) or sub.get("type") not in ("EVENT", "CALLBACK", "SYSTEM"):
-            return False, "each subscription needs a type of EVENT, CALLBACK or SYSTEM"
-        if sub["type"] == "EVENT":
-            if sub.get("topic") != "*":
-                return False, "EVENT subscriptions support topic '*' only"
-            wants_events = True
-    return wants_events, None
 
 
 def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
