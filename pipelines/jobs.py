@@ -12,7 +12,6 @@ from collections.abc import Iterable
 
 import dagster as dg
 
-from pipelines.partitions import daily_partitions
 
 REFRESH_ASSETS = (
     "attendance_results",
@@ -26,7 +25,6 @@ REFRESH_ASSETS = (
 attendance_refresh_job = dg.define_asset_job(
     "attendance_refresh_job",
     selection=dg.AssetSelection.assets(*REFRESH_ASSETS),
-    partitions_def=daily_partitions,
     executor_def=dg.in_process_executor,
     description="Re-pull a day of attendance (optionally only some users) and rebuild the marts.",
 )
