@@ -12,7 +12,6 @@ from collections.abc import Iterable
 
 import dagster as dg
 
-
 REFRESH_ASSETS = (
     "attendance_results",
     "attendance_punches",
@@ -30,14 +29,17 @@ attendance_refresh_job = dg.define_asset_job(
 )
 
 
-def refresh_run_config(users: Iterable[str] | None = None) -> dict:
+def refresh_run_config(
+    users: Iterable[str] | None = None, assets: Iterable[str] = REFRESH_ASSETS
+) -> dict:
     """Run config for `attendance_refresh_job` (or any subset of its assets).
 
     Args:
         users: DingTalk userids to re-pull; None or empty refreshes every employee of the day.
+        assets: the asset names the run selects (default: the whole refresh job).
 
     Returns:
         A run config dict for `RunRequest(partition_key=..., run_config=...)` or `materialize`.
     """
     chosen = sorted(set(users or ()))
-    return {"ops": {name: {"config": {"users": chosen}} for name in REFRESH_ASSETS}}
+    return {"ops": {name: {"config": {"users": chosen}} for name in assets}}
