@@ -33,6 +33,8 @@ def _register_commands() -> None:
     from pipelines.cli import listen  # noqa: F401
     from pipelines.cli import inbox  # noqa: F401
     from pipelines.cli import doctor  # noqa: F401
+    from pipelines.cli import serve  # noqa: F401
+    from pipelines.cli import emulator  # noqa: F401
 
 
 def main() -> None:

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from pipelines.emulator import api_attendance, api_auth  # noqa: F401  (registers routes)
+import logging
+
+from pipelines.emulator import (  # noqa: F401  (importing registers the routes)
+    api_attendance,
+    api_auth,
+    api_org,
+    api_report,
+    api_schedule,
+    api_workflow,
+)
 from pipelines.emulator.http import ApiAnswer, ApiError, ApiRequest, request_id
 from pipelines.emulator.routes import ROUTES, Call, Route
 from pipelines.emulator.state import EmulatorState
 
+logger = logging.getLogger(__name__)
 OLD_PREFIX = "/oapi"
 
 
@@ -110,13 +120,16 @@ def dispatch_api(state: EmulatorState, request: ApiRequest) -> ApiAnswer:
         if error.errcode == 88 or error.code in ("InvalidAuthentication",):
             state.meter.reject("auth")
         return _error(family, error)
+    except Exception:  # a bug in a handler: answer like DingTalk's systemError, keep serving
+        logger.exception("emulator handler failed for %s %s", request.method, path)
+        return _server_error(family, status=500)
 
 
-def _server_error(family: str) -> ApiAnswer:
+def _server_error(family: str, status: int = 503) -> ApiAnswer:
     if family == "old":
-        return ApiAnswer(503, {"errcode": -1, "errmsg": "系统繁忙", "request_id": request_id()})
+        return ApiAnswer(status, {"errcode": -1, "errmsg": "系统繁忙", "request_id": request_id()})
     return ApiAnswer(
-        503, {"code": "ServiceUnavailable", "message": "系统繁忙", "requestid": request_id()}
+        status, {"code": "ServiceUnavailable", "message": "系统繁忙", "requestid": request_id()}
     )
 
 

@@ -108,6 +108,11 @@ class EmulatorServer:
             self._socket.close()
         self._server = self._thread = self._socket = None
 
+    @property
+    def running(self) -> bool:
+        """True while the server thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
     def wait(self) -> None:
         """Block until the server thread ends (the command's main loop)."""
         while self._thread is not None and self._thread.is_alive():
