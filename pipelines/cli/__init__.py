@@ -35,6 +35,7 @@ def _register_commands() -> None:
     from pipelines.cli import doctor  # noqa: F401
     from pipelines.cli import serve  # noqa: F401
     from pipelines.cli import emulator  # noqa: F401
+    from pipelines.cli import sync  # noqa: F401
 
 
 def main() -> None:
