@@ -7,6 +7,7 @@ together with the state that still holds those events' pending refreshes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -22,6 +23,9 @@ class DueRefresh:
     users: frozenset[str] | None
     last_seq: int  # highest inbox seq folded in: part of the run_key, so new events make new runs
     events: int
+    # Highest position folded in per source (inbox seq, request seq, gap id): a new event of any
+    # source raises one component, so the run_key built from it never repeats for a day.
+    position: tuple[int, ...] = ()
 
 
 class Coalescer:
@@ -33,15 +37,19 @@ class Coalescer:
     def to_state(self) -> dict[str, Any]:
         return self._pending
 
-    def add(self, refresh: RefreshDay, seq: int, now: float) -> None:
-        """Fold one refresh in; `now` is seconds since the epoch when the event was read."""
+    def add(self, refresh: RefreshDay, seq: int | Sequence[int], now: float) -> None:
+        """Fold one refresh in; `now` is seconds since the epoch when the event was read.
+
+        `seq` is the event's inbox seq, or its position in several sources (one int each).
+        """
         key = refresh.work_date.isoformat()
-        entry = self._pending.setdefault(key, {"users": [], "first": now, "seq": seq, "n": 0})
+        position = [seq] if isinstance(seq, int) else list(seq)
+        entry = self._pending.setdefault(key, {"users": [], "first": now, "seq": position, "n": 0})
         if refresh.users is ALL_USERS or entry["users"] is ALL_USERS:
             entry["users"] = ALL_USERS
         else:
             entry["users"] = sorted(set(entry["users"]) | refresh.users)
-        entry["seq"] = max(entry["seq"], seq)
+        entry["seq"] = _elementwise_max(entry["seq"], position)
         entry["n"] += 1
 
     def pop_due(self, now: float, window_seconds: float) -> list[DueRefresh]:
@@ -51,10 +59,24 @@ class Coalescer:
             entry = self._pending[key]
             if now - entry["first"] >= window_seconds:
                 users = None if entry["users"] is ALL_USERS else frozenset(entry["users"])
-                due.append(DueRefresh(date.fromisoformat(key), users, entry["seq"], entry["n"]))
+                position = _elementwise_max([], entry["seq"])
+                due.append(
+                    DueRefresh(
+                        date.fromisoformat(key), users, position[0], entry["n"], tuple(position)
+                    )
+                )
         for refresh in due:
             del self._pending[refresh.work_date.isoformat()]
         return due
 
     def __len__(self) -> int:
         return len(self._pending)
+
+
+def _elementwise_max(left: int | list[int], right: int | list[int]) -> list[int]:
+    # Older cursors stored a bare int; treat it as a one-source position.
+    left = [left] if isinstance(left, int) else list(left)
+    right = [right] if isinstance(right, int) else list(right)
+    width = max(len(left), len(right))
+    left, right = left + [0] * (width - len(left)), right + [0] * (width - len(right))
+    return [max(a, b) for a, b in zip(left, right, strict=True)]

@@ -1,0 +1,45 @@
+"""Tunables of the event-driven refresh, read from `ATTENDANCE_*` variables when a tick runs.
+
+They are read at evaluation time (never at import time) so that an operator can change the
+coalescing window or the sweep depth by editing the environment of the Dagster daemon.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pipelines.settings import ConfigError
+
+
+class RefreshSettings(BaseSettings):
+    """Event refresh configuration (see docs/events.md for what each one costs)."""
+
+    model_config = SettingsConfigDict(env_prefix="ATTENDANCE_", extra="ignore", frozen=True)
+
+    # Events of one day arriving within this window share one run.
+    coalesce_seconds: float = Field(default=60, ge=0)
+    # Inbox events read per sensor tick: keeps a tick bounded after a long outage.
+    sensor_batch: int = Field(default=500, gt=0, le=10_000)
+    # A punch before this hour may close yesterday's overnight shift when the shift is unknown.
+    overnight_cutoff_hour: int = Field(default=8, ge=0, le=23)
+    # A connection gap longer than this many days is re-pulled for its last days only.
+    gap_max_days: int = Field(default=31, gt=0)
+    # Settlement re-pulls these days back (1 = yesterday) once DingTalk has settled them.
+    settlement_days: list[int] = Field(default=[1, 2])
+    # The nightly sweep re-pulls this many days back (settlement days excluded).
+    sweep_days: int = Field(default=7, ge=0, le=62)
+    # Failed-push pages drained per reconciliation run (200 entries each).
+    failed_push_max_pages: int = Field(default=50, gt=0)
+
+
+def load_refresh_settings(**overrides: object) -> RefreshSettings:
+    """Build RefreshSettings from the environment; one-line ConfigError naming the variable."""
+    try:
+        return RefreshSettings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = "ATTENDANCE_" + str(first["loc"][0]).upper() if first["loc"] else "configuration"
+        raise ConfigError(
+            f"{name} is invalid: {first['msg']} (got {first.get('input')!r})."
+        ) from None

@@ -1,0 +1,137 @@
+"""`attendance_events_sensor`: drains the inbox and launches coalesced refresh runs.
+
+One tick reads a bounded batch of inbox events, refresh requests (from approval resolution) and
+connection gaps after its cursor, maps them to (work_date, users), folds them into the coalescer
+kept in the cursor, and launches one `attendance_refresh_job` run per day whose window elapsed.
+It never calls DingTalk: approvals are resolved by `approval_resolution_job`, in a run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+
+import dagster as dg
+
+from pipelines.jobs import attendance_refresh_job, refresh_run_config
+from pipelines.partitions import daily_partitions
+from pipelines.refresh.coalesce import DueRefresh
+from pipelines.refresh.config import load_refresh_settings
+from pipelines.refresh.mapping import MappingRules
+from pipelines.refresh.overnight import warehouse_overnight_lookup
+from pipelines.refresh.requests import RefreshRequestQueue
+from pipelines.refresh.tick import SensorCursor, TickPlan, plan_tick, refresh_run_key
+from pipelines.resources import WarehouseResource
+from pipelines.stream.inbox import Inbox
+from sensors.jobs import approval_resolution_job, approval_run_config, report_columns_job
+
+SENSOR_NAME = "attendance_events_sensor"
+TAG_EVENTS = "attendance/events"
+TAG_USERS = "attendance/users"
+TAG_TRIGGER = "attendance/trigger"
+
+
+def build_attendance_events_sensor(
+    refresh_job: dg.UnresolvedAssetJobDefinition = attendance_refresh_job,
+    partitions_def: dg.PartitionsDefinition = daily_partitions,
+    run_config_for: Callable[[Iterable[str] | None], dict] = refresh_run_config,
+    minimum_interval_seconds: int = 10,
+) -> dg.SensorDefinition:
+    """The events sensor, wired to the refresh job (tests may pass a smaller one)."""
+
+    @dg.sensor(
+        name=SENSOR_NAME,
+        jobs=[refresh_job, approval_resolution_job, report_columns_job],
+        minimum_interval_seconds=minimum_interval_seconds,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description=__doc__.split("\n\n")[1],
+    )
+    def attendance_events_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
+        settings = load_refresh_settings()
+        rules = MappingRules(
+            overnight_cutoff_hour=settings.overnight_cutoff_hour,
+            overnight=warehouse_overnight_lookup(warehouse.store()),
+        )
+        cursor = SensorCursor.from_json(context.cursor)
+        with (
+            Inbox.in_data_dir(warehouse.path) as inbox,
+            RefreshRequestQueue.in_data_dir(warehouse.path) as requests,
+        ):
+            plan = plan_tick(cursor, inbox, requests, settings, time.time(), rules)
+            # Informational for `inbox stats`: events up to here are folded into the cursor.
+            inbox.mark_consumed(plan.cursor.seq, consumer=SENSOR_NAME)
+        known_days = set(partitions_def.get_partition_keys())
+        runs = _refresh_runs(context, plan.due, known_days, refresh_job.name, run_config_for)
+        runs += _other_runs(plan)
+        _log_plan(context, plan, len(runs))
+        if runs:
+            return dg.SensorResult(run_requests=runs, cursor=plan.cursor.to_json())
+        return dg.SensorResult(skip_reason=_skip_reason(plan), cursor=plan.cursor.to_json())
+
+    return attendance_events_sensor
+
+
+def _refresh_runs(context, due: list[DueRefresh], known_days, job_name, run_config_for):
+    runs = []
+    for refresh in due:
+        day = refresh.work_date.isoformat()
+        if day not in known_days:
+            context.log.warning(f"skipping refresh of {day}: outside the daily partitions")
+            continue
+        runs.append(
+            dg.RunRequest(
+                run_key=refresh_run_key(refresh),
+                job_name=job_name,
+                partition_key=day,
+                run_config=run_config_for(refresh.users),
+                tags={
+                    TAG_TRIGGER: "events",
+                    TAG_EVENTS: str(refresh.events),
+                    TAG_USERS: "all" if refresh.users is None else str(len(refresh.users)),
+                },
+            )
+        )
+    return runs
+
+
+def _other_runs(plan: TickPlan) -> list[dg.RunRequest]:
+    runs = []
+    if plan.approvals:
+        first, last = plan.approval_seqs
+        runs.append(
+            dg.RunRequest(
+                run_key=f"approvals:{first}-{last}",
+                job_name=approval_resolution_job.name,
+                run_config=approval_run_config(plan.approvals),
+                tags={TAG_TRIGGER: "events", TAG_EVENTS: str(len(plan.approvals))},
+            )
+        )
+    if plan.columns_seq:
+        runs.append(
+            dg.RunRequest(
+                run_key=f"report-columns:{plan.columns_seq}",
+                job_name=report_columns_job.name,
+                tags={TAG_TRIGGER: "events"},
+            )
+        )
+    return runs
+
+
+def _log_plan(context: dg.SensorEvaluationContext, plan: TickPlan, runs: int) -> None:
+    if plan.read:
+        context.log.info(
+            f"read {dict(plan.read)}; {runs} runs; {plan.waiting} days waiting for their window"
+        )
+    for reason, count in plan.ignored.most_common(5):
+        context.log.info(f"ignored {count} event(s): {reason}")
+
+
+def _skip_reason(plan: TickPlan) -> str:
+    if plan.waiting:
+        return f"{plan.waiting} day(s) waiting for the coalescing window to close"
+    if plan.read:
+        return f"nothing to refresh in {sum(plan.read.values())} new item(s)"
+    return "no new events"
+
+
+attendance_events_sensor = build_attendance_events_sensor()
