@@ -1,0 +1,93 @@
+"""Test helpers: listener processes (`python -m pipelines listen`) against a loopback gateway."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from pipelines.emulator.org import Org, OrgSpec, build_org
+from pipelines.emulator.stream import StreamGateway
+from pipelines.stream.models import SHANGHAI
+
+CLIENT_ID = "listener-test-app"
+CLIENT_SECRET = "listener-test-secret"
+
+
+def wait_for(predicate: Callable[[], object], timeout: float = 30.0, every: float = 0.05):
+    """Poll until `predicate()` is truthy; return its value or raise AssertionError on timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+class ListenerProcess:
+    """One `dingtalk-attendance listen` process; stderr (JSON logs) is kept in a file."""
+
+    def __init__(self, base_url: str, data_dir: Path, log_path: Path, **tuning: object):
+        env = dict(os.environ)
+        env.update(
+            DINGTALK_CLIENT_ID=CLIENT_ID,
+            DINGTALK_CLIENT_SECRET=CLIENT_SECRET,
+            DINGTALK_API_BASE_URL=base_url,
+            ATTENDANCE_DATA_DIR=str(data_dir),
+            LISTENER_BACKOFF_INITIAL_S="0.2",
+            LISTENER_HEARTBEAT_S="0.5",
+        )
+        env.update({f"LISTENER_{key.upper()}": str(value) for key, value in tuning.items()})
+        self.log_path = log_path
+        self._log = open(log_path, "ab")  # noqa: SIM115 - closed in wait()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pipelines", "listen"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=self._log,
+        )
+
+    def terminate(self, timeout: float = 30) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        return self.wait(timeout)
+
+    def kill(self) -> int:
+        self.process.kill()
+        return self.wait(10)
+
+    def wait(self, timeout: float) -> int:
+        try:
+            return self.process.wait(timeout)
+        finally:
+            self._log.close()
+
+    def logs(self) -> list[dict]:
+        lines = self.log_path.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines if line.startswith("{")]
+
+    def final_counts(self) -> dict:
+        (stopped,) = [entry for entry in self.logs() if entry["msg"] == "listener stopped"]
+        return stopped
+
+
+def replay_day(gateway: StreamGateway, org: Org, day: date) -> list[str]:
+    """Publish every event `org` produces on `day` (born at its moment); returns their ids."""
+    start = datetime(day.year, day.month, day.day, tzinfo=SHANGHAI)
+    ids = []
+    for scheduled in org.events_between(start, start + timedelta(days=1)):
+        event_id = hashlib.sha1(scheduled.key.encode()).hexdigest()
+        ids.append(gateway.publish(scheduled.event_type, scheduled.data, scheduled.at, event_id))
+    return ids
+
+
+def emulated_org(start: date, days: int = 3, employees: int = 60) -> Org:
+    """The emulator's deterministic org (the same one its HTTP API would serve)."""
+    return build_org(OrgSpec(seed=11, employees=employees, start=start, days=days))
