@@ -1,0 +1,156 @@
+"""The emulated org is deterministic and holds every situation the issue names."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, timedelta
+
+import pytest
+
+from pipelines.emulator.calendar import GROUPS_BY_ID, epoch_ms, midnight
+from pipelines.emulator.org import OrgSpec, build_org
+from pipelines.emulator.view import effective_row
+
+SPEC = OrgSpec(seed=7, employees=30, start=date(2026, 11, 2), days=14)
+
+
+@pytest.fixture(scope="module")
+def org():
+    return build_org(SPEC)
+
+
+def _fingerprint(org):
+    return (
+        [(e.userid, e.name, e.group_id, e.dept_id) for e in org.employees],
+        [(p.userid, p.record_id, p.at, p.raw_time_result) for p in org.punches],
+        [(a.proc_inst_id, a.kind, a.userid, a.begin, a.end, a.revoked_at) for a in org.approvals],
+        [(e.at, e.event_type, e.key, repr(e.data)) for e in org.events],
+    )
+
+
+def test_same_seed_same_org_and_other_seed_other_org(org):
+    assert _fingerprint(build_org(SPEC)) == _fingerprint(org)
+    other = build_org(OrgSpec(seed=8, employees=30, start=SPEC.start, days=14))
+    assert _fingerprint(other)[1] != _fingerprint(org)[1]
+
+
+def test_groups_two_fixed_shifts_and_an_overnight_shift_group(org):
+    groups = Counter(GROUPS_BY_ID[e.group_id].type for e in org.employees)
+    assert groups["FIXED"] >= 2 and groups["TURN"] >= 1
+    night = [
+        p for p in org.points if p.check_type == "OffDuty" and p.plan_time.date() > p.work_date
+    ]
+    assert night, "an overnight shift has its OffDuty on the next calendar day"
+    assert all(p.plan_time.hour == 6 for p in night)
+
+
+def test_any_fourteen_day_window_holds_a_holiday_and_fixed_groups_rest(org):
+    for offset in range(40):
+        first = SPEC.start + timedelta(days=offset)
+        assert any(org.is_holiday(first + timedelta(days=i)) for i in range(14))
+    holiday = next(d for d in org.dates if org.is_holiday(d))
+    fixed = [e for e in org.employees if GROUPS_BY_ID[e.group_id].type == "FIXED"]
+    assert all(not org.day_points(e.userid, holiday) for e in fixed)
+
+
+def test_punch_results_have_a_realistic_spread(org):
+    results = Counter(p.raw_result for p in org.points if p.punch is not None)
+    assert results["Normal"] > 0.8 * sum(results.values())
+    for result in ("Late", "SeriousLate", "Absenteeism", "Early"):
+        assert results[result] > 0, result
+    assert any(p.punch is None and p.cover is None and p.supply is None for p in org.points)
+
+
+def test_every_approval_kind_and_situation_is_present(org):
+    kinds = Counter(a.kind for a in org.approvals)
+    assert {"leave", "overtime", "trip", "out", "supply"} <= set(kinds)
+    units = {a.unit for a in org.approvals if a.kind == "leave"}
+    assert {"day", "halfDay", "hour"} <= units
+    assert any(len(a.per_day) > 1 for a in org.approvals if a.kind == "leave")
+    assert any(a.revoked_at is not None for a in org.approvals)
+    assert any(not lt.in_report for lt in org.leave_types)
+    missing = {lt.leave_name for lt in org.leave_types if not lt.in_report}
+    assert any(a.leave and a.leave.leave_name in missing for a in org.approvals)
+    assert sum(p.boss is not None for p in org.points) == 2
+
+
+def test_supply_is_approved_on_a_holiday_for_a_forgotten_punch_without_punch_event(org):
+    (supply,) = [a for a in org.approvals if a.kind == "supply"]
+    assert org.is_holiday(supply.finished_at.date())
+    userid, work_date, check_type = supply.supply_point
+    (point,) = [p for p in org.day_points(userid, work_date) if p.check_type == check_type]
+    assert point.punch is None and point.supply is supply
+    before = effective_row(point, supply.finished_at - timedelta(minutes=1))
+    after = effective_row(point, supply.finished_at)
+    assert before.time_result == "NotSigned"
+    assert (after.source_type, after.time_result) == ("APPROVE", "Normal")
+    claimed = epoch_ms(supply.supply_time)
+    punches = [
+        e.data["dataList"][0] for e in org.events if e.event_type == "attendance_check_record"
+    ]
+    assert not [x for x in punches if x["userId"] == userid and x["checkTime"] == claimed]
+    bpms = [e for e in org.events if e.event_type == "bpms_instance_change"]
+    assert any(e.data["bizCategoryId"] == "attendance.supply" for e in bpms)
+
+
+def test_revoked_leave_disappears_after_the_revoke_time(org):
+    (revoked,) = [a for a in org.approvals if a.revoked_at is not None]
+    day = next(iter(revoked.per_day))
+    assert org.approvals_on(revoked.userid, day, revoked.revoked_at - timedelta(seconds=1))
+    assert not org.approvals_on(revoked.userid, day, revoked.revoked_at)
+    assert org.day_punches(revoked.userid, day, midnight(day + timedelta(days=2)))
+
+
+def test_missing_results_are_only_final_after_the_day_settles(org):
+    point = next(
+        p
+        for p in org.points
+        if p.punch is None and p.cover is None and p.supply is None and p.boss is None
+    )
+    assert effective_row(point, point.settle_at - timedelta(seconds=1)) is None
+    assert effective_row(point, point.settle_at).time_result == "NotSigned"
+    absent = [p for p in org.points if p.raw_result == "Absenteeism" and p.punch and not p.cover]
+    for p in absent:
+        assert effective_row(p, p.punch.at).time_result == "SeriousLate"
+        assert effective_row(p, p.settle_at).time_result == "Absenteeism"
+
+
+def test_data_is_visible_only_as_of_the_clock(org):
+    userid = org.punches[0].userid
+    day = org.punches[0].work_date
+    assert org.day_punches(userid, day, midnight(day)) == []
+    assert org.day_punches(userid, day, midnight(day + timedelta(days=2)))
+
+
+def test_timeline_events_are_sorted_bounded_and_one_per_user_minute(org):
+    times = [e.at for e in org.events]
+    assert times == sorted(times)
+    start, end = midnight(SPEC.start + timedelta(days=3)), midnight(SPEC.start + timedelta(days=4))
+    window = org.events_between(start, end)
+    assert window and all(start <= e.at < end for e in window)
+    seen: dict[str, object] = {}
+    for event in (e for e in org.events if e.event_type == "attendance_check_record"):
+        item = event.data["dataList"][0]
+        previous = seen.get(item["userId"])
+        assert previous is None or (event.at - previous).total_seconds() >= 60
+        seen[item["userId"]] = event.at
+        assert isinstance(item["groupId"], str) and item["checkByUser"] is True
+        points = org.day_points(item["userId"], event.at.date()) or org.day_points(
+            item["userId"], event.at.date() - timedelta(days=1)
+        )
+        assert points, "no punch event on an unscheduled day"
+    types = {e.event_type for e in org.events}
+    assert {
+        "attendance_check_record",
+        "attendance_approve_status_change",
+        "bpms_instance_change",
+        "attend_user_daily_summary_refresh",
+        "attend_bossCheck_change",
+    } <= types
+    statuses = {e.data["status"] for e in org.events if e.event_type.startswith("attendance_appr")}
+    assert statuses == {"start", "finish", "terminate"}
+
+
+def test_spec_refuses_an_empty_org():
+    with pytest.raises(ValueError):
+        OrgSpec(employees=0)
