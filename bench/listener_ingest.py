@@ -1,0 +1,126 @@
+"""Durable ingest rate of the Stream listener, next to the same SDK with a no-op handler.
+
+Both run as real processes on the official dingtalk-stream SDK, fed over loopback by the
+emulator's Stream gateway with a burst of N events. The rate is N divided by the time from the
+first publish to the gateway's N-th SUCCESS ACK; for the listener every ACK is sent only after
+the event's inbox transaction committed (SQLite WAL, synchronous=FULL by default).
+
+    .venv/bin/python bench/listener_ingest.py [--events 20000] [--synchronous FULL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from pipelines.emulator.stream import GatewayConfig, StreamGateway
+from pipelines.emulator.stream.standalone import serve_gateway
+from pipelines.stream.inbox import Inbox
+
+CLIENT_ID, CLIENT_SECRET = "bench-app", "bench-secret"
+
+NOOP_LISTENER = """
+import sys
+import websockets.exceptions  # reference 9
+import dingtalk_stream
+from dingtalk_stream import AckMessage
+
+class NoOp(dingtalk_stream.EventHandler):
+    async def process(self, event):
+        return AckMessage.STATUS_OK, "OK"
+
+OPEN_PATH = "/v1.0/gateway/connections/open"
+dingtalk_stream.DingTalkStreamClient.OPEN_CONNECTION_API = sys.argv[1] + OPEN_PATH
+client = dingtalk_stream.DingTalkStreamClient(dingtalk_stream.Credential(sys.argv[2], sys.argv[3]))
+client.register_all_event_handler(NoOp())
+client.start_forever()
+"""
+
+
+def gateway() -> StreamGateway:
+    config = GatewayConfig(
+        redelivery_delay=600, ping_interval=5, push_quota_per_month=10**9, offline_policy="queue"
+    )
+    return StreamGateway({CLIENT_ID: CLIENT_SECRET}, config)
+
+
+def wait(predicate, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise SystemExit("benchmark timed out")
+        time.sleep(0.002)
+
+
+def measure(command: list[str], env: dict[str, str], events: int) -> tuple[float, dict]:
+    """Start a listener process, push `events`, return (events per second, gateway stats)."""
+    gw = gateway()
+    with serve_gateway(gw) as base:
+        process = subprocess.Popen(
+            [arg.replace("{base}", base) for arg in command],
+            env={**env, "DINGTALK_API_BASE_URL": base},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait(lambda: gw.stats()["connections_open"] == 1, 30)
+            time.sleep(0.5)  # let the process settle after connecting
+            started = time.perf_counter()
+            for n in range(events):
+                gw.publish(
+                    "attend_user_daily_summary_refresh",
+                    {"workDate": "2026-11-27", "userId": f"u{n}"},
+                )
+            wait(lambda: gw.stats()["acks"]["success"] >= events, 600)
+            elapsed = time.perf_counter() - started
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        return events / elapsed, gw.stats()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--synchronous", default="FULL", choices=["NORMAL", "FULL"])
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        data_dir = Path(scratch) / "data"
+        env = {
+            **os.environ,
+            "DINGTALK_CLIENT_ID": CLIENT_ID,
+            "DINGTALK_CLIENT_SECRET": CLIENT_SECRET,
+            "ATTENDANCE_DATA_DIR": str(data_dir),
+            "LISTENER_INBOX_SYNCHRONOUS": args.synchronous,
+            "LISTENER_LOG_LEVEL": "WARNING",
+        }
+        noop_cmd = [sys.executable, "-c", NOOP_LISTENER, "{base}", CLIENT_ID, CLIENT_SECRET]
+        ours_cmd = [sys.executable, "-m", "pipelines", "listen"]
+        noop_rate, _ = measure(noop_cmd, env, args.events)
+        ours_rate, stats = measure(ours_cmd, env, args.events)
+        with Inbox.in_data_dir(data_dir) as inbox:
+            stored = inbox.stats().received
+    print(f"events per run:                      {args.events}")
+    print(f"SDK + no-op handler (ACK only):      {noop_rate:8.0f} events/s")
+    print(f"SDK + inbox handler (durable, {args.synchronous:<4}): {ours_rate:8.0f} events/s")
+    print(f"ratio durable / no-op:               {ours_rate / noop_rate:8.2f}")
+    print(
+        f"stored in inbox: {stored}, LATER answers: {stats['acks']['later']}, "
+        f"cpus: {os.cpu_count()}"
+    )
+    if stored != args.events:
+        raise SystemExit("the inbox does not hold every event: the measurement is invalid")
+
+
+if __name__ == "__main__":
+    main()
