@@ -4,8 +4,9 @@ missing leave column over a real loopback socket while counting the metered call
 from __future__ import annotations
 
 import socket
-from datetime import date
+from datetime import date, timedelta
 
+import httpx
 import pytest
 
 from pipelines.dingtalk.models import LeaveTimeValues
@@ -77,7 +78,7 @@ def _point_at(monkeypatch, server: EmulatorServer, secret: str | None = None) ->
 def test_doctor_reports_the_seeded_missing_leave_column(monkeypatch, emulator):
     _point_at(monkeypatch, emulator)
     before = emulator.state.meter.metered.total()
-    day = emulator.config.start + __import__("datetime").timedelta(days=3)
+    day = emulator.config.start + timedelta(days=3)
     report = run_doctor(today=day)
     lines = report.lines()
     problems = report.problems
@@ -111,3 +112,26 @@ def test_unreachable_api_names_the_base_url_variable(monkeypatch):
     report = run_doctor()
     assert len(report.problems) == 1
     assert "cannot reach DingTalk at DINGTALK_" in report.problems[0].message
+
+
+def test_refused_permission_names_what_to_grant_and_the_rest_still_runs(monkeypatch):
+    """One family refused (errcode 60011) is one line naming the permission; others still run."""
+    from pipelines.emulator.app import mock_transport
+    from pipelines.emulator.state import EmulatorState
+
+    config = EmulatorConfig(employees=5, days=3)
+    emulator_api = mock_transport(EmulatorState(config))
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/schedule/listbyusers"):
+            return httpx.Response(200, json={"errcode": 60011, "errmsg": "没有调用该接口的权限"})
+        return emulator_api.handle_request(request)
+
+    monkeypatch.setenv("DINGTALK_CLIENT_ID", config.client_id)
+    monkeypatch.setenv("DINGTALK_CLIENT_SECRET", config.secret)
+    monkeypatch.setenv("DINGTALK_API_BASE_URL", "http://emulator")
+    monkeypatch.setenv("DINGTALK_OAPI_BASE_URL", "http://emulator/oapi")
+    report = run_doctor(transport=httpx.MockTransport(handler), today=date(2026, 11, 4))
+    checks = [finding.check for finding in report.problems]
+    assert checks == ["schedules", "leave-columns"]
+    assert "qyapi_attendance_group_read" in report.problems[0].message
