@@ -51,6 +51,9 @@ def emulator(
     client_secret: str | None = typer.Option(None, help="Client secret (default: from seed)."),
     qps: float = typer.Option(20.0, min=0.1, help="Calls per second per API before 90018."),
     monthly_quota: int = typer.Option(5000, min=0, help="Metered calls per month (90020)."),
+    ip_limit: int = typer.Option(
+        10_000, min=0, help="Calls per 20 s per IP before a ban (0: off)."
+    ),
     error_5xx_rate: float = typer.Option(0.0, min=0, max=1, help="Share of calls answered 503."),
     throttle_rate: float = typer.Option(0.0, min=0, max=1, help="Share of calls throttled."),
     token_expire_after: int = typer.Option(0, min=0, help="Expire a token after K calls."),
