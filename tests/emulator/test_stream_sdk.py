@@ -21,7 +21,7 @@ from pipelines.emulator.stream.testing import RecordingHandler, SdkRunner, wait_
 pytestmark = pytest.mark.integration
 
 CLIENT_ID, CLIENT_SECRET = "dingemulatorkey", "emulator-secret"
-FAST = GatewayConfig(redelivery_delay=0.3, max_attempts=5, ping_interval=0.2, seed=3)
+FAST = GatewayConfig(redelivery_delay=1.0, max_attempts=5, ping_interval=0.2, seed=3)
 
 
 @pytest.fixture
