@@ -138,7 +138,12 @@ def _json_or_none(response: httpx.Response) -> dict[str, Any] | None:
 
 def _ip_ban(response: httpx.Response, body: dict | None, endpoint: str) -> IpBannedError | None:
     content_type = response.headers.get("content-type", "")
-    looks_html = body is None and ("html" in content_type or response.content.lstrip()[:1] == b"<")
+    # A gateway's own HTML error page (5xx) is a transient failure, not a ban.
+    looks_html = (
+        body is None
+        and response.status_code < 500
+        and ("html" in content_type or response.content.lstrip()[:1] == b"<")
+    )
     denied = body is not None and (body.get("status") == 1111 or body.get("punish") == "deny")
     if not (looks_html or denied):
         return None

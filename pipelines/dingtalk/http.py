@@ -77,7 +77,7 @@ class ApiCaller:
         self._counter = counter
         self._ledger = ledger
         self._backoff = wait_exponential_jitter(
-            initial=retry.initial_wait, max=retry.max_wait, jitter=retry.jitter
+            multiplier=retry.initial_wait, max=retry.max_wait, jitter=retry.jitter
         )
         self.tokens: TokenProvider | None = None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import zlib
 from collections import defaultdict, deque
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -140,11 +141,12 @@ def _ms(day: date, hour: int = 0) -> int:
 def attendance_rows(user_ids: list[str], first: date, last: date) -> list[dict]:
     """The rows the fake serves: an OnDuty and an OffDuty result per user per day."""
     rows = []
-    for user_number, user in enumerate(user_ids):
+    for user in user_ids:
+        user_number = zlib.crc32(user.encode()) % 1_000_000  # stable across batches
         day = first
         while day <= last:
             for check_type, hour in (("OnDuty", 9), ("OffDuty", 18)):
-                row_id = int(day.strftime("%Y%m%d")) * 10_000 + user_number * 2 + (hour == 18)
+                row_id = int(day.strftime("%Y%m%d")) * 10**7 + user_number * 2 + (hour == 18)
                 rows.append(
                     {
                         "checkType": check_type,

@@ -114,3 +114,11 @@ def test_ip_ban_html_defaults_to_five_minutes():
     with pytest.raises(IpBannedError) as raised:
         parse_response(response, "oapi", "/x")
     assert raised.value.wait_seconds == 300
+
+
+def test_gateway_html_error_pages_are_transient_not_bans():
+    response = httpx.Response(
+        504, text="<html>timeout</html>", headers={"content-type": "text/html"}
+    )
+    with pytest.raises(TransientError):
+        parse_response(response, "oapi", "/x")
