@@ -12,9 +12,14 @@ from assets.attendance import (
     employees,
     report_columns,
 )
+from assets.approval_resolution import approval_resolution
 from assets.marts import attendance_daily, attendance_monthly
+from assets.reconciliation import failed_push_reconciliation
 from pipelines.jobs import attendance_refresh_job
 from pipelines.resources import resources_from_environment
+from sensors.attendance_events import attendance_events_sensor
+from sensors.jobs import EVENT_JOBS
+from sensors.schedules import REFRESH_SCHEDULES
 
 ATTENDANCE_ASSETS = [
     employees,
@@ -27,8 +32,12 @@ ATTENDANCE_ASSETS = [
     attendance_monthly,
 ]
 
+EVENT_ASSETS = [approval_resolution, failed_push_reconciliation]
+
 defs = dg.Definitions(
-    assets=ATTENDANCE_ASSETS,
-    jobs=[attendance_refresh_job],
+    assets=ATTENDANCE_ASSETS + EVENT_ASSETS,
+    jobs=[attendance_refresh_job, *EVENT_JOBS],
+    sensors=[attendance_events_sensor],
+    schedules=REFRESH_SCHEDULES,
     resources=resources_from_environment(),
 )

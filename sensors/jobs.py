@@ -44,3 +44,6 @@ def approval_run_config(approvals: Iterable[ResolveApproval]) -> dict:
         for a in approvals
     ]
     return {"ops": {APPROVAL_ASSET: {"config": {"instances": instances}}}}
+
+
+EVENT_JOBS = [approval_resolution_job, report_columns_job, failed_push_reconciliation_job]

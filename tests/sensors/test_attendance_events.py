@@ -10,16 +10,13 @@ from datetime import date, datetime, timedelta
 import dagster as dg
 import pytest
 
-from assets.approval_resolution import approval_resolution
-from pipelines.definitions import ATTENDANCE_ASSETS
-from pipelines.jobs import attendance_refresh_job
+from pipelines.definitions import defs
 from pipelines.refresh.requests import RefreshRequest, RefreshRequestQueue
 from pipelines.refresh.tick import REFRESH_REQUEST_EVENT, SensorCursor
-from pipelines.resources import WarehouseResource, resources_from_environment
+from pipelines.resources import WarehouseResource
 from pipelines.stream.inbox import Inbox
 from pipelines.stream.models import SHANGHAI, NewEvent
 from sensors.attendance_events import SENSOR_NAME, attendance_events_sensor
-from sensors.jobs import approval_resolution_job, report_columns_job
 
 DAY = date(2026, 11, 2)
 
@@ -68,12 +65,7 @@ def punch(userid: str, day: date = DAY, hour: int = 9) -> NewEvent:
     )
 
 
-DEFINITIONS = dg.Definitions(
-    assets=[*ATTENDANCE_ASSETS, approval_resolution],
-    jobs=[attendance_refresh_job, approval_resolution_job, report_columns_job],
-    sensors=[attendance_events_sensor],
-    resources=resources_from_environment(),
-)
+DEFINITIONS = defs
 
 
 def tick(data_dir, instance, cursor: str | None = None):

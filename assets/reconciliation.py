@@ -1,0 +1,49 @@
+"""`failed_push_reconciliation`: DingTalk's failed-push list drained into the inbox (scheduled).
+
+Events DingTalk could not deliver over Stream (listener down, ACK lost) land in its failed-push
+list; this asset drains the list, keeping every raw page before parsing it, and writes the
+entries to the inbox with source `failed_push`, where the events sensor treats them like any
+other event.
+"""
+
+import dagster as dg
+
+from pipelines.refresh.config import load_refresh_settings
+from pipelines.refresh.failed_push import FailedPushPages, reconcile_failed_pushes
+from pipelines.resources import DingTalkResource, WarehouseResource
+from pipelines.stream.inbox import Inbox
+
+API_POOL = "dingtalk_api"
+
+
+@dg.asset(group_name="attendance_events", kinds={"dingtalk", "sqlite"}, pool=API_POOL)
+def failed_push_reconciliation(
+    context: dg.AssetExecutionContext, dingtalk: DingTalkResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    """Failed pushes recovered from get_call_back_failed_result into the event inbox."""
+    settings = load_refresh_settings()
+    with (
+        dingtalk.client() as client,
+        client.track_calls() as spent,
+        FailedPushPages.in_data_dir(warehouse.path) as pages,
+        Inbox.in_data_dir(warehouse.path) as inbox,
+    ):
+        result = reconcile_failed_pushes(
+            client.fetch_failed_push_page, pages, inbox, settings.failed_push_max_pages
+        )
+    if result.quarantined:
+        context.log.warning(f"{result.quarantined} failed-push entries quarantined (see inbox)")
+    return dg.MaterializeResult(
+        metadata={
+            "pages": dg.MetadataValue.int(result.pages),
+            "resumed_pages": dg.MetadataValue.int(result.resumed_pages),
+            "entries": dg.MetadataValue.int(result.entries),
+            "inserted": dg.MetadataValue.int(result.inserted),
+            "duplicates": dg.MetadataValue.int(result.duplicates),
+            "already_streamed": dg.MetadataValue.int(result.already_streamed),
+            "quarantined": dg.MetadataValue.int(result.quarantined),
+            "event_types": dg.MetadataValue.json(result.types),
+            "metered_calls": dg.MetadataValue.int(sum(spent.metered.values())),
+            "metered_calls_by_endpoint": dg.MetadataValue.json(dict(spent.metered)),
+        }
+    )

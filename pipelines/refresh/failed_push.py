@@ -1,0 +1,229 @@
+"""Failed-push reconciliation: DingTalk's failed-push list into the inbox, losing nothing.
+
+The list is read-once (DingTalk deletes what it returns), so every raw page is committed to
+`<data_dir>/failed_push.sqlite` before it is parsed, and a page is marked processed only after
+its events are in the inbox; a run that crashes in between is completed by the next run from
+the stored page. Entries become inbox events with source `failed_push` and a deterministic id
+(a hash of type, time and payload), so reading the same entry twice stores it once, and an
+entry whose event already arrived over Stream (same type, born time and payload) is skipped.
+Entries that cannot be turned into a usable event are quarantined in the inbox with a reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipelines.refresh.actions import Ignore
+from pipelines.refresh.mapping import actions_for_event
+from pipelines.stream.events import KNOWN_EVENTS
+from pipelines.stream.inbox import Inbox
+from pipelines.stream.models import NewEvent, from_epoch_ms
+
+logger = logging.getLogger(__name__)
+
+PAGES_FILENAME = "failed_push.sqlite"
+PAYLOAD_KEYS = ("callbackData", "bpmsCallBackData", "roleLabelChange")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS pages (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    fetched_at_ms   INTEGER NOT NULL,
+    raw             TEXT    NOT NULL,   -- the response exactly as DingTalk returned it
+    processed_at_ms INTEGER             -- NULL until its events are in the inbox
+);
+"""
+
+
+class UnusableEntry(ValueError):
+    """A failed-push entry that cannot become an event; the message is the quarantine reason."""
+
+
+class FailedPushPages:
+    """Durable store of raw failed-push pages (SQLite, synchronous=FULL)."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA synchronous = FULL")
+        self._db.executescript(_SCHEMA)
+
+    @classmethod
+    def in_data_dir(cls, data_dir: Path) -> FailedPushPages:
+        return cls(Path(data_dir) / PAGES_FILENAME)
+
+    def save(self, raw: dict[str, Any]) -> int:
+        """Commit one raw page; returns its id."""
+        with self._lock:
+            cursor = self._db.execute(
+                "INSERT INTO pages (fetched_at_ms, raw) VALUES (?, ?)",
+                (_now_ms(), json.dumps(raw, ensure_ascii=False)),
+            )
+            return int(cursor.lastrowid)
+
+    def unprocessed(self) -> list[tuple[int, dict[str, Any]]]:
+        """Pages saved but not yet turned into inbox events (a previous run stopped midway)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, raw FROM pages WHERE processed_at_ms IS NULL ORDER BY id"
+            ).fetchall()
+        return [(row[0], json.loads(row[1])) for row in rows]
+
+    def mark_processed(self, page_id: int) -> None:
+        with self._lock:
+            self._db.execute(
+                "UPDATE pages SET processed_at_ms = ? WHERE id = ?", (_now_ms(), page_id)
+            )
+
+    def count(self) -> int:
+        with self._lock:
+            return self._db.execute("SELECT COUNT(*) FROM pages").fetchone()[0]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> FailedPushPages:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+@dataclass
+class ReconcileResult:
+    """Counts of one reconciliation run (shown as the asset's metadata)."""
+
+    pages: int = 0
+    entries: int = 0
+    inserted: int = 0
+    duplicates: int = 0  # already in the inbox under the same failed-push id
+    already_streamed: int = 0  # the same event had arrived over Stream
+    quarantined: int = 0
+    resumed_pages: int = 0
+    types: dict[str, int] = field(default_factory=dict)
+
+
+def reconcile_failed_pushes(
+    fetch_page: Callable[[], dict[str, Any]],
+    pages: FailedPushPages,
+    inbox: Inbox,
+    max_pages: int = 50,
+) -> ReconcileResult:
+    """Finish pages left by an earlier run, then drain the list while it says `has_more`."""
+    result = ReconcileResult()
+    for page_id, raw in pages.unprocessed():
+        _process(page_id, raw, pages, inbox, result)
+        result.resumed_pages += 1
+    for _ in range(max_pages):
+        raw = fetch_page()
+        page_id = pages.save(raw)  # durable before parsing: the list is read-once
+        result.pages += 1
+        _process(page_id, raw, pages, inbox, result)
+        if not raw.get("has_more"):
+            break
+    else:
+        logger.warning(
+            "failed-push list still has more after %d pages; next run continues", max_pages
+        )
+    return result
+
+
+def _process(page_id: int, raw: dict, pages: FailedPushPages, inbox: Inbox, result) -> None:
+    events: list[NewEvent] = []
+    for entry in raw.get("failed_list") or []:
+        result.entries += 1
+        try:
+            event = entry_to_event(entry)
+        except UnusableEntry as error:
+            inbox.quarantine(_dumps(entry), f"failed-push entry: {error}")
+            result.quarantined += 1
+            continue
+        if already_streamed(inbox, event):
+            result.already_streamed += 1
+            continue
+        result.types[event.event_type] = result.types.get(event.event_type, 0) + 1
+        events.append(event)
+    added = inbox.add(events)
+    result.inserted += added.inserted
+    result.duplicates += added.duplicates
+    pages.mark_processed(page_id)
+
+
+def entry_to_event(entry: Any) -> NewEvent:
+    """One old-API entry (reference 6.1) as an inbox event; UnusableEntry says why not."""
+    if not isinstance(entry, dict):
+        raise UnusableEntry(f"entry is a JSON {type(entry).__name__}, not an object")
+    tag, born = entry.get("call_back_tag"), entry.get("event_time")
+    if not isinstance(tag, str) or tag not in KNOWN_EVENTS:
+        raise UnusableEntry(f"unknown call_back_tag {str(tag)[:80]!r}")
+    if isinstance(born, bool) or not isinstance(born, int):
+        raise UnusableEntry("event_time is not epoch milliseconds")
+    body = entry.get(tag)
+    if not isinstance(body, dict):
+        raise UnusableEntry(f"{tag} body is not an object (DingTalk sent {type(body).__name__})")
+    payload = _payload(body, tag)
+    mapped = actions_for_event(tag, payload)
+    if any(isinstance(a, Ignore) and "unusable" in a.reason for a in mapped):
+        raise UnusableEntry(mapped[0].reason)
+    return NewEvent(
+        event_id=f"failed_push:{content_hash(tag, born, payload)}",
+        event_type=tag,
+        born_at=from_epoch_ms(born),
+        payload=payload,
+        source="failed_push",
+        corp_id=body.get("corpid") if isinstance(body.get("corpid"), str) else None,
+    )
+
+
+def _payload(body: dict, tag: str) -> dict:
+    key = next((key for key in PAYLOAD_KEYS if key in body), None)
+    if key is None:
+        raise UnusableEntry(f"{tag} body has no callbackData")
+    payload = body[key]
+    if isinstance(payload, str):  # some answers hold JSON text, some a Java toString()
+        try:
+            payload = json.loads(payload)
+        except ValueError:
+            raise UnusableEntry(f"{key} is not JSON: {payload[:60]!r}") from None
+    if not isinstance(payload, dict):
+        raise UnusableEntry(f"{key} is a JSON {type(payload).__name__}, not an object")
+    return payload
+
+
+def content_hash(event_type: str, born_ms: int, payload: dict) -> str:
+    """Stable identity of an event's content (the failed list carries no eventId)."""
+    text = f"{event_type}\n{born_ms}\n{_dumps(payload)}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def already_streamed(inbox: Inbox, event: NewEvent) -> bool:
+    """True when the inbox holds the same event received over Stream (its own eventId)."""
+    # Read-only query on the inbox file, using its (event_type, born_at_ms) index.
+    with closing(sqlite3.connect(f"file:{inbox.path}?mode=ro", uri=True)) as db:
+        rows = db.execute(
+            "SELECT payload FROM events WHERE event_type = ? AND born_at_ms = ? AND source = ?",
+            (event.event_type, int(event.born_at.timestamp() * 1000), "stream"),
+        ).fetchall()
+    wanted = _dumps(event.payload)
+    return any(_dumps(json.loads(row[0])) == wanted for row in rows)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)

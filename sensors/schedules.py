@@ -1,0 +1,119 @@
+"""Schedules of the refresh: failed-push reconciliation, settlement (D-1, D-2), nightly sweep.
+
+Settlement and sweep launch range runs of `attendance_refresh_job` (one run for consecutive
+days), so the batched endpoints pull several days per call (`attendance/list` takes 7 days x 50
+users): a 5-day sweep costs about what one day costs, not five times that.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+
+from pipelines.jobs import attendance_refresh_job, refresh_run_config
+from pipelines.partitions import TIMEZONE
+from pipelines.refresh.config import load_refresh_settings
+from pipelines.warehouse.marts import SETTLE_GRACE
+from sensors.jobs import failed_push_reconciliation_job
+
+RANGE_START = "dagster/asset_partition_range_start"
+RANGE_END = "dagster/asset_partition_range_end"
+TAG_TRIGGER = "attendance/trigger"
+
+# The warehouse marks a day settled once SETTLE_GRACE has passed after its end; settle half an
+# hour later so that the re-pull is the one that `attendance_daily.settled` describes.
+_SETTLE_AT = SETTLE_GRACE + timedelta(minutes=30)
+SETTLEMENT_CRON = f"{_SETTLE_AT.seconds // 60 % 60} {_SETTLE_AT.seconds // 3600} * * *"
+SWEEP_CRON = "0 3 * * *"
+RECONCILIATION_CRON = "*/10 * * * *"
+
+failed_push_reconciliation_schedule = dg.ScheduleDefinition(
+    name="failed_push_reconciliation_schedule",
+    job=failed_push_reconciliation_job,
+    cron_schedule=RECONCILIATION_CRON,
+    execution_timezone=TIMEZONE,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Every 10 minutes: drain DingTalk's failed-push list into the event inbox.",
+)
+
+
+def day_ranges(days: list[date]) -> list[tuple[date, date]]:
+    """Consecutive days grouped into inclusive (first, last) ranges, oldest first."""
+    ranges: list[tuple[date, date]] = []
+    for day in sorted(set(days)):
+        if ranges and day == ranges[-1][1] + timedelta(days=1):
+            ranges[-1] = (ranges[-1][0], day)
+        else:
+            ranges.append((day, day))
+    return ranges
+
+
+def range_run(first: date, last: date, trigger: str, scheduled: date) -> dg.RunRequest:
+    """A whole-organisation refresh run of the days first..last."""
+    return dg.RunRequest(
+        run_key=f"{trigger}:{first.isoformat()}..{last.isoformat()}:{scheduled.isoformat()}",
+        job_name=attendance_refresh_job.name,
+        run_config=refresh_run_config(None),
+        tags={RANGE_START: first.isoformat(), RANGE_END: last.isoformat(), TAG_TRIGGER: trigger},
+    )
+
+
+def settlement_days(today: date, offsets: list[int]) -> list[date]:
+    return [today - timedelta(days=offset) for offset in offsets if offset > 0]
+
+
+def sweep_days(today: date, depth: int, settled_offsets: list[int]) -> list[date]:
+    """The last `depth` days before today, minus those the settlement re-pulls that night."""
+    skip = set(settlement_days(today, settled_offsets))
+    return [
+        today - timedelta(days=n)
+        for n in range(1, depth + 1)
+        if today - timedelta(days=n) not in skip
+    ]
+
+
+@dg.schedule(
+    name="settlement_schedule",
+    job=attendance_refresh_job,
+    cron_schedule=SETTLEMENT_CRON,
+    execution_timezone=TIMEZONE,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+def settlement_schedule(context: dg.ScheduleEvaluationContext):
+    """Re-pull D-1 and D-2 (ATTENDANCE_SETTLEMENT_DAYS) after DingTalk settled them."""
+    today = _scheduled_day(context)
+    days = settlement_days(today, load_refresh_settings().settlement_days)
+    return [range_run(a, b, "settlement", today) for a, b in day_ranges(days)]
+
+
+@dg.schedule(
+    name="nightly_sweep_schedule",
+    job=attendance_refresh_job,
+    cron_schedule=SWEEP_CRON,
+    execution_timezone=TIMEZONE,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+def nightly_sweep_schedule(context: dg.ScheduleEvaluationContext):
+    """Re-pull the last N days (ATTENDANCE_SWEEP_DAYS) to catch what no event announced."""
+    today = _scheduled_day(context)
+    settings = load_refresh_settings()
+    days = sweep_days(today, settings.sweep_days, settings.settlement_days)
+    if not days:
+        return dg.SkipReason("sweep depth covers no day beyond the settlement days")
+    return [range_run(a, b, "sweep", today) for a, b in day_ranges(days)]
+
+
+def _scheduled_day(context: dg.ScheduleEvaluationContext) -> date:
+    moment = context.scheduled_execution_time
+    if moment is None:
+        raise ValueError("schedule evaluated without a scheduled execution time")
+    return moment.astimezone(ZoneInfo(TIMEZONE)).date()
+
+
+REFRESH_SCHEDULES = [
+    failed_push_reconciliation_schedule,
+    settlement_schedule,
+    nightly_sweep_schedule,
+]

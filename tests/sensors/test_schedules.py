@@ -1,0 +1,84 @@
+"""Settlement, sweep and reconciliation schedules launch the right range runs at the right time."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import dagster as dg
+
+from pipelines.stream.models import SHANGHAI
+from sensors.schedules import (
+    SETTLEMENT_CRON,
+    day_ranges,
+    failed_push_reconciliation_schedule,
+    nightly_sweep_schedule,
+    settlement_schedule,
+    sweep_days,
+)
+
+NIGHT = datetime(2026, 11, 28, 6, 30, tzinfo=SHANGHAI)
+
+
+def evaluate(schedule, when: datetime = NIGHT):
+    with dg.DagsterInstance.ephemeral() as instance:
+        context = dg.build_schedule_context(instance=instance, scheduled_execution_time=when)
+        return schedule.evaluate_tick(context)
+
+
+def ranges(result) -> list[tuple[str, str, str]]:
+    return [
+        (
+            r.tags["dagster/asset_partition_range_start"],
+            r.tags["dagster/asset_partition_range_end"],
+            r.tags["attendance/trigger"],
+        )
+        for r in result.run_requests
+    ]
+
+
+def test_settlement_re_pulls_d_minus_one_and_two_in_one_whole_day_run():
+    result = evaluate(settlement_schedule)
+    assert ranges(result) == [("2026-11-26", "2026-11-27", "settlement")]
+    [run] = result.run_requests
+    assert run.job_name == "attendance_refresh_job"
+    assert run.run_config["ops"]["attendance_results"]["config"]["users"] == []
+    assert run.run_key == "settlement:2026-11-26..2026-11-27:2026-11-28"
+
+
+def test_settlement_runs_after_the_warehouse_considers_a_day_settled():
+    assert SETTLEMENT_CRON == "30 6 * * *"
+    assert settlement_schedule.execution_timezone == "Asia/Shanghai"
+
+
+def test_settlement_days_are_configurable(monkeypatch):
+    monkeypatch.setenv("ATTENDANCE_SETTLEMENT_DAYS", "[1, 3]")
+    assert ranges(evaluate(settlement_schedule)) == [
+        ("2026-11-25", "2026-11-25", "settlement"),
+        ("2026-11-27", "2026-11-27", "settlement"),
+    ]
+
+
+def test_the_sweep_re_pulls_the_week_the_settlement_does_not():
+    assert ranges(evaluate(nightly_sweep_schedule)) == [("2026-11-21", "2026-11-25", "sweep")]
+
+
+def test_the_sweep_depth_is_configurable_and_may_cover_nothing(monkeypatch):
+    monkeypatch.setenv("ATTENDANCE_SWEEP_DAYS", "2")
+    result = evaluate(nightly_sweep_schedule)
+    assert result.run_requests == [] and "settlement" in result.skip_message
+
+
+def test_reconciliation_runs_every_ten_minutes():
+    assert failed_push_reconciliation_schedule.cron_schedule == "*/10 * * * *"
+    [run] = evaluate(failed_push_reconciliation_schedule).run_requests
+    assert run.run_key is None  # every tick is a new drain
+    assert failed_push_reconciliation_schedule.job_name == "failed_push_reconciliation_job"
+
+
+def test_day_ranges_group_consecutive_days():
+    days = [date(2026, 11, d) for d in (5, 1, 2, 3)]
+    assert day_ranges(days) == [
+        (date(2026, 11, 1), date(2026, 11, 3)),
+        (date(2026, 11, 5), date(2026, 11, 5)),
+    ]
+    assert sweep_days(date(2026, 11, 28), 3, [1]) == [date(2026, 11, 26), date(2026, 11, 25)]
