@@ -15,6 +15,7 @@ from pipelines.emulator.stream import GatewayConfig, StreamGateway
 from pipelines.emulator.stream.failed import FailedPush, FailedPushList
 from pipelines.emulator.stream.frames import (
     MessageIds,
+    epoch_millis,
     event_frame,
     event_headers,
     read_ack,
@@ -180,3 +181,9 @@ def test_publish_validates_its_input_and_queues_without_a_server():
     born = datetime(2026, 11, 1, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
     assert gateway.publish("attendance_check_record", {}, born_at=born, event_id="abc") == "abc"
     assert gateway.stats()["in_flight"] == 1
+
+
+def test_epoch_millis_is_exact():
+    shanghai = ZoneInfo("Asia/Shanghai")
+    assert epoch_millis(datetime(2020, 9, 6, tzinfo=shanghai)) == 1599321600000  # reference 0
+    assert epoch_millis(datetime(2026, 11, 28, 9, 0, 0, 123000, tzinfo=shanghai)) % 1000 == 123

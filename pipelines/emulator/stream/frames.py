@@ -11,12 +11,14 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 logger = logging.getLogger(__name__)
 
 AckKind = Literal["success", "later", "error", "invalid"]
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
@@ -36,6 +38,11 @@ class MessageIds:
 def now_millis() -> int:
     """Wall-clock epoch milliseconds, as the ``time`` header carries them."""
     return time.time_ns() // 1_000_000
+
+
+def epoch_millis(moment: datetime) -> int:
+    """Epoch milliseconds of an aware datetime, in integers (floats drift by a millisecond)."""
+    return (moment - _EPOCH) // timedelta(milliseconds=1)
 
 
 def event_headers(

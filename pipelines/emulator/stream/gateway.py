@@ -29,6 +29,7 @@ from pipelines.emulator.stream.failed import (
 from pipelines.emulator.stream.frames import (
     MessageIds,
     encode_payload,
+    epoch_millis,
     event_headers,
     now_millis,
     system_frame,
@@ -121,7 +122,7 @@ class StreamGateway:
             raise TypeError(f"event data must be a dict, got {type(data).__name__}")
         if born_at is not None and born_at.tzinfo is None:
             raise ValueError("born_at must be timezone-aware (e.g. Asia/Shanghai)")
-        born_millis = int(born_at.timestamp() * 1000) if born_at else now_millis()
+        born_millis = epoch_millis(born_at) if born_at else now_millis()
         event_id = event_id or uuid.uuid4().hex
         message_id = self._ids.next()
         headers = event_headers(
