@@ -99,6 +99,31 @@ def list_by_users(call: Call) -> dict:
     return ok(result=result, success=True)
 
 
+def _selected_class(shift) -> dict:
+    """One class of a group: check times (`across` 1 = next day) and lateness thresholds."""
+    times = [
+        {"check_time": f"1970-01-01 {shift.on_duty:%H:%M}:00", "check_type": "OnDuty", "across": 0},
+        {
+            "check_time": f"1970-01-01 {shift.off_duty:%H:%M}:00",
+            "check_type": "OffDuty",
+            "across": 1 if shift.overnight else 0,
+        },
+    ]
+    return {
+        "class_id": shift.class_id,
+        "class_name": shift.name,
+        "sections": [{"times": times}],
+        "setting": {
+            "class_setting_id": shift.class_setting_id,
+            "permit_late_minutes": shift.permit_late_minutes,
+            "serious_late_minutes": shift.serious_late_minutes,
+            "absenteeism_late_minutes": shift.absenteeism_late_minutes,
+            "work_time_minutes": shift.work_minutes,
+            "is_off_duty_free_check": "N",
+        },
+    }
+
+
 def _group(call: Call, group) -> dict:
     members = [e for e in call.org.employees if e.group_id == group.group_id]
     return {
@@ -114,37 +139,7 @@ def _group(call: Call, group) -> dict:
         "dept_name_list": sorted(
             {d.name for d in call.org.departments if any(e.dept_id == d.dept_id for e in members)}
         ),
-        "selected_class": [
-            {
-                "class_id": shift.class_id,
-                "class_name": shift.name,
-                "sections": [
-                    {
-                        "times": [
-                            {
-                                "check_time": f"1970-01-01 {shift.on_duty:%H:%M}:00",
-                                "check_type": "OnDuty",
-                                "across": 0,
-                            },
-                            {
-                                "check_time": f"1970-01-01 {shift.off_duty:%H:%M}:00",
-                                "check_type": "OffDuty",
-                                "across": 1 if shift.overnight else 0,
-                            },
-                        ]
-                    }
-                ],
-                "setting": {
-                    "class_setting_id": shift.class_setting_id,
-                    "permit_late_minutes": shift.permit_late_minutes,
-                    "serious_late_minutes": shift.serious_late_minutes,
-                    "absenteeism_late_minutes": shift.absenteeism_late_minutes,
-                    "work_time_minutes": shift.work_minutes,
-                    "is_off_duty_free_check": "N",
-                },
-            }
-            for shift in group.classes
-        ],
+        "selected_class": [_selected_class(shift) for shift in group.classes],
     }
 
 

@@ -24,6 +24,32 @@ def _status(approval, now: datetime) -> tuple[str, str]:
     return "RUNNING", ""
 
 
+def _records(approval, admin: str, status: str) -> list[dict]:
+    """operationRecords: the start, then the approver's decision once there is one."""
+    records = [
+        {
+            "userId": approval.userid,
+            "date": _iso(approval.created_at),
+            "type": "START_PROCESS_INSTANCE",
+            "result": "NONE",
+            "showName": "发起审批",
+        }
+    ]
+    if status != "RUNNING":
+        records.append(
+            {
+                "userId": admin,
+                "date": _iso(approval.finished_at),
+                "type": "EXECUTE_TASK_NORMAL",
+                "result": "AGREE",
+                "remark": "同意",
+                "showName": "审批人",
+                "activityId": "approver-1",
+            }
+        )
+    return records
+
+
 @route("new", "/v1.0/workflow/processInstances", method="GET")
 def process_instance(call: Call) -> dict:
     instance_id = call.request.query.get("processInstanceId")
@@ -37,26 +63,7 @@ def process_instance(call: Call) -> dict:
     employee = call.org.by_userid[approval.userid]
     admin = call.org.admin_userid
     status, result = _status(approval, call.now)
-    record = {
-        "userId": approval.userid,
-        "date": _iso(approval.created_at),
-        "type": "START_PROCESS_INSTANCE",
-        "result": "NONE",
-        "showName": "发起审批",
-    }
-    records = [record]
-    if status != "RUNNING":
-        records.append(
-            {
-                "userId": admin,
-                "date": _iso(approval.finished_at),
-                "type": "EXECUTE_TASK_NORMAL",
-                "result": "AGREE",
-                "remark": "同意",
-                "showName": "审批人",
-                "activityId": "approver-1",
-            }
-        )
+    records = _records(approval, admin, status)
     body = {
         "title": f"{employee.name}提交的{KINDS[approval.kind].tag_name}申请",
         "createTime": _iso(approval.created_at),

@@ -157,56 +157,41 @@ def _out(approval: Approval) -> list[dict]:
 
 def _overtime(approval: Approval) -> list[dict]:
     day: date = next(iter(approval.per_day))
-    children = [
-        _component(
-            "InnerContactField_PARTNER",
-            "加班人",
-            approval.userid,
-            ctype="InnerContactField",
-            alias="partner",
-        ),
-        _component(
+    every_day = [
+        {"overtimeDate": epoch_ms(midnight(day)), "overtimeDuration": approval.duration_hours}
+    ]
+    fields = (  # (id, label, value, componentType, bizAlias)
+        ("InnerContactField_PARTNER", "加班人", approval.userid, "InnerContactField", "partner"),
+        (
             "DDDateField_START",
             "开始时间",
             _text(approval.begin, "hour"),
-            ctype="DDDateField",
-            alias="startTime",
+            "DDDateField",
+            "startTime",
         ),
-        _component(
+        (
             "DDDateField_FINISH",
             "结束时间",
             _text(approval.end, "hour"),
-            ctype="DDDateField",
-            alias="finishTime",
+            "DDDateField",
+            "finishTime",
         ),
-        _component(
-            "TableField_EVERYDAY",
-            "每日时长",
-            _dumps(
-                [
-                    {
-                        "overtimeDate": epoch_ms(midnight(day)),
-                        "overtimeDuration": approval.duration_hours,
-                    }
-                ]
-            ),
-            ctype="TableField",
-            alias="everyDayDuration",
-        ),
-        {**_duration(approval), "extendValue": _duration(approval)["extValue"]},
-        _component(
-            "DDSelectField_COMP", "加班补偿", "调休", ctype="DDSelectField", alias="compensation"
-        ),
+        ("TableField_EVERYDAY", "每日时长", _dumps(every_day), "TableField", "everyDayDuration"),
+        ("DDSelectField_COMP", "加班补偿", "调休", "DDSelectField", "compensation"),
+    )
+    children = [
+        _component(cid, name, value, ctype=ct, alias=al) for cid, name, value, ct, al in fields
     ]
-    return [
-        _component(
-            "DDBizSuite-OVERTIME",
-            "加班",
-            _dumps(children),
-            ctype="DDBizSuite",
-            alias="attendance.batchovertime",
-        )
-    ]
+    duration = _duration(approval)
+    children.insert(4, {**duration, "extendValue": duration["extValue"]})
+    suite = _component(
+        "DDBizSuite-OVERTIME",
+        "加班",
+        _dumps(children),
+        ctype="DDBizSuite",
+        alias="attendance.batchovertime",
+    )
+    return [suite]
 
 
 def _trip(approval: Approval) -> list[dict]:

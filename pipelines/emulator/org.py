@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 
 from pipelines.emulator import view
 from pipelines.emulator.approvals import plan_approvals, plan_boss_edits
-from pipelines.emulator.calendar import GROUPS, GROUPS_BY_ID, is_holiday
+from pipelines.emulator.calendar import GROUPS, is_holiday
 from pipelines.emulator.ids import stable_hex
 from pipelines.emulator.model import Approval, CheckPoint, Employee, Punch, ScheduledEvent
 from pipelines.emulator.people import DEPARTMENTS, LEAVE_TYPES, build_employees
@@ -158,7 +158,3 @@ def build_org(spec: OrgSpec) -> Org:
     by_id = {e.userid: e for e in employees}
     events = build_timeline(corp_id, by_id, points, punches, approvals)
     return Org(spec, corp_id, employees, points, punches, approvals, events)
-
-
-def group_name(group_id: int) -> str:
-    return GROUPS_BY_ID[group_id].name

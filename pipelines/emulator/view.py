@@ -78,16 +78,34 @@ def _minutes(row: Row) -> int:
     return int(abs((row.user_check_time - row.point.plan_time).total_seconds()) // 60)
 
 
-def report_values(
-    day: date, scheduled: bool, rows: list[Row], approvals: list[Approval], now: datetime
-) -> dict[str, float | None]:
-    """Report column values of one user-day by alias (None: DingTalk's "0" beyond 15 days)."""
+def _count(rows: list[Row], *results: str) -> float:
+    return float(sum(r.time_result in results for r in rows))
+
+
+def _punctuality(rows: list[Row]) -> dict[str, float]:
+    """Late, early, missing and absent figures of one user-day's rows."""
     on = [r for r in rows if r.point.check_type == "OnDuty"]
     off = [r for r in rows if r.point.check_type == "OffDuty"]
     late = [r for r in on if r.time_result in ("Late", "SeriousLate")]
     early = [r for r in off if r.time_result == "Early"]
-    missing = [r for r in rows if r.time_result == "NotSigned"]
-    whole_day_absent = bool(rows) and len(missing) == len(rows) and len(rows) >= 2
+    # Missing every check point is a day of absence (旷工), not two missing punches (缺卡).
+    absent = len(rows) >= 2 and _count(rows, "NotSigned") == len(rows)
+    return {
+        "late_times": float(len(late)),
+        "late_minute": float(sum(_minutes(r) for r in late)),
+        "serious_late_times": _count(on, "SeriousLate"),
+        "leave_early_times": float(len(early)),
+        "leave_early_minute": float(sum(_minutes(r) for r in early)),
+        "on_work_lack_card_times": 0.0 if absent else _count(on, "NotSigned"),
+        "off_work_lack_card_times": 0.0 if absent else _count(off, "NotSigned"),
+        "absenteeism_days": 1.0 if absent else 0.5 * _count(rows, "Absenteeism"),
+    }
+
+
+def report_values(
+    day: date, scheduled: bool, rows: list[Row], approvals: list[Approval], now: datetime
+) -> dict[str, float | None]:
+    """Report column values of one user-day by alias (None: DingTalk's "0" beyond 15 days)."""
     attended = any(
         r.source_type in ("USER", "BOSS")
         or (r.approval is not None and r.approval.kind in ("supply", "trip", "out"))
@@ -101,20 +119,7 @@ def report_values(
     return {
         "should_attendance_days": (1.0 if scheduled else 0.0) if horizon else None,
         "attendance_days": 1.0 if attended else 0.0,
-        "late_times": float(len(late)),
-        "late_minute": float(sum(_minutes(r) for r in late)),
-        "serious_late_times": float(sum(r.time_result == "SeriousLate" for r in on)),
-        "leave_early_times": float(len(early)),
-        "leave_early_minute": float(sum(_minutes(r) for r in early)),
-        "on_work_lack_card_times": 0.0
-        if whole_day_absent
-        else float(sum(r.time_result == "NotSigned" for r in on)),
-        "off_work_lack_card_times": 0.0
-        if whole_day_absent
-        else float(sum(r.time_result == "NotSigned" for r in off)),
-        "absenteeism_days": 1.0
-        if whole_day_absent
-        else 0.5 * sum(r.time_result == "Absenteeism" for r in rows),
+        **_punctuality(rows),
         "making_up_lack_times": float(
             sum(r.approval is not None and r.approval.kind == "supply" for r in rows)
         ),

@@ -225,6 +225,17 @@ def test_process_instance_forms_reveal_the_days_covered(emu):
     supply = next(a for a in org.approvals if a.kind == "supply")
     (field,) = [c for c in _form(emu, supply) if c["name"] == "补卡时间"]
     assert json.loads(field["extValue"])["workDate"] == epoch_ms(midnight(supply.supply_point[1]))
+    out = next(a for a in org.approvals if a.kind == "out")
+    (duration,) = [c for c in _form(emu, out) if c["bizAlias"] == "duration"]
+    assert [d["workDate"] for d in json.loads(duration["extValue"])["detailList"]] == [
+        epoch_ms(midnight(d)) for d in out.per_day
+    ]
+    overtime = next(a for a in org.approvals if a.kind == "overtime")
+    (suite,) = _form(emu, overtime)
+    children = {c["bizAlias"]: c for c in json.loads(suite["value"])}
+    rows = json.loads(children["everyDayDuration"]["value"])
+    assert rows[0]["overtimeDate"] == epoch_ms(midnight(next(iter(overtime.per_day))))
+    assert "detailList" in json.loads(children["duration"]["extendValue"])
     revoked = next(a for a in org.approvals if a.revoked_at)
     status = emu.api(
         "GET", "/v1.0/workflow/processInstances", params={"processInstanceId": revoked.proc_inst_id}

@@ -154,3 +154,66 @@ def test_timeline_events_are_sorted_bounded_and_one_per_user_minute(org):
 def test_spec_refuses_an_empty_org():
     with pytest.raises(ValueError):
         OrgSpec(employees=0)
+
+
+PAYLOAD_KEYS = {
+    "attendance_approve_status_change": {
+        "approveType",
+        "processInstanceId",
+        "mainProcessInstanceId",
+        "corpId",
+        "processCode",
+        "status",
+    },
+    "attend_user_daily_summary_refresh": {"workDate", "userId"},
+    "attend_bossCheck_change": {"workDate", "action", "planId", "userId"},
+}
+PUNCH_KEYS = {
+    "address",
+    "corpId",
+    "checkTime",
+    "locationResult",
+    "groupId",
+    "latitude",
+    "bizId",
+    "locationMethod",
+    "userId",
+    "checkByUser",
+    "longitude",
+}
+BPMS_KEYS = {
+    "result",
+    "processInstanceId",
+    "finishTime",
+    "createTime",
+    "processCode",
+    "bizCategoryId",
+    "businessId",
+    "type",
+    "title",
+    "url",
+    "staffId",
+}
+
+
+def test_event_payloads_have_the_reference_shapes(org):
+    for event in org.events:
+        if event.event_type in PAYLOAD_KEYS:
+            assert set(event.data) == PAYLOAD_KEYS[event.event_type], event
+        elif event.event_type == "attendance_check_record":
+            (item,) = event.data["dataList"]
+            assert set(item) - {"deviceSN"} == PUNCH_KEYS
+            assert ("deviceSN" in item) == (item["locationMethod"] == "ATM")
+        else:
+            assert event.event_type == "bpms_instance_change"
+            assert set(event.data) <= BPMS_KEYS and event.data["type"] in (
+                "start",
+                "finish",
+                "terminate",
+            )
+            assert ("result" in event.data) == (event.data["type"] == "finish")
+    summary = next(e for e in org.events if e.event_type == "attend_user_daily_summary_refresh")
+    assert date.fromisoformat(summary.data["workDate"])
+    boss = next(e for e in org.events if e.event_type == "attend_bossCheck_change")
+    assert boss.data["workDate"].endswith(" 00:00:00")
+    assert boss.data["action"] == "attend_bossCheck_update"
