@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from pipelines.emulator.dispatch import dispatch
@@ -229,3 +231,27 @@ def test_control_endpoints_refuse_remote_clients(emu):
     assert dispatch(emu.state, remote).status == 403
     local = ApiRequest("GET", "/_emulator/stats", {}, {}, client_host="127.0.0.1")
     assert dispatch(emu.state, local).status == 200
+
+
+def test_tokens_expire_after_their_lifetime(emu_factory):
+    emu = emu_factory(token_ttl_seconds=0.2)
+    assert emu.oapi("/topapi/attendance/getattcolumns")["errcode"] == 0
+    time.sleep(0.3)
+    expired = emu.oapi("/topapi/attendance/getattcolumns")
+    assert (expired["errcode"], expired["sub_code"]) == (88, "40014")
+    new = emu.api("GET", "/v1.0/event/callbacks/failedResults")
+    assert new.status_code == 400 and new.json()["code"] == "InvalidAuthentication"
+
+
+def test_malformed_body_gets_a_one_line_error(emu):
+    answer = emu.http.post(
+        "/oapi/attendance/list",
+        params={"access_token": emu.token},
+        content=b"{not json",
+        headers={"content-type": "application/json"},
+    )
+    assert answer.status_code == 200 and answer.json()["errcode"] == 40035
+    control = emu.control(
+        "POST", "clock", content=b"{", headers={"content-type": "application/json"}
+    )
+    assert control.status_code == 400 and "error" in control.json()
