@@ -36,6 +36,7 @@ def _register_commands() -> None:
     from pipelines.cli import serve  # noqa: F401
     from pipelines.cli import emulator  # noqa: F401
     from pipelines.cli import sync  # noqa: F401
+    from pipelines.cli import usage  # noqa: F401
 
 
 def main() -> None:
