@@ -100,6 +100,14 @@ def _faults(state: EmulatorState, body: dict[str, Any]) -> dict[str, Any]:
         raise ControlError(str(error)) from None
 
 
+def _disconnect(state: EmulatorState, body: dict[str, Any]) -> dict[str, Any]:
+    if state.gateway is None:
+        raise ControlError("no Stream gateway is mounted")
+    reason = str(body.get("reason", "connection is expired"))
+    state.gateway.disconnect_all(reason)
+    return {"disconnected": True, "reason": reason}
+
+
 def dispatch_control(state: EmulatorState, request: ApiRequest) -> ApiAnswer:
     """Answer a control request; only loopback clients may use these endpoints."""
     if not request.is_loopback:
@@ -110,7 +118,7 @@ def dispatch_control(state: EmulatorState, request: ApiRequest) -> ApiAnswer:
             return ApiAnswer(200, stats(state))
         if request.method == "GET" and name == "truth":
             return ApiAnswer(200, _truth(state, request))
-        posts = {"clock": _clock, "emit": _emit, "faults": _faults}
+        posts = {"clock": _clock, "emit": _emit, "faults": _faults, "disconnect": _disconnect}
         if request.method == "POST" and name in posts:
             return ApiAnswer(200, posts[name](state, request.body_params()))
     except ControlError as error:

@@ -70,6 +70,23 @@ def test_official_sdk_receives_a_replayed_day_with_the_timeline_event_ids(monkey
         assert stats["events_emitted"] == len(expected) and stats["pushes"] >= len(expected)
 
 
+def test_scripted_disconnect_makes_the_sdk_reconnect(monkeypatch):
+    stream = GatewayConfig(ping_interval=None, disconnect_close_delay=0.1)
+    with EmulatorServer(EmulatorConfig(stream=stream)) as emu, httpx.Client(timeout=5) as http:
+        monkeypatch.setattr(
+            DingTalkStreamClient,
+            "OPEN_CONNECTION_API",
+            f"{emu.api_base_url}/v1.0/gateway/connections/open",
+        )
+        client = DingTalkStreamClient(Credential(emu.client_id, emu.client_secret))
+        client.register_all_event_handler(RecordingHandler())
+        with SdkRunner(client):
+            assert wait_until(lambda: emu.gateway.stats()["connections_open"] == 1)
+            answer = http.post(f"{emu.control_url}/disconnect", json={"reason": "test"})
+            assert answer.json() == {"disconnected": True, "reason": "test"}
+            assert wait_until(lambda: emu.gateway.stats()["connections_total"] >= 2, timeout=20)
+
+
 def test_running_clock_pushes_without_being_asked():
     config = EmulatorConfig(employees=10, speed=3600 * 6, stream=FAST)
     with EmulatorServer(config) as emu:
