@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import signal
@@ -10,12 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
 from pathlib import Path
-
-from pipelines.emulator.org import Org, OrgSpec, build_org
-from pipelines.emulator.stream import StreamGateway
-from pipelines.stream.models import SHANGHAI
 
 CLIENT_ID = "listener-test-app"
 CLIENT_SECRET = "listener-test-secret"
@@ -35,11 +29,18 @@ def wait_for(predicate: Callable[[], object], timeout: float = 30.0, every: floa
 class ListenerProcess:
     """One `dingtalk-attendance listen` process; stderr (JSON logs) is kept in a file."""
 
-    def __init__(self, base_url: str, data_dir: Path, log_path: Path, **tuning: object):
+    def __init__(
+        self,
+        base_url: str,
+        data_dir: Path,
+        log_path: Path,
+        credentials: tuple[str, str] = (CLIENT_ID, CLIENT_SECRET),
+        **tuning: object,
+    ):
         env = dict(os.environ)
         env.update(
-            DINGTALK_CLIENT_ID=CLIENT_ID,
-            DINGTALK_CLIENT_SECRET=CLIENT_SECRET,
+            DINGTALK_CLIENT_ID=credentials[0],
+            DINGTALK_CLIENT_SECRET=credentials[1],
             DINGTALK_API_BASE_URL=base_url,
             ATTENDANCE_DATA_DIR=str(data_dir),
             LISTENER_BACKOFF_INITIAL_S="0.2",
@@ -76,18 +77,3 @@ class ListenerProcess:
     def final_counts(self) -> dict:
         (stopped,) = [entry for entry in self.logs() if entry["msg"] == "listener stopped"]
         return stopped
-
-
-def replay_day(gateway: StreamGateway, org: Org, day: date) -> list[str]:
-    """Publish every event `org` produces on `day` (born at its moment); returns their ids."""
-    start = datetime(day.year, day.month, day.day, tzinfo=SHANGHAI)
-    ids = []
-    for scheduled in org.events_between(start, start + timedelta(days=1)):
-        event_id = hashlib.sha1(scheduled.key.encode()).hexdigest()
-        ids.append(gateway.publish(scheduled.event_type, scheduled.data, scheduled.at, event_id))
-    return ids
-
-
-def emulated_org(start: date, days: int = 3, employees: int = 60) -> Org:
-    """The emulator's deterministic org (the same one its HTTP API would serve)."""
-    return build_org(OrgSpec(seed=11, employees=employees, start=start, days=days))

@@ -11,8 +11,10 @@ from __future__ import annotations
 import time
 from datetime import date
 
+import httpx
 import pytest
 
+from pipelines.emulator.server import EmulatorConfig, EmulatorServer
 from pipelines.emulator.stream import GatewayConfig, StreamGateway
 from pipelines.emulator.stream.standalone import serve_gateway
 from pipelines.stream.inbox import Inbox
@@ -20,15 +22,13 @@ from tests.stream.harness import (
     CLIENT_ID,
     CLIENT_SECRET,
     ListenerProcess,
-    emulated_org,
-    replay_day,
     wait_for,
 )
 
 pytestmark = pytest.mark.integration
 
 
-def gateway(**overrides) -> StreamGateway:
+def gateway_config(**overrides) -> GatewayConfig:
     config = {
         "redelivery_delay": 1.0,
         "max_attempts": 1000,
@@ -39,7 +39,11 @@ def gateway(**overrides) -> StreamGateway:
         "push_quota_per_month": 10**9,  # metering is the gateway's business, not tested here
     }
     config.update(overrides)
-    return StreamGateway({CLIENT_ID: CLIENT_SECRET}, GatewayConfig(**config))
+    return GatewayConfig(**config)
+
+
+def gateway(**overrides) -> StreamGateway:
+    return StreamGateway({CLIENT_ID: CLIENT_SECRET}, gateway_config(**overrides))
 
 
 @pytest.fixture
@@ -57,37 +61,57 @@ def received(data_dir) -> int:
         return inbox.stats().received
 
 
+def control(emulator: EmulatorServer, what: str, body: dict | None = None) -> dict:
+    url = f"{emulator.control_url}/{what}"
+    answer = httpx.post(url, json=body, timeout=30) if body is not None else httpx.get(url)
+    answer.raise_for_status()
+    return answer.json()
+
+
 def test_two_listeners_store_a_replayed_day_exactly_once(tmp_path, data_dir):
-    gw = gateway(duplicate_rate=0.05)
-    with serve_gateway(gw) as base:
+    config = EmulatorConfig(
+        seed=11,
+        employees=60,
+        start=date(2026, 11, 2),
+        days=3,
+        stream=gateway_config(duplicate_rate=0.05),
+    )
+    with EmulatorServer(config) as emulator:
+        credentials = (emulator.client_id, emulator.client_secret)
         listeners = [
-            ListenerProcess(base, data_dir, tmp_path / f"listener{n}.log") for n in range(2)
+            ListenerProcess(emulator.api_base_url, data_dir, tmp_path / f"l{n}.log", credentials)
+            for n in range(2)
         ]
         try:
-            wait_for(lambda: gw.stats()["connections_open"] == 2)
-            org = emulated_org(date(2026, 11, 2), days=3)
-            emitted = replay_day(gw, org, date(2026, 11, 3))
-            wait_for(lambda: gw.stats()["acks"]["success"] >= len(emitted) // 2)
-            gw.disconnect_all()  # the scripted disconnect: both reconnect with new tickets
-            wait_for(lambda: gw.stats()["connections_total"] >= 4)
-            emitted += replay_day(gw, org, date(2026, 11, 4))
-            wait_for(lambda: received(data_dir) == len(emitted) and gw.stats()["in_flight"] == 0)
+            wait_for(lambda: control(emulator, "stats")["connections_open"] == 2)
+            # The clock stands at midnight of the live day; replay its morning, then the rest.
+            assert control(emulator, "clock", {"to": "2026-11-04T12:00:00"})["emitted"] > 0
+            wait_for(lambda: control(emulator, "stats")["stream"]["in_flight"] == 0)
+            emulator.gateway.disconnect_all()  # the scripted disconnect
+            wait_for(lambda: control(emulator, "stats")["stream"]["connections_total"] >= 4)
+            assert control(emulator, "clock", {"to": "2026-11-05T00:00:00"})["emitted"] > 0
+            wait_for(
+                lambda: (
+                    control(emulator, "stats")["stream"]["in_flight"] == 0
+                    and received(data_dir) == control(emulator, "stats")["events_emitted"]
+                )
+            )
         finally:
             codes = [listener.terminate() for listener in listeners]
-        stats = gw.stats()
+        stats = control(emulator, "stats")
+        emitted = [entry["event_id"] for entry in emulator.state.emitted_log]
     assert codes == [0, 0]
+    assert 50 < stats["events_emitted"] == len(emitted) == len(set(emitted)) < 1000
     ids = inbox_ids(data_dir)
-    assert len(set(emitted)) == len(emitted)
-    assert sorted(ids) == sorted(emitted) and len(set(ids)) == len(ids)
-    assert stats["events_published"] == len(emitted)
-    assert stats["duplicates_sent"] > 0 and stats["acks"]["later"] == 0
+    assert sorted(ids) == sorted(emitted)
+    assert stats["stream"]["duplicates_sent"] > 0 and stats["acks"]["later"] == 0
     with Inbox.in_data_dir(data_dir) as inbox:
         summary = inbox.stats()
-    assert summary.duplicates == stats["deliveries"] - stats["events_published"]
+    assert summary.duplicates == stats["pushes"] - stats["events_emitted"]
     assert summary.quarantined == 0 and summary.gaps == ()
     finals = [listener.final_counts() for listener in listeners]
     assert all(final["stored"] > 0 for final in finals)  # the gateway spread the events
-    assert sum(final["stored"] for final in finals) == stats["deliveries"]
+    assert sum(final["stored"] for final in finals) == stats["pushes"]
 
 
 def test_sigkill_mid_burst_loses_nothing_and_stores_nothing_twice(tmp_path, data_dir):
