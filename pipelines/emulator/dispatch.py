@@ -69,7 +69,7 @@ def _authorise(state: EmulatorState, family: str, request: ApiRequest) -> None:
         raise ApiError(0, "不合法的access_token", code="InvalidAuthentication")
 
 
-def _throttle(state: EmulatorState, family: str, route: Route) -> None:
+def _throttle(state: EmulatorState, route: Route) -> None:
     limited = not state.qps.hit(f"{state.client_id}:{route.path}", state.config.qps_per_api)
     if limited or (
         state.faults.throttle_rate and state.fault_rng.random() < state.faults.throttle_rate
@@ -82,18 +82,19 @@ def _throttle(state: EmulatorState, family: str, route: Route) -> None:
             code="Forbidden.AccessDenied.QpsLimitForAppkeyAndApi",
             status=403,
         )
-    if route.metered:
-        month = state.month()
-        used, quota = state.meter.metered_in(month), state.config.monthly_quota
-        if used >= quota:
-            state.meter.reject("quota")
-            raise ApiError(
-                90020,
-                f"您的企业本月api调用量已超过限制,调用量:{used + 1}次,额度:{quota}次,"
-                "请登录开发者后台-资源管理-查看用量明细",
-                code="Forbidden.AccessDenied.ApiCountLimitForOrg",
-                status=403,
-            )
+
+
+def _meter(state: EmulatorState, family: str, route: Route) -> None:
+    """Count the call; failed calls (auth, QPS) never reach here, so they are not metered."""
+    month, quota = state.month(), state.config.monthly_quota
+    if not state.meter.admit(f"{family}:{route.path}", route.metered, month, quota):
+        raise ApiError(
+            90020,
+            f"您的企业本月api调用量已超过限制,调用量:{state.meter.metered_in(month) + 1}次,"
+            f"额度:{quota}次,请登录开发者后台-资源管理-查看用量明细",
+            code="Forbidden.AccessDenied.ApiCountLimitForOrg",
+            status=403,
+        )
 
 
 def dispatch_api(state: EmulatorState, request: ApiRequest) -> ApiAnswer:
@@ -111,8 +112,8 @@ def dispatch_api(state: EmulatorState, request: ApiRequest) -> ApiAnswer:
             return _server_error(family)
         if route.auth:
             _authorise(state, family, request)
-        _throttle(state, family, route)
-        state.meter.count(f"{family}:{path}", route.metered, state.month())
+        _throttle(state, route)
+        _meter(state, family, route)
         params = {**request.query, **request.body_params()} if family == "old" else {}
         body = route.handler(Call(state, request, params, state.now()))
         return ApiAnswer(200, body)

@@ -83,12 +83,17 @@ class Meter:
         self.rejected: Counter[str] = Counter()
         self._lock = threading.Lock()
 
-    def count(self, api: str, metered: bool, month: str) -> None:
+    def admit(self, api: str, metered: bool, month: str, quota: int) -> bool:
+        """Count one call; a metered call over the month's quota is refused (False), atomically."""
         with self._lock:
+            if metered and self.metered_by_month[month] >= quota:
+                self.rejected["quota"] += 1
+                return False
             self.calls[api] += 1
             if metered:
                 self.metered[api] += 1
                 self.metered_by_month[month] += 1
+            return True
 
     def reject(self, reason: str) -> None:
         with self._lock:
