@@ -69,7 +69,7 @@ def run_serve(options: ServeOptions, settings: Settings, say: Callable[[str], No
             control_url = server.control_url
         else:
             settings.require_credentials()
-        env = child_environment(data_dir, home, **extra)
+        env = child_environment(settings, data_dir, home, **extra)
         group = stack.enter_context(ProcessGroup())
         _spawn_all(group, options, env)
         webserver_url = f"http://{options.host}:{options.port}"

@@ -1,0 +1,69 @@
+"""The demo's closing report: rows per table, analyst answers, quotas spent, where things are."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from pipelines.demo.queries import EXAMPLE_QUERIES, connect_read_only, row_counts, run_query
+from pipelines.demo.runner import DemoOutcome
+from pipelines.warehouse import warehouse_path
+
+# Standard edition since 2025-11-19 (reference 3.2): metered API calls and Stream/webhook pushes.
+MONTHLY_API_QUOTA = 5000
+MONTHLY_PUSH_QUOTA = 3000
+
+
+def report_lines(outcome: DemoOutcome) -> list[str]:
+    """The whole report as printable lines."""
+    connection = connect_read_only(outcome.data_dir)
+    try:
+        lines = ["", "== Rows per table =="]
+        lines += [f"  {table:<32}{count:>8}" for table, count in row_counts(connection).items()]
+        for query in EXAMPLE_QUERIES:
+            columns, rows = run_query(connection, query)
+            frame = pd.DataFrame(rows, columns=columns)
+            lines += ["", f"== {query.title} ==", frame.to_string(index=False, max_rows=12)]
+    finally:
+        connection.close()
+    return lines + quota_lines(outcome) + location_lines(outcome.data_dir)
+
+
+def quota_lines(outcome: DemoOutcome) -> list[str]:
+    """Metered calls and pushes as the emulator counted them, against the monthly quotas."""
+    stats = outcome.emulator_stats
+    stream = stats.get("stream") or {}
+    calls = int(stats.get("metered_calls_total", 0))
+    pushes = int(stats.get("pushes_metered", 0))
+    runs = ", ".join(f"{job} {count}" for job, count in sorted(outcome.runs_by_job.items()))
+    return [
+        "",
+        "== DingTalk quota spent by this demo (as the emulator metered it) ==",
+        f"  metered API calls  {calls:>6} of {MONTHLY_API_QUOTA} a month "
+        f"({100 * calls / MONTHLY_API_QUOTA:.1f} %)",
+        f"  Stream pushes      {pushes:>6} of {MONTHLY_PUSH_QUOTA} a month "
+        f"({100 * pushes / MONTHLY_PUSH_QUOTA:.1f} %)",
+        f"  events: {stream.get('events_published', 0)} published, "
+        f"{stream.get('events_delivered', 0)} delivered live, "
+        f"{stream.get('failed_total', 0)} failed and reconciled from the failed-push list",
+        f"  Dagster runs: {runs}",
+    ]
+
+
+def location_lines(data_dir: Path) -> list[str]:
+    """Where the user finds the warehouse."""
+    return [
+        "",
+        "== Where the data is ==",
+        f"  DuckDB:  {warehouse_path(data_dir)}",
+        f"  Parquet: {data_dir / 'parquet'}/<table>/work_date=YYYY-MM-DD/part-0.parquet",
+        f"  Dagster: DAGSTER_HOME={data_dir / 'dagster_home'} (dagster dev shows the runs)",
+        f"  Query:   duckdb -readonly {warehouse_path(data_dir)}  (example queries: README.md)",
+    ]
+
+
+def print_report(outcome: DemoOutcome, say: Callable[[str], None]) -> None:
+    for line in report_lines(outcome):
+        say(line)

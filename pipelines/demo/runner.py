@@ -1,0 +1,191 @@
+"""`demo`: the whole system on an embedded emulator, from an empty data dir to analyst answers.
+
+Steps: emulator (accelerated clock, held by the demo) -> Stream listener (a child process, the
+official SDK over a real WebSocket) -> backfill of the history through the Dagster assets ->
+a live simulated day, hour by hour, with the events sensor refreshing days as punches arrive and
+a listener outage in the evening whose pushes DingTalk cannot deliver -> the reconciliation
+schedule drains the failed-push list -> the settlement schedule re-pulls the settled days.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from pipelines.demo.driver import DagsterDriver
+from pipelines.demo.environment import child_environment, emulator_variables
+from pipelines.demo.instance import prepare_dagster_home
+from pipelines.demo.live import DemoError, EmulatorControl, ListenerProcess
+from pipelines.demo.processes import ProcessGroup
+from pipelines.emulator.config import EmulatorConfig
+from pipelines.emulator.server import EmulatorServer
+from pipelines.emulator.stream import GatewayConfig
+from pipelines.settings import Settings
+
+MARKER = ".dingtalk-attendance-demo"
+# The listener is down from 17:00 to 19:00 simulated: the evening punches cannot be pushed.
+OUTAGE_HOURS = (17, 19)
+SETTLE_AT_HOUR = 6  # the next morning, after DingTalk settled the live day
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    """The emulated organisation and where the demo's warehouse goes."""
+
+    data_dir: Path
+    settings: Settings
+    employees: int = 50
+    days: int = 14
+    seed: int = 7
+    outage: bool = True
+
+
+@dataclass
+class DemoOutcome:
+    """What the report needs: the emulator's own counters and the runs Dagster executed."""
+
+    data_dir: Path
+    emulator_stats: dict[str, Any]
+    runs_by_job: dict[str, int]
+    events_in_live_day: int
+
+
+def prepare_data_dir(path: Path) -> Path:
+    """An empty demo directory; refuses to wipe a directory the demo did not create."""
+    path = path.resolve()
+    if path.exists() and any(path.iterdir()):
+        if not (path / MARKER).exists():
+            raise DemoError(f"{path} is not empty and is not a demo directory; choose --data-dir")
+        shutil.rmtree(path)
+    path.mkdir(parents=True, exist_ok=True)
+    (path / MARKER).write_text("created by `dingtalk-attendance demo`; safe to delete\n")
+    return path
+
+
+@contextmanager
+def patched_environment(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for the block (Dagster's EnvVar reads them at run launch)."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def run_demo(options: DemoOptions, say: Callable[[str], None]) -> DemoOutcome:
+    """Run every step of the demo; returns what the report shows."""
+    data_dir = prepare_data_dir(options.data_dir)
+    home = prepare_dagster_home(data_dir)
+    config = EmulatorConfig(
+        seed=options.seed,
+        employees=options.employees,
+        days=options.days,
+        stream=GatewayConfig(seed=options.seed, redelivery_delay=0.5, max_attempts=2),
+    )
+    say(f"demo: {options.employees} employees x {options.days} days, data in {data_dir}")
+    with EmulatorServer(config) as server, ProcessGroup() as group:
+        # Each tick of the demo covers a simulated hour, so no extra coalescing wait is needed.
+        env = child_environment(
+            options.settings,
+            data_dir,
+            home,
+            **emulator_variables(server),
+            ATTENDANCE_COALESCE_SECONDS="0",
+        )
+        with patched_environment(env):
+            return _run_steps(options, server, group, env, data_dir, say)
+
+
+def _run_steps(options, server, group, env, data_dir, say) -> DemoOutcome:
+    import dagster as dg
+
+    from pipelines.definitions import ATTENDANCE_ASSETS, defs
+
+    control = EmulatorControl(server.control_url)
+    listener = ListenerProcess(group, env, data_dir / "listener.log")
+    say(f"demo: emulator on {server.api_base_url}; starting the Stream listener")
+    listener.start(control)
+    with dg.DagsterInstance.get() as instance:
+        driver = DagsterDriver(defs, instance)
+        first = server.config.start
+        last = first + timedelta(days=options.days - 2)
+        if options.days > 1:
+            backfill(driver, [a.key.to_user_string() for a in ATTENDANCE_ASSETS], first, last)
+        events = live_day(driver, control, listener, options.outage)
+        settle(driver, control, say)
+    outcome = DemoOutcome(data_dir, control.stats(), dict(driver.runs_by_job), events)
+    control.close()
+    return outcome
+
+
+def backfill(driver: DagsterDriver, asset_keys: list[str], first, last) -> None:
+    """The history before the live day, one range run per asset (a bar step per asset)."""
+    partitioned = {key for key in asset_keys if driver.defs.resolve_assets_def(key).partitions_def}
+    bar = tqdm(asset_keys, desc=f"backfill {first}..{last}", unit="asset", file=sys.stderr)
+    for key in bar:
+        bar.set_postfix_str(key)
+        if key in partitioned:
+            driver.materialize(key, first, last)
+        else:
+            driver.materialize(key, None, None)
+
+
+def live_day(
+    driver: DagsterDriver, control: EmulatorControl, listener: ListenerProcess, outage: bool
+) -> int:
+    """Advance the simulated day hour by hour; the sensor refreshes what the events announce."""
+    events = runs = 0
+    start, end = OUTAGE_HOURS if outage else (None, None)
+    bar = tqdm(range(24), desc=f"live day {control.now().date()}", unit="h", file=sys.stderr)
+    for hour in bar:
+        if hour == start:
+            listener.stop(control)
+        if hour == end:
+            listener.start(control)
+            runs += driver.tick_schedule("failed_push_reconciliation_schedule", control.now())
+        events += control.advance(3600)
+        control.wait_until_delivered()
+        runs += driver.tick_sensor()
+        offline = start is not None and start <= hour < end
+        bar.set_postfix(events=events, runs=runs, listener="down" if offline else "up")
+    runs += drain(driver)
+    return events
+
+
+def drain(driver: DagsterDriver, max_ticks: int = 5) -> int:
+    """Tick the sensor until it has nothing left to run (approvals resolve in a second tick)."""
+    total = 0
+    for _ in range(max_ticks):
+        launched = driver.tick_sensor()
+        total += launched
+        if not launched:
+            break
+    return total
+
+
+def settle(driver: DagsterDriver, control: EmulatorControl, say: Callable[[str], None]) -> None:
+    """Move to the next morning and let the settlement schedule re-pull the settled days."""
+    now = control.now()
+    morning = datetime.combine(now.date(), datetime.min.time(), now.tzinfo) + timedelta(
+        days=1 if now.hour >= SETTLE_AT_HOUR else 0, hours=SETTLE_AT_HOUR
+    )
+    control.advance((morning - now).total_seconds())
+    control.wait_until_delivered()
+    drain(driver)
+    runs = driver.tick_schedule("settlement_schedule", control.now())
+    moment = f"{control.now():%Y-%m-%d %H:%M}"
+    say(f"demo: settlement at {moment} re-pulled the settled days ({runs} run(s))")
