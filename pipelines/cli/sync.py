@@ -23,6 +23,8 @@ from pipelines.settings import Settings, load_settings
 
 # getcolumnval and getleavetimebynames take at most 31 days: one call per user per chunk.
 CHUNK_DAYS = 31
+# Dagster's console logger prints every step at DEBUG: keep the terminal for the progress bar.
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 def _parse_day(value: str, option: str) -> date:
@@ -117,7 +119,7 @@ def _run(assets, resources, instance, tags, run_config, spent: Counter) -> None:
         resources=resources,
         instance=instance,
         tags=tags,
-        run_config=run_config,
+        run_config={**QUIET, **(run_config or {})},
         raise_on_error=False,
     )
     if not result.success:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from pipelines.dingtalk.client import DingTalkClient
 from pipelines.dingtalk.models import SHANGHAI, ReportColumn
@@ -141,8 +141,12 @@ def load_report_values(
     users: Sequence[str] | None,
     today: date | None = None,
 ) -> dict[date, int]:
-    """getcolumnval and getleavetimebynames: one call per user per 31 days (per 20 columns).
+    """getcolumnval for every user, getleavetimebynames only for users with leave in the range.
 
+    One getcolumnval call per user per 31 days (per 20 columns). Who took leave comes from
+    getleavestatus (100 users per call), so leave hours cost a call only for those users; the
+    roster's first user is always asked too, so that a leave type missing from the report
+    settings (null values) is noticed even in a month without leave.
     Outside DingTalk's 15-day window 应出勤天数 comes back 0: a value captured earlier, inside
     the window, is kept instead of being overwritten by that 0.
     """
@@ -152,17 +156,31 @@ def load_report_values(
         raise WarehouseStateError("report_columns is empty: materialize `report_columns` first")
     columns = {c["column_id"]: c for c in catalogue if c["kind"] == "column" and c["column_id"]}
     leave_names = sorted({c["name"] for c in catalogue if c["kind"] == "leave_type"})
+    wanted = list(users) if users else roster(store)
+    probe = roster(store)[0]
+    on_leave = users_with_leave(client, wanted, days) if leave_names else set()
+    on_leave |= set(wanted) & {probe}
     by_day: dict[date, list[dict]] = defaultdict(list)
-    for userid in list(users) if users else roster(store):
+    for userid in wanted:
         series = client.get_column_values(userid, sorted(columns), days.first, days.last)
         _extend(by_day, rows.column_value_rows(userid, series, _models(columns), today))
-        if leave_names:
+        if userid in on_leave:
             leaves = client.get_leave_time_by_names(userid, leave_names, days.first, days.last)
-            _extend(by_day, rows.leave_value_rows(userid, leaves, today))
+            found = rows.leave_value_rows(userid, leaves, today, days.days())
+            # Only the probe keeps zero and null rows: the table must not depend on the range
+            # a run happened to cover (a user asked for one day's leave gets every day's zeros).
+            _extend(by_day, found if userid == probe else _positive(found))
     for day in days.days():
-        if (today - day).days > REPORT_WINDOW_DAYS:
+        if abs((today - day).days) > REPORT_WINDOW_DAYS:
             by_day[day] = keep_captured_should_attend(store.read(_RV, day).to_pylist(), by_day[day])
     return write_days(store, _RV, by_day, days, users)
+
+
+def users_with_leave(client: DingTalkClient, users: Sequence[str], days: DayRange) -> set[str]:
+    """Users with a leave in effect overlapping the range (getleavestatus, 100 users a call)."""
+    begin = datetime.combine(days.first, time(), tzinfo=SHANGHAI)
+    end = datetime.combine(days.last + timedelta(days=1), time(), tzinfo=SHANGHAI)
+    return {item.userid for item in client.get_leave_status(users, begin, end)}
 
 
 _RV = "attendance_report_values"
@@ -224,6 +242,10 @@ def _models(columns: dict[int, dict]) -> dict[int, ReportColumn]:
         column_id: ReportColumn(id=column_id, name=row["name"], alias=row["alias"])
         for column_id, row in columns.items()
     }
+
+
+def _positive(by_day: dict[date, list[dict]]) -> dict[date, list[dict]]:
+    return {day: [r for r in items if (r["value_num"] or 0) > 0] for day, items in by_day.items()}
 
 
 def _extend(target: dict[date, list[dict]], more: dict[date, list[dict]]) -> None:

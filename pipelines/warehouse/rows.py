@@ -130,22 +130,24 @@ def column_value_rows(
 
 
 def leave_value_rows(
-    userid: str, series: Iterable[LeaveTimeValues], captured_on: date
+    userid: str, series: Iterable[LeaveTimeValues], captured_on: date, days: Iterable[date]
 ) -> dict[date, Rows]:
-    """`getleavetimebynames` series of one user as `attendance_report_values` rows."""
+    """`getleavetimebynames` series of one user as `attendance_report_values` rows.
+
+    A leave type answered without values (null: it is missing from the report settings) gets a
+    row with a null value on every day, so the gap is visible in the table and to the checks.
+    """
     by_day: dict[date, Rows] = defaultdict(list)
     for one in series:
+        name, alias = one.column.name, one.column.alias
+        if not one.values:
+            for day in days:
+                by_day[day].append(
+                    _value_row(userid, "leave", None, name, alias, None, captured_on)
+                )
         for value in one.values:
             by_day[value.date.astimezone(SHANGHAI).date()].append(
-                _value_row(
-                    userid,
-                    "leave",
-                    None,
-                    one.column.name,
-                    one.column.alias,
-                    value.value,
-                    captured_on,
-                )
+                _value_row(userid, "leave", None, name, alias, value.value, captured_on)
             )
     return dict(by_day)
 
