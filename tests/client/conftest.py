@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from client.fake_dingtalk import CLIENT_ID, CLIENT_SECRET, FakeDingTalk
 from pipelines.dingtalk import DingTalkClient, QuotaLedger, RetryPolicy
+from tests.client.fake_dingtalk import CLIENT_ID, CLIENT_SECRET, FakeDingTalk
 
 FAST_RETRY = RetryPolicy(attempts=4, initial_wait=0.001, max_wait=0.005, jitter=0.001)
 

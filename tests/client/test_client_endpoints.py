@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from client.fake_dingtalk import attendance_rows
 from pipelines.dingtalk.models import SHANGHAI
+from tests.client.fake_dingtalk import attendance_rows
 
 
 def test_attendance_list_splits_users_and_weeks_and_pages(fake, make_client):

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from client.fake_dingtalk import CLIENT_SECRET
 from pipelines.dingtalk import DingTalkError, RetryPolicy
+from tests.client.fake_dingtalk import CLIENT_SECRET
 
 
 def test_a_run_with_refreshes_and_errors_leaks_nothing(fake, make_client, caplog):

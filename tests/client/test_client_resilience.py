@@ -7,7 +7,6 @@ from datetime import date
 
 import pytest
 
-from client.fake_dingtalk import CLIENT_ID
 from pipelines.dingtalk import (
     BadCredentialsError,
     DingTalkClient,
@@ -16,6 +15,7 @@ from pipelines.dingtalk import (
     RetryPolicy,
     TokenInvalidError,
 )
+from tests.client.fake_dingtalk import CLIENT_ID
 
 USERS = ["u1", "u2"]
 DAY = date(2026, 11, 2)
