@@ -151,7 +151,9 @@ def test_monthly_mart_sums_the_days_per_employee_and_department(tmp_path):
     assert write_monthly(store, "2026-11")["attendance_monthly"] == 3
     connection = scratch_connection(tmp_path)
     by_dept = dict(
-        connection.execute("SELECT dept_id, late_minutes FROM attendance_monthly_department").fetchall()
+        connection.execute(
+            "SELECT dept_id, late_minutes FROM attendance_monthly_department"
+        ).fetchall()
     )
     assert by_dept == {101: 17.0, 102: 0.0}
     absent = connection.execute(

@@ -1,0 +1,103 @@
+"""The loaders spend the fewest metered calls: range pulls for many users and days, one call for
+a targeted refresh of a few users; they file rows under the right work date and keep 应出勤天数
+captured inside DingTalk's window (emulator API in process, no socket)."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+
+import pytest
+
+from pipelines.dingtalk.client import DingTalkClient
+from pipelines.emulator.app import mock_transport
+from pipelines.emulator.config import EmulatorConfig
+from pipelines.emulator.state import EmulatorState
+from pipelines.warehouse import ParquetStore, loaders
+from pipelines.warehouse.loaders import DayRange, keep_captured_should_attend
+
+
+@pytest.fixture(scope="module")
+def state():
+    return EmulatorState(EmulatorConfig(employees=30, days=14))
+
+
+@pytest.fixture
+def client(state):
+    config = state.config
+    with DingTalkClient(
+        config.client_id,
+        config.secret,
+        "http://emu",
+        "http://emu/oapi",
+        transport=mock_transport(state),
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+def store(tmp_path, state):
+    store = ParquetStore(tmp_path)
+    store.write("employees", [{"userid": e.userid, "active": True} for e in state.org.employees])
+    return store
+
+
+def test_a_week_for_thirty_users_costs_a_handful_of_calls(client, store, state):
+    week = DayRange(state.config.start, state.config.start + timedelta(days=6))
+    with client.track_calls() as spent:
+        counts = loaders.load_results(client, store, week, None)
+    total = sum(counts.values())
+    assert total > 100
+    # One batch (<= 50 users), one window (<= 7 days): only the pages of 50 rows cost calls.
+    assert spent.metered == {"/attendance/list": math.ceil(total / 50)}
+
+
+def test_targeted_refresh_costs_one_call_and_keeps_other_users(client, store, state):
+    day = DayRange(state.config.start, state.config.start)
+    loaders.load_results(client, store, day, None)
+    before = store.read("attendance_results", day.first).to_pylist()
+    others = [row for row in before if row["userid"] not in ("user0002", "user0003")]
+    store.replace_users("attendance_results", day.first, ["user0002", "user0003"], [])
+    with client.track_calls() as spent:
+        loaders.load_results(client, store, day, ["user0002", "user0003"])
+    assert spent.metered_total == 1
+    after = store.read("attendance_results", day.first).to_pylist()
+    assert (
+        after == before
+        and [r for r in after if r["userid"] not in ("user0002", "user0003")] == others
+    )
+
+
+def test_punches_of_overnight_shifts_land_on_the_shift_day(client, store, state):
+    days = DayRange(state.config.start, state.config.start + timedelta(days=6))
+    loaders.load_punches(client, store, days, None)
+    overnight = [
+        (row["userid"], day)
+        for day in days.days()
+        for row in store.read("attendance_punches", day).to_pylist()
+        if row["user_check_time"].date() > day
+    ]
+    assert overnight, "the emulator's shift group punches after midnight"
+
+
+def test_a_loader_without_the_roster_says_what_to_do(client, tmp_path, state):
+    day = DayRange(state.config.start, state.config.start)
+    with pytest.raises(loaders.WarehouseStateError, match="materialize `employees` first"):
+        loaders.load_results(client, ParquetStore(tmp_path), day, None)
+
+
+def test_should_attend_captured_in_window_survives_a_late_zero():
+    def row(userid, value, captured):
+        return {
+            "userid": userid,
+            "source": "column",
+            "column_alias": "should_attendance_days",
+            "value": value,
+            "value_num": float(value),
+            "captured_on": captured,
+        }
+
+    previous = [row("u1", "1.0", date(2026, 11, 3))]
+    fresh = [row("u1", "0", date(2026, 12, 20)), row("u2", "0", date(2026, 12, 20))]
+    kept = keep_captured_should_attend(previous, fresh)
+    assert kept == [previous[0], fresh[1]]
