@@ -223,3 +223,12 @@ def test_unknown_fields_are_kept_not_dropped():
 def test_a_malformed_row_is_one_clear_error():
     with pytest.raises(DingTalkError, match=r"/attendance/list: unexpected answer shape .* userId"):
         parse_rows(AttendanceResult, [{**LIST_ROW, "userId": None}], "/attendance/list")
+
+
+def test_null_leave_values_of_a_type_missing_from_the_report_parse_as_empty():
+    from pipelines.dingtalk.models.reports import ColumnValues, LeaveTimeValues
+
+    leave = LeaveTimeValues.model_validate({"columnvals": None, "columnvo": {"name": "婚假"}})
+    column = ColumnValues.model_validate({"column_vals": None, "column_vo": {"id": 1}})
+    assert leave.values == [] and leave.column.name == "婚假"
+    assert column.values == []

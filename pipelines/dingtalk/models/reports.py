@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from typing import Annotated
+
+from pydantic import BeforeValidator, Field, field_validator
 
 from pipelines.dingtalk.models.types import EpochMs, LocalDateTime, WireModel
 
@@ -29,6 +31,11 @@ class DatedValue(WireModel):
     value: str
 
 
+# A leave type missing from the report settings answers `"columnvals": null`: it parses as no
+# values, so the warehouse can flag the gap instead of the whole pull failing.
+DatedValues = Annotated[list[DatedValue], BeforeValidator(lambda value: value or [])]
+
+
 class ColumnRef(WireModel):
     """The column a series belongs to (`column_vo`); some columns carry only `fixed_value`."""
 
@@ -41,7 +48,7 @@ class ColumnRef(WireModel):
 class ColumnValues(WireModel):
     """One column's values for one user (`getcolumnval` `result.column_vals[]`)."""
 
-    values: list[DatedValue] = Field(default_factory=list, alias="column_vals")
+    values: DatedValues = Field(default_factory=list, alias="column_vals")
     column: ColumnRef = Field(alias="column_vo")
 
 
@@ -58,7 +65,7 @@ class LeaveColumn(WireModel):
 class LeaveTimeValues(WireModel):
     """One leave type's daily durations (`getleavetimebynames` `result.columns[]`)."""
 
-    values: list[DatedValue] = Field(default_factory=list, alias="columnvals")
+    values: DatedValues = Field(default_factory=list, alias="columnvals")
     column: LeaveColumn = Field(alias="columnvo")
 
 
