@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from pipelines.dingtalk.client import DingTalkClient
+from pipelines.dingtalk.errors import BadRequestError
 from pipelines.dingtalk.models import SHANGHAI, ReportColumn
 from pipelines.warehouse import rows
 from pipelines.warehouse.store import ParquetStore
@@ -108,7 +109,13 @@ def load_employees(client: DingTalkClient, store: ParquetStore) -> int:
 def load_report_columns(client: DingTalkClient, store: ParquetStore, op_userid: str) -> int:
     """The report column catalogue (getattcolumns) and the leave types (vacation/type/list)."""
     columns = client.get_report_columns()
-    leave_types = client.list_vacation_types(op_userid)
+    try:
+        leave_types = client.list_vacation_types(op_userid)
+    except BadRequestError as error:
+        raise WarehouseStateError(
+            f"vacation/type/list refused op_userid {op_userid!r} ({error}): set `op_userid` in "
+            "the report_columns config to an OA administrator"
+        ) from None
     return store.write("report_columns", rows.report_column_rows(columns, leave_types))
 
 

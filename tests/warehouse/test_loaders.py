@@ -101,3 +101,9 @@ def test_should_attend_captured_in_window_survives_a_late_zero():
     fresh = [row("u1", "0", date(2026, 12, 20)), row("u2", "0", date(2026, 12, 20))]
     kept = keep_captured_should_attend(previous, fresh)
     assert kept == [previous[0], fresh[1]]
+
+
+def test_a_non_admin_op_userid_gets_a_clear_error(client, store):
+    with pytest.raises(loaders.WarehouseStateError, match="OA administrator"):
+        loaders.load_report_columns(client, store, "user0005")
+    assert store.read("report_columns").num_rows == 0  # nothing half-written
