@@ -1,1 +1,1 @@
-"""DingTalk attendance pipeline: Stream listener, Dagster assets, DuckDB/Parquet warehouse, emulator."""
+"""DingTalk attendance pipeline: Stream listener, Dagster assets, DuckDB/Parquet, emulator."""

@@ -29,14 +29,17 @@ def _root() -> None:
 def _register_commands() -> None:
     # Imported here so that each command module can import `app` from this package.
     # One line per command module; each module decorates its functions with @app.command().
-    from pipelines.cli import config  # noqa: F401
-    from pipelines.cli import listen  # noqa: F401
-    from pipelines.cli import inbox  # noqa: F401
-    from pipelines.cli import doctor  # noqa: F401
-    from pipelines.cli import serve  # noqa: F401
-    from pipelines.cli import emulator  # noqa: F401
-    from pipelines.cli import sync  # noqa: F401
-    from pipelines.cli import usage  # noqa: F401
+    from pipelines.cli import (  # noqa: F401
+        config,
+        demo,
+        doctor,
+        emulator,
+        inbox,
+        listen,
+        serve,
+        sync,
+        usage,
+    )
 
 
 def main() -> None:
