@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from assets.approval_resolution import approval_resolution
 from assets.attendance import (
     attendance_approvals,
     attendance_punches,
@@ -12,7 +13,6 @@ from assets.attendance import (
     employees,
     report_columns,
 )
-from assets.approval_resolution import approval_resolution
 from assets.marts import attendance_daily, attendance_monthly
 from assets.reconciliation import failed_push_reconciliation
 from pipelines.jobs import attendance_refresh_job
