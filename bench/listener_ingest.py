@@ -3,7 +3,9 @@
 Both run as real processes on the official dingtalk-stream SDK, fed over loopback by the
 emulator's Stream gateway with a burst of N events. The rate is N divided by the time from the
 first publish to the gateway's N-th SUCCESS ACK; for the listener every ACK is sent only after
-the event's inbox transaction committed (SQLite WAL, synchronous=FULL by default).
+the event's inbox transaction committed (SQLite WAL, synchronous=FULL by default). Pairs of
+runs alternate so that load from other processes hits both alike; the CPU time each listener
+process used is printed too, as it is steadier than rates on a shared machine.
 
     .venv/bin/python bench/listener_ingest.py [--events 20000] [--synchronous FULL]
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -71,6 +74,7 @@ def measure(command: list[str], env: dict[str, str], events: int) -> tuple[float
         try:
             wait(lambda: gw.stats()["connections_open"] == 1, 30)
             time.sleep(0.5)  # let the process settle after connecting
+            idle = _cpu_seconds(process.pid)
             started = time.perf_counter()
             for n in range(events):
                 gw.publish(
@@ -79,6 +83,7 @@ def measure(command: list[str], env: dict[str, str], events: int) -> tuple[float
                 )
             wait(lambda: gw.stats()["acks"]["success"] >= events, 600)
             elapsed = time.perf_counter() - started
+            busy = _cpu_seconds(process.pid) - idle
         finally:
             process.send_signal(signal.SIGTERM)
             try:
@@ -86,40 +91,61 @@ def measure(command: list[str], env: dict[str, str], events: int) -> tuple[float
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        return events / elapsed, gw.stats()
+        return events / elapsed, busy / events * 1e6, gw.stats()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time a running process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating pairs of runs")
     parser.add_argument("--synchronous", default="FULL", choices=["NORMAL", "FULL"])
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as scratch:
-        data_dir = Path(scratch) / "data"
-        env = {
-            **os.environ,
-            "DINGTALK_CLIENT_ID": CLIENT_ID,
-            "DINGTALK_CLIENT_SECRET": CLIENT_SECRET,
-            "ATTENDANCE_DATA_DIR": str(data_dir),
-            "LISTENER_INBOX_SYNCHRONOUS": args.synchronous,
-            "LISTENER_LOG_LEVEL": "WARNING",
-        }
-        noop_cmd = [sys.executable, "-c", NOOP_LISTENER, "{base}", CLIENT_ID, CLIENT_SECRET]
-        ours_cmd = [sys.executable, "-m", "pipelines", "listen"]
-        noop_rate, _ = measure(noop_cmd, env, args.events)
-        ours_rate, stats = measure(ours_cmd, env, args.events)
-        with Inbox.in_data_dir(data_dir) as inbox:
-            stored = inbox.stats().received
-    print(f"events per run:                      {args.events}")
-    print(f"SDK + no-op handler (ACK only):      {noop_rate:8.0f} events/s")
-    print(f"SDK + inbox handler (durable, {args.synchronous:<4}): {ours_rate:8.0f} events/s")
-    print(f"ratio durable / no-op:               {ours_rate / noop_rate:8.2f}")
+    noop_rates, ours_rates, ratios, noop_cpus, ours_cpus = [], [], [], [], []
+    for _ in range(args.rounds):  # alternate, so load from other processes hits both alike
+        with tempfile.TemporaryDirectory() as scratch:
+            data_dir = Path(scratch) / "data"
+            env = {
+                **os.environ,
+                "DINGTALK_CLIENT_ID": CLIENT_ID,
+                "DINGTALK_CLIENT_SECRET": CLIENT_SECRET,
+                "ATTENDANCE_DATA_DIR": str(data_dir),
+                "LISTENER_INBOX_SYNCHRONOUS": args.synchronous,
+                "LISTENER_LOG_LEVEL": "WARNING",
+            }
+            noop_cmd = [sys.executable, "-c", NOOP_LISTENER, "{base}", CLIENT_ID, CLIENT_SECRET]
+            ours_cmd = [sys.executable, "-m", "pipelines", "listen"]
+            noop_rate, noop_cpu, _ = measure(noop_cmd, env, args.events)
+            rate, cpu, stats = measure(ours_cmd, env, args.events)
+            noop_rates.append(noop_rate)
+            ours_rates.append(rate)
+            noop_cpus.append(noop_cpu)
+            ours_cpus.append(cpu)
+            ratios.append(rate / noop_rates[-1])
+            with Inbox.in_data_dir(data_dir) as inbox:
+                stored = inbox.stats().received
+            if stored != args.events or stats["acks"]["later"]:
+                raise SystemExit("the inbox does not hold every event: the measurement is invalid")
+    median = statistics.median
+    print(f"events per run: {args.events}, rounds: {args.rounds}, cpus: {os.cpu_count()}")
+    print(f"SDK + no-op handler (ACK only):       median {median(noop_rates):6.0f} events/s")
     print(
-        f"stored in inbox: {stored}, LATER answers: {stats['acks']['later']}, "
-        f"cpus: {os.cpu_count()}"
+        f"SDK + inbox handler (durable, {args.synchronous:<4}): "
+        f"median {median(ours_rates):6.0f} events/s"
     )
-    if stored != args.events:
-        raise SystemExit("the inbox does not hold every event: the measurement is invalid")
+    print(f"ratio durable / no-op (median of pairs): {median(ratios):.2f}")
+    print(
+        f"listener process CPU per event (median): no-op {median(noop_cpus):.0f} us, "
+        f"durable {median(ours_cpus):.0f} us"
+    )
+    print("per round (no-op events/s, durable events/s, ratio):")
+    for noop, ours, ratio in zip(noop_rates, ours_rates, ratios, strict=True):
+        print(f"  {noop:6.0f} {ours:6.0f} {ratio:.2f}")
 
 
 if __name__ == "__main__":

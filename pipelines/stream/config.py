@@ -32,7 +32,9 @@ class ListenerConfig(BaseSettings):
     # No listener connected for longer than this produces a gap record.
     gap_threshold_s: float = Field(default=120, ge=0)
     # At most this many frames are being handled at once; beyond it we stop reading the socket.
-    max_in_flight: int = Field(default=256, ge=1)
+    # Group commit needs room for the next batch to fill while the current one commits: with
+    # 256 the loop idled during each fsync and the durable rate fell by about a third.
+    max_in_flight: int = Field(default=1024, ge=1)
     # On shutdown or reconnect, how long in-flight events may take to be written and ACKed.
     drain_timeout_s: float = Field(default=15, gt=0)
     # WebSocket-level keepalive (websockets library); None disables it.

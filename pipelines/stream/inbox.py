@@ -148,35 +148,45 @@ class Inbox:
 
     @staticmethod
     def _insert(db: sqlite3.Connection, batch: list[NewEvent], now: int) -> AddResult:
-        duplicate_ids = []
-        for event in batch:
-            cursor = db.execute(
-                "INSERT INTO events (event_id, event_type, born_at_ms, received_at_ms, source,"
-                " corp_id, message_id, payload, headers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (event_id) DO NOTHING",
-                (
-                    event.event_id,
-                    event.event_type,
-                    to_epoch_ms(event.born_at),
-                    now,
-                    event.source,
-                    event.corp_id,
-                    event.message_id,
-                    _dumps(event.payload),
-                    _dumps(event.headers),
-                ),
+        before = db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0]
+        rows = (
+            (
+                event.event_id,
+                event.event_type,
+                to_epoch_ms(event.born_at),
+                now,
+                event.source,
+                event.corp_id,
+                event.message_id,
+                _dumps(event.payload),
+                _dumps(event.headers),
             )
-            if cursor.rowcount == 0:
+            for event in batch
+        )
+        inserted = db.executemany(
+            "INSERT INTO events (event_id, event_type, born_at_ms, received_at_ms, source,"
+            " corp_id, message_id, payload, headers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (event_id) DO NOTHING",
+            rows,
+        ).rowcount
+        if inserted == len(batch):
+            return AddResult(inserted=inserted, duplicates=0)
+        new_ids = {
+            row[0] for row in db.execute("SELECT event_id FROM events WHERE seq > ?", (before,))
+        }
+        duplicate_ids = []
+        for event in batch:  # the first delivery of a new id is the insert, the rest duplicates
+            if event.event_id in new_ids:
+                new_ids.discard(event.event_id)
+            else:
                 duplicate_ids.append(event.event_id)
-                db.execute(
-                    "INSERT INTO duplicates (event_id, count, last_seen_ms) VALUES (?, 1, ?)"
-                    " ON CONFLICT (event_id) DO UPDATE SET count = count + 1, last_seen_ms = ?",
-                    (event.event_id, now, now),
-                )
+        db.executemany(
+            "INSERT INTO duplicates (event_id, count, last_seen_ms) VALUES (?, 1, ?)"
+            " ON CONFLICT (event_id) DO UPDATE SET count = count + 1, last_seen_ms = ?",
+            [(event_id, now, now) for event_id in duplicate_ids],
+        )
         return AddResult(
-            inserted=len(batch) - len(duplicate_ids),
-            duplicates=len(duplicate_ids),
-            duplicate_ids=tuple(duplicate_ids),
+            inserted=inserted, duplicates=len(duplicate_ids), duplicate_ids=tuple(duplicate_ids)
         )
 
     def quarantine(self, raw: str, reason: str, message_id: str | None = None) -> bool:
