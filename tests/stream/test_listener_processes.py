@@ -112,6 +112,10 @@ def test_two_listeners_store_a_replayed_day_exactly_once(tmp_path, data_dir):
     finals = [listener.final_counts() for listener in listeners]
     assert all(final["stored"] > 0 for final in finals)  # the gateway spread the events
     assert sum(final["stored"] for final in finals) == stats["pushes"]
+    for listener in listeners:  # structured logs, and nothing secret in them
+        text = listener.log_path.read_text(encoding="utf-8")
+        assert all(line.startswith("{") for line in text.splitlines() if line.strip())
+        assert credentials[1] not in text and "ticket=" not in text
 
 
 def test_sigkill_mid_burst_loses_nothing_and_stores_nothing_twice(tmp_path, data_dir):
