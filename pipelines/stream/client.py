@@ -16,7 +16,8 @@ import logging
 import platform
 import random
 import time
-from typing import Any
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 from urllib.parse import quote_plus
 
 import httpx
@@ -30,6 +31,7 @@ from pipelines.stream.handler import InboxEventHandler
 from pipelines.stream.session import SessionJournal
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def backoff_delay(attempt: int, initial: float, maximum: float) -> float:
@@ -130,7 +132,7 @@ class HardenedStreamClient(DingTalkStreamClient):
 
     async def _session(self) -> bool:
         """One connection's life; True if it was healthy (connected and received frames)."""
-        connection = await self.open_connection_async()
+        connection = await self._unless_stopped(self.open_connection_async())
         if connection is None:
             return False
         uri = f"{connection['endpoint']}?ticket={quote_plus(connection['ticket'])}"
@@ -148,6 +150,16 @@ class HardenedStreamClient(DingTalkStreamClient):
         except (OSError, TimeoutError, websockets.exceptions.WebSocketException) as error:
             log.warning("connection failed", extra={"error": _safe_error(error)})
         return self.frames > frames_before
+
+    async def _unless_stopped(self, work: Coroutine[Any, Any, T]) -> T | None:
+        """Run `work`, abandoning it (None) if `stop()` is called meanwhile."""
+        task = asyncio.ensure_future(work)
+        stopped = asyncio.ensure_future(self._stop.wait())
+        await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        for pending in (task, stopped):
+            pending.cancel()
+        await asyncio.gather(task, stopped, return_exceptions=True)
+        return None if task.cancelled() else task.result()
 
     async def _serve(self, websocket: ClientConnection) -> None:
         self.websocket = websocket
@@ -178,7 +190,7 @@ class HardenedStreamClient(DingTalkStreamClient):
             self._last_frame = time.monotonic()
             self.frames += 1
             await self._slots.acquire()  # backpressure: stop reading while the slots are full
-            task = asyncio.create_task(self._handle(raw))
+            task = asyncio.create_task(self._handle(raw, websocket))
             self._in_flight.add(task)
             task.add_done_callback(self._release)
 
@@ -209,7 +221,10 @@ class HardenedStreamClient(DingTalkStreamClient):
                 return
             if now >= next_heartbeat and session is not None and self.journal is not None:
                 next_heartbeat = now + self.config.heartbeat_s
-                await asyncio.to_thread(self.journal.heartbeat, session)
+                try:
+                    await asyncio.to_thread(self.journal.heartbeat, session)
+                except Exception as error:  # bookkeeping must not stop the watchdog
+                    log.error("journal heartbeat failed", extra={"error": repr(error)})
 
     async def _journal(self, what: str, session: int | None = None, reason: str = "") -> int | None:
         if self.journal is None:
@@ -223,12 +238,12 @@ class HardenedStreamClient(DingTalkStreamClient):
             log.error("connection journal write failed", extra={"error": repr(error)})
         return None
 
-    async def _handle(self, raw: str | bytes) -> None:
-        """Route one frame and send its ACK; nothing raised here reaches the loop."""
+    async def _handle(self, raw: str | bytes, websocket: ClientConnection) -> None:
+        """Route one frame and ACK it on the socket it came from; nothing raised gets out."""
         try:
             ack = await self._route(raw)
             if ack is not None:
-                await self.websocket.send(json.dumps(ack.to_dict()))
+                await websocket.send(json.dumps(ack.to_dict()))
         except websockets.exceptions.ConnectionClosed:
             log.info("connection closed before an ACK was sent (the event will be redelivered)")
         except Exception:

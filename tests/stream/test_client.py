@@ -115,7 +115,6 @@ def test_concurrent_handlers_are_bounded(tmp_path):
     socket_ = FakeSocket(frames)
 
     async def pump() -> None:
-        client.websocket = socket_
         await client._pump(socket_)
         await client._drain()
 
@@ -129,3 +128,23 @@ def test_stop_before_run_returns_without_connecting(tmp_path):
     client.stop()
     asyncio.run(asyncio.wait_for(client.run(), timeout=2))
     assert client.frames == 0
+
+
+@pytest.mark.integration
+def test_stop_abandons_a_registration_that_hangs(tmp_path):
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        client = client_for(
+            f"http://127.0.0.1:{silent.getsockname()[1]}", tmp_path, connect_timeout_s=60
+        )
+
+        async def run_then_stop() -> float:
+            task = asyncio.create_task(client.run())
+            await asyncio.sleep(0.3)
+            stopped_at = time.monotonic()
+            client.stop()
+            await asyncio.wait_for(task, timeout=5)
+            return time.monotonic() - stopped_at
+
+        assert asyncio.run(run_then_stop()) < 1.0
