@@ -19,6 +19,8 @@ import dagster as dg
 
 from pipelines.demo.live import DemoError
 
+# Runs log to the console at DEBUG by default; the demo shows progress bars and warnings only.
+QUIET_LOGGERS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
 
@@ -46,9 +48,10 @@ class DagsterDriver:
             resources=self.defs.resources,
             instance=self.instance,
             tags=tags,
+            run_config=QUIET_LOGGERS,
             raise_on_error=False,
         )
-        self._check(result, asset_key)
+        self._check(result, "backfill")
 
     def tick_sensor(self) -> int:
         """One evaluation of the events sensor; returns how many runs it requested (and ran)."""
@@ -57,6 +60,7 @@ class DagsterDriver:
             instance=self.instance,
             cursor=self.cursor,
             sensor_name=self.sensor_name,
+            resources=self.defs.resources,
             definitions=self.defs,
         )
         data = sensor.evaluate_tick(context)
@@ -68,24 +72,30 @@ class DagsterDriver:
         """The schedule `name` evaluated as if it fired at `at`; its runs executed."""
         schedule = self.defs.resolve_schedule_def(name)
         context = dg.build_schedule_context(
-            instance=self.instance, scheduled_execution_time=at, repository_def=self._repo()
+            instance=self.instance,
+            scheduled_execution_time=at,
+            resources=self.defs.resources,
+            repository_def=self._repo(),
         )
         data = schedule.evaluate_tick(context)
-        self.execute(data.run_requests or [])
+        self.execute(data.run_requests or [], default_job=schedule.job_name)
         return len(data.run_requests or [])
 
-    def execute(self, requests: Iterable[dg.RunRequest]) -> None:
-        """Execute run requests in process, in order."""
+    def execute(self, requests: Iterable[dg.RunRequest], default_job: str | None = None) -> None:
+        """Execute run requests in process, in order (`default_job` when a request names none)."""
         for request in requests:
-            job = self.defs.resolve_job_def(request.job_name)
+            job_name = request.job_name or default_job
+            if job_name is None:
+                raise RunFailedError("a run request names no job")
+            job = self.defs.resolve_job_def(job_name)
             result = job.execute_in_process(
-                run_config=request.run_config,
+                run_config={**QUIET_LOGGERS, **(request.run_config or {})},
                 instance=self.instance,
                 partition_key=request.partition_key,
                 tags=dict(request.tags),
                 raise_on_error=False,
             )
-            self._check(result, request.job_name or "run")
+            self._check(result, job_name)
 
     def _repo(self):
         return self.defs.get_repository_def()

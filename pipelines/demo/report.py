@@ -35,6 +35,7 @@ def quota_lines(outcome: DemoOutcome) -> list[str]:
     """Metered calls and pushes as the emulator counted them, against the monthly quotas."""
     stats = outcome.emulator_stats
     stream = stats.get("stream") or {}
+    inbox = outcome.inbox_by_source
     calls = int(stats.get("metered_calls_total", 0))
     pushes = int(stats.get("pushes_metered", 0))
     runs = ", ".join(f"{job} {count}" for job, count in sorted(outcome.runs_by_job.items()))
@@ -47,7 +48,9 @@ def quota_lines(outcome: DemoOutcome) -> list[str]:
         f"({100 * pushes / MONTHLY_PUSH_QUOTA:.1f} %)",
         f"  events: {stream.get('events_published', 0)} published, "
         f"{stream.get('events_delivered', 0)} delivered live, "
-        f"{stream.get('failed_total', 0)} failed and reconciled from the failed-push list",
+        f"{stream.get('failed_total', 0)} undeliverable (listener down)",
+        f"  inbox:  {inbox.get('stream', 0)} from Stream, "
+        f"{inbox.get('failed_push', 0)} recovered from the failed-push list",
         f"  Dagster runs: {runs}",
     ]
 

@@ -9,15 +9,18 @@ schedule drains the failed-push list -> the settlement schedule re-pulls the set
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from tqdm import tqdm
 
@@ -30,11 +33,14 @@ from pipelines.emulator.config import EmulatorConfig
 from pipelines.emulator.server import EmulatorServer
 from pipelines.emulator.stream import GatewayConfig
 from pipelines.settings import Settings
+from pipelines.stream.inbox import Inbox
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 MARKER = ".dingtalk-attendance-demo"
 # The listener is down from 17:00 to 19:00 simulated: the evening punches cannot be pushed.
 OUTAGE_HOURS = (17, 19)
-SETTLE_AT_HOUR = 6  # the next morning, after DingTalk settled the live day
+SWEEP_AT_HOUR = 3  # the nightly sweep's hour (sensors/schedules.py: 03:00)
+SETTLE_AT_HOUR = 6  # after DingTalk settled the previous days
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,7 @@ class DemoOutcome:
     emulator_stats: dict[str, Any]
     runs_by_job: dict[str, int]
     events_in_live_day: int
+    inbox_by_source: dict[str, int]
 
 
 def prepare_data_dir(path: Path) -> Path:
@@ -96,6 +103,8 @@ def run_demo(options: DemoOptions, say: Callable[[str], None]) -> DemoOutcome:
         days=options.days,
         stream=GatewayConfig(seed=options.seed, redelivery_delay=0.5, max_attempts=2),
     )
+    # The live day is the window's last weekday (a Sunday has almost no punches to stream).
+    config.clock_start = midnight_of(live_day_of(config))
     say(f"demo: {options.employees} employees x {options.days} days, data in {data_dir}")
     with EmulatorServer(config) as server, ProcessGroup() as group:
         # Each tick of the demo covers a simulated hour, so no extra coalescing wait is needed.
@@ -120,16 +129,32 @@ def _run_steps(options, server, group, env, data_dir, say) -> DemoOutcome:
     say(f"demo: emulator on {server.api_base_url}; starting the Stream listener")
     listener.start(control)
     with dg.DagsterInstance.get() as instance:
+        # Sensor ticks log through the `dagster` logger at INFO; the progress bars say it better.
+        logging.getLogger("dagster").setLevel(logging.WARNING)
         driver = DagsterDriver(defs, instance)
-        first = server.config.start
-        last = first + timedelta(days=options.days - 2)
-        if options.days > 1:
-            backfill(driver, [a.key.to_user_string() for a in ATTENDANCE_ASSETS], first, last)
+        first, today = server.config.start, live_day_of(server.config)
+        if today > first:
+            keys = [a.key.to_user_string() for a in ATTENDANCE_ASSETS]
+            backfill(driver, keys, first, today - timedelta(days=1))
         events = live_day(driver, control, listener, options.outage)
-        settle(driver, control, say)
-    outcome = DemoOutcome(data_dir, control.stats(), dict(driver.runs_by_job), events)
+        window_end = first + timedelta(days=options.days - 1)
+        finish_window(driver, control, window_end, say)
+    outcome = DemoOutcome(
+        data_dir, control.stats(), dict(driver.runs_by_job), events, inbox_sources(data_dir)
+    )
     control.close()
     return outcome
+
+
+def inbox_sources(data_dir: Path) -> dict[str, int]:
+    """Events in the inbox by source: `stream` (live) and `failed_push` (reconciled)."""
+    counts: Counter = Counter()
+    with Inbox.in_data_dir(data_dir) as inbox:
+        seq = 0
+        while batch := inbox.read_after(seq, limit=1000):
+            counts.update(event.source for event in batch)
+            seq = batch[-1].seq
+    return dict(counts)
 
 
 def backfill(driver: DagsterDriver, asset_keys: list[str], first, last) -> None:
@@ -177,15 +202,34 @@ def drain(driver: DagsterDriver, max_ticks: int = 5) -> int:
     return total
 
 
-def settle(driver: DagsterDriver, control: EmulatorControl, say: Callable[[str], None]) -> None:
-    """Move to the next morning and let the settlement schedule re-pull the settled days."""
-    now = control.now()
-    morning = datetime.combine(now.date(), datetime.min.time(), now.tzinfo) + timedelta(
-        days=1 if now.hour >= SETTLE_AT_HOUR else 0, hours=SETTLE_AT_HOUR
-    )
-    control.advance((morning - now).total_seconds())
-    control.wait_until_delivered()
-    drain(driver)
-    runs = driver.tick_schedule("settlement_schedule", control.now())
-    moment = f"{control.now():%Y-%m-%d %H:%M}"
-    say(f"demo: settlement at {moment} re-pulled the settled days ({runs} run(s))")
+def finish_window(
+    driver: DagsterDriver, control: EmulatorControl, window_end: date, say: Callable[[str], None]
+) -> None:
+    """Run the clock to the morning after the window: nightly sweep, then settlement."""
+    next_day = window_end + timedelta(days=1)
+    for name, hour in (
+        ("nightly_sweep_schedule", SWEEP_AT_HOUR),
+        ("settlement_schedule", SETTLE_AT_HOUR),
+    ):
+        target = midnight_of(next_day) + timedelta(hours=hour)
+        now = control.now()
+        if target > now:
+            control.advance((target - now).total_seconds())
+            control.wait_until_delivered()
+        drain(driver)
+        runs = driver.tick_schedule(name, control.now())
+        say(f"demo: {name} at {control.now():%Y-%m-%d %H:%M} launched {runs} run(s)")
+
+
+def live_day_of(config: EmulatorConfig) -> date:
+    """The last weekday of the emulated window (the window's last day if it has none)."""
+    last = config.start + timedelta(days=config.days - 1)
+    for back in range(min(config.days, 7)):
+        day = last - timedelta(days=back)
+        if day.weekday() < 5:
+            return day
+    return last
+
+
+def midnight_of(day: date) -> datetime:
+    return datetime.combine(day, time(), SHANGHAI)
