@@ -259,12 +259,12 @@ class HardenedStreamClient(DingTalkStreamClient):
         if not isinstance(frame, dict):
             return await handler.reject(text, "frame is not a JSON object", None)
         kind = frame.get("type")
-        message_id = _message_id(frame)
         if kind == EventMessage.TYPE:
             try:
                 message = EventMessage.from_dict(frame)
             except Exception as error:
-                return await handler.reject(text, f"malformed event frame: {error!r}", message_id)
+                reason = f"malformed event frame: {error!r}"
+                return await handler.reject(text, reason, _message_id(frame))
             return await handler.raw_process(message)
         if kind == SystemMessage.TYPE:
             try:
@@ -272,7 +272,8 @@ class HardenedStreamClient(DingTalkStreamClient):
             except Exception as error:
                 return await handler.reject(text, f"malformed system frame: {error!r}", None)
             return await self._system(message)
-        return await handler.reject(text, f"unsupported frame type {str(kind)[:40]!r}", message_id)
+        reason = f"unsupported frame type {str(kind)[:40]!r}"
+        return await handler.reject(text, reason, _message_id(frame))
 
     async def _system(self, message: SystemMessage) -> Any:
         if message.headers.topic == SystemMessage.TOPIC_DISCONNECT:

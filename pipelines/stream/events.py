@@ -12,14 +12,17 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from dingtalk_stream import EventMessage
 
-from pipelines.stream.models import SHANGHAI, NewEvent, from_epoch_ms
+from pipelines.stream.models import SHANGHAI, NewEvent
 
 EARLIEST = datetime(2010, 1, 1, tzinfo=SHANGHAI)
+UTC8 = timezone(timedelta(hours=8), "+08:00")
+_UTC8_MS = 8 * 3600 * 1000
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}:\d{2})?$")
 
 
@@ -78,14 +81,18 @@ class DateWindow:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_earliest_ms", self.earliest.timestamp() * 1000)
         object.__setattr__(self, "_future_ms", self.max_future.total_seconds() * 1000)
+        object.__setattr__(self, "_earliest_day", self.earliest.date())
 
     def check_ms(self, value: int, name: str) -> None:
         if not self._earliest_ms <= value <= time.time() * 1000 + self._future_ms:
             raise InvalidEvent(f"absurd date in {name}: {value}")
 
     def check_day(self, day: date, name: str) -> None:
-        latest = (datetime.now(tz=SHANGHAI) + self.max_future).date()
-        if not self.earliest.date() <= day <= latest:
+        # The latest day in UTC+8 without a time-zone lookup (Shanghai has no DST since 1991).
+        latest = date.fromordinal(
+            _EPOCH_ORDINAL + int(time.time() * 1000 + _UTC8_MS + self._future_ms) // 86_400_000
+        )
+        if not self._earliest_day <= day <= latest:
             raise InvalidEvent(f"absurd date in {name}: {day.isoformat()}")
 
 
@@ -199,7 +206,10 @@ def _date_field(value: Any, label: str, window: DateWindow) -> None:
 
 def _epoch(value: int, label: str, window: DateWindow) -> datetime:
     window.check_ms(value, label)
-    return from_epoch_ms(value)
+    # A fixed +08:00 offset equals Asia/Shanghai for every date the window accepts (no DST
+    # since 1991) and avoids a zoneinfo lookup per event; stored events come back in
+    # ZoneInfo("Asia/Shanghai") anyway (the inbox keeps epoch milliseconds).
+    return datetime.fromtimestamp(value / 1000, tz=UTC8)
 
 
 _CHECKS = {

@@ -76,8 +76,8 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def _dumps(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+# One encoder for every row (json.dumps with options would build a new one per call).
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
 
 class Inbox:
