@@ -85,5 +85,8 @@ def run_listener(settings: Settings, config: ListenerConfig | None = None) -> in
     # objects out of the garbage collector's view, so that collections triggered by per-event
     # allocations do not rescan them. This cut the listener's CPU per event by about a quarter.
     gc.freeze()
-    asyncio.run(serve(settings, config))
+    try:
+        asyncio.run(serve(settings, config))
+    finally:
+        gc.unfreeze()  # let interpreter shutdown finalize them as usual
     return 0
