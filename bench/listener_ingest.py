@@ -61,8 +61,14 @@ def wait(predicate, timeout: float) -> None:
         time.sleep(0.002)
 
 
-def measure(command: list[str], env: dict[str, str], events: int) -> tuple[float, dict]:
-    """Start a listener process, push `events`, return (events per second, gateway stats)."""
+def measure(
+    command: list[str], env: dict[str, str], events: int, offered_rate: float | None = None
+) -> tuple[float, float, int, dict]:
+    """Start a listener process and push `events` (as a burst, or paced at `offered_rate`).
+
+    Returns events per second, listener CPU microseconds per event, the largest backlog of
+    published but not yet ACKed events seen while publishing, and the gateway's stats.
+    """
     gw = gateway()
     with serve_gateway(gw) as base:
         process = subprocess.Popen(
@@ -76,11 +82,7 @@ def measure(command: list[str], env: dict[str, str], events: int) -> tuple[float
             time.sleep(0.5)  # let the process settle after connecting
             idle = _cpu_seconds(process.pid)
             started = time.perf_counter()
-            for n in range(events):
-                gw.publish(
-                    "attend_user_daily_summary_refresh",
-                    {"workDate": "2026-11-27", "userId": f"u{n}"},
-                )
+            backlog = publish(gw, events, offered_rate)
             wait(lambda: gw.stats()["acks"]["success"] >= events, 600)
             elapsed = time.perf_counter() - started
             busy = _cpu_seconds(process.pid) - idle
@@ -91,7 +93,25 @@ def measure(command: list[str], env: dict[str, str], events: int) -> tuple[float
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        return events / elapsed, busy / events * 1e6, gw.stats()
+        return events / elapsed, busy / events * 1e6, backlog, gw.stats()
+
+
+def publish(gw: StreamGateway, events: int, offered_rate: float | None) -> int:
+    """Publish `events`; paced in 10 ms ticks when `offered_rate` is set. Returns max backlog."""
+    tick = 0.01
+    per_tick = events if offered_rate is None else max(1, round(offered_rate * tick))
+    started, backlog, sent = time.perf_counter(), 0, 0
+    while sent < events:
+        for n in range(sent, min(events, sent + per_tick)):
+            gw.publish(
+                "attend_user_daily_summary_refresh", {"workDate": "2026-11-27", "userId": f"u{n}"}
+            )
+        sent = min(events, sent + per_tick)
+        backlog = max(backlog, sent - gw.stats()["acks"]["success"])
+        pause = started + sent / per_tick * tick - time.perf_counter()
+        if offered_rate is not None and pause > 0:
+            time.sleep(pause)
+    return backlog
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -105,8 +125,15 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=3, help="alternating pairs of runs")
     parser.add_argument("--synchronous", default="FULL", choices=["NORMAL", "FULL"])
+    parser.add_argument(
+        "--offered-rate",
+        type=float,
+        default=None,
+        help="pace the pushes at this many events/s instead of one burst (sustained mode)",
+    )
     args = parser.parse_args()
     noop_rates, ours_rates, ratios, noop_cpus, ours_cpus = [], [], [], [], []
+    noop_lags, lags = [], []
     for _ in range(args.rounds):  # alternate, so load from other processes hits both alike
         with tempfile.TemporaryDirectory() as scratch:
             data_dir = Path(scratch) / "data"
@@ -120,8 +147,12 @@ def main() -> None:
             }
             noop_cmd = [sys.executable, "-c", NOOP_LISTENER, "{base}", CLIENT_ID, CLIENT_SECRET]
             ours_cmd = [sys.executable, "-m", "pipelines", "listen"]
-            noop_rate, noop_cpu, _ = measure(noop_cmd, env, args.events)
-            rate, cpu, stats = measure(ours_cmd, env, args.events)
+            noop_rate, noop_cpu, noop_lag, _ = measure(
+                noop_cmd, env, args.events, args.offered_rate
+            )
+            rate, cpu, lag, stats = measure(ours_cmd, env, args.events, args.offered_rate)
+            noop_lags.append(noop_lag)
+            lags.append(lag)
             noop_rates.append(noop_rate)
             ours_rates.append(rate)
             noop_cpus.append(noop_cpu)
@@ -132,7 +163,8 @@ def main() -> None:
             if stored != args.events or stats["acks"]["later"]:
                 raise SystemExit("the inbox does not hold every event: the measurement is invalid")
     median = statistics.median
-    print(f"events per run: {args.events}, rounds: {args.rounds}, cpus: {os.cpu_count()}")
+    mode = f"paced at {args.offered_rate:.0f} events/s" if args.offered_rate else "one burst"
+    print(f"events per run: {args.events} ({mode}), rounds: {args.rounds}, cpus: {os.cpu_count()}")
     print(f"SDK + no-op handler (ACK only):       median {median(noop_rates):6.0f} events/s")
     print(
         f"SDK + inbox handler (durable, {args.synchronous:<4}): "
@@ -143,6 +175,7 @@ def main() -> None:
         f"listener process CPU per event (median): no-op {median(noop_cpus):.0f} us, "
         f"durable {median(ours_cpus):.0f} us"
     )
+    print(f"largest backlog (published, not ACKed): no-op {max(noop_lags)}, durable {max(lags)}")
     print("per round (no-op events/s, durable events/s, ratio):")
     for noop, ours, ratio in zip(noop_rates, ours_rates, ratios, strict=True):
         print(f"  {noop:6.0f} {ours:6.0f} {ratio:.2f}")

@@ -145,6 +145,9 @@ class HardenedStreamClient(DingTalkStreamClient):
                 ping_timeout=self.config.ws_ping_timeout_s,
                 close_timeout=2,
                 max_size=4 * 2**20,
+                # A batch commit releases hundreds of ACKs at once; with the default 32 KiB
+                # high-water mark each of them would wait for the socket to drain.
+                write_limit=2**20,
             ) as websocket:
                 await self._serve(websocket)
         except (OSError, TimeoutError, websockets.exceptions.WebSocketException) as error:
