@@ -24,8 +24,9 @@ class OrgApi:
     _caller: ApiCaller
 
     def list_departments(self, root_id: int = ROOT_DEPARTMENT_ID) -> list[Department]:
-        """The root department and every department below it (`v2/department/listsub`)."""
-        found = [Department(dept_id=root_id)]
+        """The root department (`v2/department/get`, for its name) and every department below
+        it (`v2/department/listsub`)."""
+        found = [self.get_department(root_id)]
         pending = deque([root_id])
         seen = {root_id}
         while pending:
@@ -37,6 +38,11 @@ class OrgApi:
                     found.append(child)
                     pending.append(child.dept_id)
         return found
+
+    def get_department(self, dept_id: int) -> Department:
+        """One department's details (`v2/department/get`)."""
+        data = self._caller.call(ep.DEPARTMENT, body={"dept_id": dept_id, "language": "zh_CN"})
+        return parse_rows(Department, [data.get("result") or {}], ep.DEPARTMENT.path)[0]
 
     def list_user_ids(self, dept_id: int) -> list[str]:
         """User ids directly in a department (`user/listid`)."""

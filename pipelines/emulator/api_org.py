@@ -33,6 +33,13 @@ def department_listsub(call: Call) -> dict:
     return ok(result=children)
 
 
+@route("old", "/topapi/v2/department/get", metered=False)
+def department_get(call: Call) -> dict:
+    dept_id = _dept_id(call)
+    dept = next(d for d in call.org.departments if d.dept_id == dept_id)
+    return ok(result={"dept_id": dept.dept_id, "name": dept.name, "parent_id": dept.parent_id})
+
+
 @route("old", "/topapi/v2/department/listsubid", metered=False)
 def department_listsubid(call: Call) -> dict:
     parent = _dept_id(call)

@@ -190,6 +190,8 @@ def test_contacts_and_on_job_list(emu):
     members = emu.oapi("/topapi/user/listid", {"dept_id": 10101})["result"]["userid_list"]
     user = emu.oapi("/topapi/v2/user/get", {"userid": members[0]})["result"]
     assert user["userid"] == members[0] and user["dept_id_list"] == [10101]
+    root = emu.oapi("/topapi/v2/department/get", {"dept_id": 1})["result"]
+    assert root["dept_id"] == 1 and root["name"]
     seen, offset = [], 0
     while True:
         page = emu.oapi(

@@ -107,3 +107,11 @@ def test_a_non_admin_op_userid_gets_a_clear_error(client, store):
     with pytest.raises(loaders.WarehouseStateError, match="OA administrator"):
         loaders.load_report_columns(client, store, "user0005")
     assert store.read("report_columns").num_rows == 0  # nothing half-written
+
+
+def test_every_employee_gets_a_department_name_including_the_root(client, tmp_path):
+    store = ParquetStore(tmp_path / "roster")
+    loaders.load_employees(client, store)
+    employees = store.read("employees").to_pylist()
+    assert employees and all(row["dept_name"] for row in employees)
+    assert any(row["dept_id"] == 1 for row in employees)
