@@ -127,7 +127,7 @@ def test_sigkill_mid_burst_loses_nothing_and_stores_nothing_twice(tmp_path, data
             gw.publish(
                 "attend_user_daily_summary_refresh", {"workDate": "2026-11-27", "userId": f"u{n}"}
             )
-            for n in range(3000)
+            for n in range(6000)
         ]
         wait_for(lambda: received(data_dir) >= 200, every=0.005)
         first.kill()
