@@ -4,8 +4,8 @@ Several listener processes on one host write the same file: WAL lets readers run
 single writer, `busy_timeout` makes a writer wait for the lock instead of failing, every write
 transaction starts with `BEGIN IMMEDIATE` (takes the write lock up front, so two writers never
 deadlock upgrading a read lock), and a bounded retry covers the rare lock timeout left over.
-A PostgreSQL inbox (listeners on several hosts) implements the same `EventInbox` Protocol; see
-docs/listener.md.
+A PostgreSQL inbox (listeners on several hosts) implements the same `EventInbox` Protocol
+(`pipelines/stream/protocol.py`, re-exported here); see docs/listener.md.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_random_exponential
 
@@ -32,29 +32,13 @@ from pipelines.stream.models import (
     from_epoch_ms,
     to_epoch_ms,
 )
+from pipelines.stream.protocol import DEFAULT_CONSUMER, EventInbox
 from pipelines.stream.schema import SCHEMA
 
+__all__ = ["DEFAULT_CONSUMER", "INBOX_FILENAME", "EventInbox", "Inbox"]
+
 INBOX_FILENAME = "inbox.sqlite"
-DEFAULT_CONSUMER = "default"
 T = TypeVar("T")
-
-
-class EventInbox(Protocol):
-    """What the listener and the consumers need from an inbox (SQLite here, PostgreSQL later)."""
-
-    def add(self, events: Iterable[NewEvent]) -> AddResult: ...
-    def quarantine(self, raw: str, reason: str, message_id: str | None = None) -> bool: ...
-    def read_after(self, seq: int, limit: int = 500) -> list[StoredEvent]: ...
-    def mark_consumed(self, seq: int, consumer: str = DEFAULT_CONSUMER) -> None: ...
-    def consumed_seq(self, consumer: str = DEFAULT_CONSUMER) -> int: ...
-    def record_connection(
-        self, listener_id: str, pid: int, gap_threshold_s: float, stale_after_s: float = 30
-    ) -> Connection: ...
-    def record_disconnection(self, connection_id: int, reason: str) -> None: ...
-    def heartbeat(self, connection_id: int) -> None: ...
-    def gaps_after(self, gap_id: int = 0) -> list[Gap]: ...
-    def stats(self, consumer: str = DEFAULT_CONSUMER) -> InboxStats: ...
-    def close(self) -> None: ...
 
 
 def _is_lock_error(error: BaseException) -> bool:
