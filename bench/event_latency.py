@@ -6,10 +6,14 @@ the events sensor is evaluated every `--tick` seconds with the daemon's semantic
 executed in process. For each punch, the time from its push to the first moment its row is in
 `attendance_results` is recorded; p50 / p95 / max are printed next to the coalescing window.
 
-Costs (`--costs`): the metered calls of one settlement run (D-1..D-2), one nightly sweep run
-(D-3..D-7) and one event-driven run for 10 users, per employee count, read from the emulator.
+Costs (`--costs`): the metered calls of each kind of run the sensor and the schedules launch
+(settlement D-1..D-2, sweep D-3..D-7, weekly report settlement, a punch run for 10 users, an
+approval run for 1 user), per employee count, read from the emulator's stats. `--windows`:
+how many event-driven runs one replayed work day causes per coalescing window, computed with
+the real mapping and Coalescer over the emulator's event timeline (event time as the clock).
 
 Usage: .venv/bin/python bench/event_latency.py [--window 10] [--tick 1] [--costs 30,100,200]
+       [--windows 60,300,900,1800]
 """
 
 from __future__ import annotations
@@ -28,13 +32,18 @@ from pathlib import Path
 import dagster as dg
 import httpx
 
+from pipelines.emulator.org import OrgSpec, build_org
 from pipelines.emulator.server import EmulatorConfig, EmulatorServer
 from pipelines.emulator.stream import GatewayConfig
 from pipelines.jobs import refresh_run_config
+from pipelines.refresh.actions import RefreshDay
+from pipelines.refresh.coalesce import Coalescer
+from pipelines.refresh.mapping import actions_for_event
+from pipelines.refresh.scopes import assets_for
 from pipelines.stream.inbox import Inbox
 from pipelines.stream.models import SHANGHAI
 from pipelines.warehouse import ParquetStore
-from sensors.schedules import RANGE_END, RANGE_START, settlement_days, sweep_days
+from sensors.schedules import range_run, settlement_days, sweep_days
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 DAY = date(2026, 11, 5)
@@ -80,17 +89,24 @@ class Driver:
         self.cursor: str | None = None
         self.runs = 0
 
-    def run(self, job_name: str, run_config: dict, tags: dict, partition_key=None) -> None:
-        job = self.defs.resolve_job_def(job_name)
+    def run(self, request: dg.RunRequest) -> None:
+        job = self.defs.resolve_job_def(request.job_name)
         result = job.execute_in_process(
-            run_config={**run_config, **QUIET},
+            run_config={**(request.run_config or {}), **QUIET},
             instance=self.instance,
-            partition_key=partition_key,
-            tags=tags,
+            partition_key=request.partition_key,
+            asset_selection=request.asset_selection,
+            tags=dict(request.tags),
         )
         if not result.success:
-            raise SystemExit(f"run of {job_name} failed")
+            raise SystemExit(f"run of {request.job_name} failed")
         self.runs += 1
+
+    def load_catalogue(self) -> None:
+        """The roster and the report columns every daily run reads."""
+        keys = [dg.AssetKey("employees"), dg.AssetKey("report_columns")]
+        job = self.defs.resolve_implicit_global_asset_job_def()
+        job.execute_in_process(asset_selection=keys, instance=self.instance, run_config=QUIET)
 
     def tick(self) -> int:
         from pipelines.resources import WarehouseResource
@@ -105,7 +121,7 @@ class Driver:
         data = sensor.evaluate_tick(context)
         self.cursor = data.cursor
         for request in data.run_requests:
-            self.run(request.job_name, request.run_config, request.tags, request.partition_key)
+            self.run(request)
         return len(data.run_requests)
 
 
@@ -143,10 +159,7 @@ def measure_latency(
         data_dir = Path(folder)
         _bind(server, data_dir, window)
         driver = Driver(data_dir)
-        driver.run("report_columns_job", {}, {})
-        driver.defs.resolve_implicit_global_asset_job_def().execute_in_process(
-            asset_selection=[dg.AssetKey("employees")], instance=driver.instance, run_config=QUIET
-        )
+        driver.load_catalogue()
         listener = _listener(server, data_dir)
         store, inbox = ParquetStore(data_dir), Inbox.in_data_dir(data_dir)
         pending: dict[tuple[str, datetime], float] = {}
@@ -175,6 +188,7 @@ def measure_latency(
             listener.send_signal(signal.SIGTERM)
             listener.wait(30)
             inbox.close()
+            driver.instance.dispose()
     _print_latency(latencies, window, tick, driver.runs)
 
 
@@ -189,33 +203,73 @@ def _print_latency(latencies: list[float], window: float, tick: float, runs: int
 
 
 def measure_costs(employee_counts: list[int]) -> None:
-    print("\nmetered calls per run, by employee count (emulator, 2026-11-15 07:00)")
-    header = ("employees", "settlement D-1..D-2", "sweep D-3..D-7", "10 users, 1 day")
-    print(f"{header[0]:>10} {header[1]:>20} {header[2]:>15} {header[3]:>16}")
+    """Metered calls of each kind of run, per employee count, read from the emulator."""
+    clock = datetime(2026, 11, 15, 7, 0, tzinfo=SHANGHAI)
+    today = clock.date()
+    ten = [f"user{n:04d}" for n in range(1, 11)]
+    kinds = {
+        "settlement D-1..D-2": lambda: range_run(
+            *_span(settlement_days(today, [1, 2])), "s", today, "approvals"
+        ),
+        "sweep D-3..D-7": lambda: range_run(
+            *_span(sweep_days(today, 7, [1, 2])), "w", today, "approvals"
+        ),
+        "report week D-7..D-1": lambda: range_run(
+            today - timedelta(days=7), today - timedelta(days=1), "r", today, "full"
+        ),
+        "punch run, 10 users": lambda: _day_run(today - timedelta(days=1), ten, "checks"),
+        "approval run, 1 user": lambda: _day_run(today - timedelta(days=1), ten[:1], "full"),
+    }
+    print("\nmetered calls per run (emulator, each run on its own fresh warehouse)")
+    print(f"{'run':<24}" + "".join(f"{n:>8} emp" for n in employee_counts))
+    figures: dict[str, list[int]] = {name: [] for name in kinds}
     for employees in employee_counts:
-        clock = datetime(2026, 11, 15, 7, 0, tzinfo=SHANGHAI)
         config = EmulatorConfig(employees=employees, clock_start=clock)
         with tempfile.TemporaryDirectory() as folder, EmulatorServer(config) as server:
-            data_dir = Path(folder)
-            _bind(server, data_dir, 0)
-            driver = Driver(data_dir)
-            driver.defs.resolve_implicit_global_asset_job_def().execute_in_process(
-                asset_selection=[dg.AssetKey("employees"), dg.AssetKey("report_columns")],
-                instance=driver.instance,
-                run_config=QUIET,
-            )
-            today = clock.date()
-            figures = []
-            for days, users in (
-                (settlement_days(today, [1, 2]), None),
-                (sweep_days(today, 7, [1, 2]), None),
-                ([today - timedelta(days=1)], [f"user{n:04d}" for n in range(1, 11)]),
-            ):
+            _bind(server, Path(folder), 0)
+            driver = Driver(Path(folder))
+            driver.load_catalogue()
+            for name, build in kinds.items():
                 before = _metered(server)
-                tags = {RANGE_START: min(days).isoformat(), RANGE_END: max(days).isoformat()}
-                driver.run("attendance_refresh_job", refresh_run_config(users), tags)
-                figures.append(_metered(server) - before)
-            print(f"{employees:>10} {figures[0]:>20} {figures[1]:>15} {figures[2]:>16}")
+                driver.run(build())
+                figures[name].append(_metered(server) - before)
+            driver.instance.dispose()
+    for name, values in figures.items():
+        print(f"{name:<24}" + "".join(f"{v:>12}" for v in values))
+
+
+def _span(days: list[date]) -> tuple[date, date]:
+    return min(days), max(days)
+
+
+def _day_run(day: date, users: list[str], scope: str) -> dg.RunRequest:
+    return dg.RunRequest(
+        job_name="attendance_refresh_job",
+        partition_key=day.isoformat(),
+        run_config=refresh_run_config(users),
+        asset_selection=[dg.AssetKey(name) for name in assets_for(scope)],
+    )
+
+
+def simulate_runs_per_day(windows: list[float], employees: int = 200) -> None:
+    """Event-driven runs one replayed day causes, per coalescing window (real Coalescer)."""
+    org = build_org(OrgSpec(employees=employees))
+    start = datetime(2026, 11, 5, 0, 0, tzinfo=SHANGHAI)
+    events = org.events_between(start, start + timedelta(days=1))
+    print(
+        f"\nevent-driven runs, one replayed work day, {employees} employees, {len(events)} events"
+    )
+    for window in windows:
+        coalescer, runs = Coalescer(), 0
+        for seq, event in enumerate(events, 1):
+            now = event.at.timestamp()
+            runs += len(coalescer.pop_due(now, window))
+            for action in actions_for_event(event.event_type, event.data):
+                if isinstance(action, RefreshDay):
+                    coalescer.add(action, seq, now)
+        tail = coalescer.pop_due(float("inf"), window)
+        runs += len(tail)
+        print(f"  window {window:>6.0f} s: {runs:>4} runs/day")
 
 
 def _metered(server: EmulatorServer) -> int:
@@ -230,10 +284,13 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=12, help="clock steps (10 min each)")
     parser.add_argument("--step-every", type=float, default=5.0, help="real seconds per step")
     parser.add_argument("--costs", default="30,100,200", help="employee counts ('' to skip)")
+    parser.add_argument("--windows", default="60,300,900,1800", help="windows to simulate")
     args = parser.parse_args()
     measure_latency(args.window, args.tick, args.step_minutes, args.steps, args.step_every)
     if args.costs:
         measure_costs([int(n) for n in args.costs.split(",")])
+    if args.windows:
+        simulate_runs_per_day([float(w) for w in args.windows.split(",")])
 
 
 if __name__ == "__main__":

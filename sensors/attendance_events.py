@@ -20,6 +20,7 @@ from pipelines.refresh.config import load_refresh_settings
 from pipelines.refresh.mapping import MappingRules
 from pipelines.refresh.overnight import warehouse_overnight_lookup
 from pipelines.refresh.requests import RefreshRequestQueue
+from pipelines.refresh.scopes import assets_for
 from pipelines.refresh.tick import SensorCursor, TickPlan, plan_tick, refresh_run_key
 from pipelines.resources import WarehouseResource
 from pipelines.stream.inbox import Inbox
@@ -29,6 +30,7 @@ SENSOR_NAME = "attendance_events_sensor"
 TAG_EVENTS = "attendance/events"
 TAG_USERS = "attendance/users"
 TAG_TRIGGER = "attendance/trigger"
+TAG_SCOPE = "attendance/scope"
 
 
 def build_attendance_events_sensor(
@@ -83,9 +85,13 @@ def _refresh_runs(context, due: list[DueRefresh], known_days, job_name, run_conf
                 run_key=refresh_run_key(refresh),
                 job_name=job_name,
                 partition_key=day,
+                # The config names every asset of the job, so a driver that ignores the
+                # selection still runs a correct (only costlier) refresh.
                 run_config=run_config_for(refresh.users),
+                asset_selection=[dg.AssetKey(name) for name in assets_for(refresh.scope)],
                 tags={
                     TAG_TRIGGER: "events",
+                    TAG_SCOPE: refresh.scope,
                     TAG_EVENTS: str(refresh.events),
                     TAG_USERS: "all" if refresh.users is None else str(len(refresh.users)),
                 },

@@ -14,19 +14,23 @@ import dagster as dg
 
 from pipelines.jobs import attendance_refresh_job, refresh_run_config
 from pipelines.partitions import TIMEZONE
+from pipelines.refresh.actions import Scope
 from pipelines.refresh.config import load_refresh_settings
+from pipelines.refresh.scopes import assets_for
 from pipelines.warehouse.marts import SETTLE_GRACE
 from sensors.jobs import failed_push_reconciliation_job
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
 TAG_TRIGGER = "attendance/trigger"
+TAG_SCOPE = "attendance/scope"
 
 # The warehouse marks a day settled once SETTLE_GRACE has passed after its end; settle half an
 # hour later so that the re-pull is the one that `attendance_daily.settled` describes.
 _SETTLE_AT = SETTLE_GRACE + timedelta(minutes=30)
 SETTLEMENT_CRON = f"{_SETTLE_AT.seconds // 60 % 60} {_SETTLE_AT.seconds // 3600} * * *"
 SWEEP_CRON = "0 3 * * *"
+REPORT_SETTLEMENT_CRON = "0 7 * * *"
 RECONCILIATION_CRON = "*/10 * * * *"
 
 failed_push_reconciliation_schedule = dg.ScheduleDefinition(
@@ -50,13 +54,21 @@ def day_ranges(days: list[date]) -> list[tuple[date, date]]:
     return ranges
 
 
-def range_run(first: date, last: date, trigger: str, scheduled: date) -> dg.RunRequest:
-    """A whole-organisation refresh run of the days first..last."""
+def range_run(
+    first: date, last: date, trigger: str, scheduled: date, scope: Scope
+) -> dg.RunRequest:
+    """A whole-organisation refresh run of the days first..last, limited to `scope`."""
     return dg.RunRequest(
         run_key=f"{trigger}:{first.isoformat()}..{last.isoformat()}:{scheduled.isoformat()}",
         job_name=attendance_refresh_job.name,
         run_config=refresh_run_config(None),
-        tags={RANGE_START: first.isoformat(), RANGE_END: last.isoformat(), TAG_TRIGGER: trigger},
+        asset_selection=[dg.AssetKey(name) for name in assets_for(scope)],
+        tags={
+            RANGE_START: first.isoformat(),
+            RANGE_END: last.isoformat(),
+            TAG_TRIGGER: trigger,
+            TAG_SCOPE: scope,
+        },
     )
 
 
@@ -85,7 +97,7 @@ def settlement_schedule(context: dg.ScheduleEvaluationContext):
     """Re-pull D-1 and D-2 (ATTENDANCE_SETTLEMENT_DAYS) after DingTalk settled them."""
     today = _scheduled_day(context)
     days = settlement_days(today, load_refresh_settings().settlement_days)
-    return [range_run(a, b, "settlement", today) for a, b in day_ranges(days)]
+    return [range_run(a, b, "settlement", today, "approvals") for a, b in day_ranges(days)]
 
 
 @dg.schedule(
@@ -102,7 +114,38 @@ def nightly_sweep_schedule(context: dg.ScheduleEvaluationContext):
     days = sweep_days(today, settings.sweep_days, settings.settlement_days)
     if not days:
         return dg.SkipReason("sweep depth covers no day beyond the settlement days")
-    return [range_run(a, b, "sweep", today) for a, b in day_ranges(days)]
+    return [range_run(a, b, "sweep", today, "approvals") for a, b in day_ranges(days)]
+
+
+def report_settlement_days(today: date, weekday: int, month_day: int) -> list[date]:
+    """Days whose report values are re-pulled today: the past week on `weekday` (0 = Monday),
+    the whole previous month on day `month_day` of a month (payroll close)."""
+    days: set[date] = set()
+    if today.weekday() == weekday:
+        days.update(today - timedelta(days=n) for n in range(1, 8))
+    if today.day == month_day:
+        last = today.replace(day=1) - timedelta(days=1)
+        days.update(last.replace(day=n) for n in range(1, last.day + 1))
+    return sorted(days)
+
+
+@dg.schedule(
+    name="report_settlement_schedule",
+    job=attendance_refresh_job,
+    cron_schedule=REPORT_SETTLEMENT_CRON,
+    execution_timezone=TIMEZONE,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+def report_settlement_schedule(context: dg.ScheduleEvaluationContext):
+    """Weekly and at month close: re-pull report values (one call per user per range)."""
+    today = _scheduled_day(context)
+    settings = load_refresh_settings()
+    days = report_settlement_days(
+        today, settings.report_settlement_weekday, settings.report_settlement_month_day
+    )
+    if not days:
+        return dg.SkipReason("report values are re-pulled weekly and at month close only")
+    return [range_run(a, b, "report_settlement", today, "full") for a, b in day_ranges(days)]
 
 
 def _scheduled_day(context: dg.ScheduleEvaluationContext) -> date:
@@ -116,4 +159,5 @@ REFRESH_SCHEDULES = [
     failed_push_reconciliation_schedule,
     settlement_schedule,
     nightly_sweep_schedule,
+    report_settlement_schedule,
 ]

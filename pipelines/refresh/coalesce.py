@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from pipelines.refresh.actions import RefreshDay
+from pipelines.refresh.actions import RefreshDay, Scope, wider
 
 ALL_USERS = None  # a pending refresh of the whole day
 
@@ -26,6 +26,7 @@ class DueRefresh:
     # Highest position folded in per source (inbox seq, request seq, gap id): a new event of any
     # source raises one component, so the run_key built from it never repeats for a day.
     position: tuple[int, ...] = ()
+    scope: Scope = "full"  # the widest scope any folded refresh asked for
 
 
 class Coalescer:
@@ -50,6 +51,7 @@ class Coalescer:
         else:
             entry["users"] = sorted(set(entry["users"]) | refresh.users)
         entry["seq"] = _elementwise_max(entry["seq"], position)
+        entry["scope"] = wider(entry.get("scope", refresh.scope), refresh.scope)
         entry["n"] += 1
 
     def pop_due(self, now: float, window_seconds: float) -> list[DueRefresh]:
@@ -62,7 +64,12 @@ class Coalescer:
                 position = _elementwise_max([], entry["seq"])
                 due.append(
                     DueRefresh(
-                        date.fromisoformat(key), users, position[0], entry["n"], tuple(position)
+                        date.fromisoformat(key),
+                        users,
+                        position[0],
+                        entry["n"],
+                        tuple(position),
+                        entry.get("scope", "full"),
                     )
                 )
         for refresh in due:

@@ -17,8 +17,10 @@ class RefreshSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="ATTENDANCE_", extra="ignore", frozen=True)
 
-    # Events of one day arriving within this window share one run.
-    coalesce_seconds: float = Field(default=60, ge=0)
+    # Events of one day arriving within this window share one run. Every run spends about two
+    # metered calls (per 50 users), so the window is what keeps the event path inside the
+    # monthly quota: 900 s gives ~43 runs a work day for 200 employees (docs/events.md).
+    coalesce_seconds: float = Field(default=900, ge=0)
     # Inbox events read per sensor tick: keeps a tick bounded after a long outage.
     sensor_batch: int = Field(default=500, gt=0, le=10_000)
     # A punch before this hour may close yesterday's overnight shift when the shift is unknown.
@@ -29,6 +31,10 @@ class RefreshSettings(BaseSettings):
     settlement_days: list[int] = Field(default=[1, 2])
     # The nightly sweep re-pulls this many days back (settlement days excluded).
     sweep_days: int = Field(default=7, ge=0, le=62)
+    # Report values (a metered call per user) are re-pulled for the past week on this weekday
+    # (0 = Monday) and for the whole previous month on this day of the month.
+    report_settlement_weekday: int = Field(default=0, ge=0, le=6)
+    report_settlement_month_day: int = Field(default=2, ge=1, le=28)
     # Failed-push pages drained per reconciliation run (200 entries each).
     failed_push_max_pages: int = Field(default=50, gt=0)
 

@@ -84,13 +84,17 @@ def _check_record(payload: Mapping[str, Any], rules: MappingRules) -> list[Actio
         checked = datetime.fromtimestamp(int(row["checkTime"]) / 1000, tz=SHANGHAI)
         for work_date in work_dates_for_punch(userid, checked, rules):
             users_by_day.setdefault(work_date, set()).add(userid)
-    return [RefreshDay(day, frozenset(users)) for day, users in sorted(users_by_day.items())]
+    return [
+        RefreshDay(day, frozenset(users), "checks") for day, users in sorted(users_by_day.items())
+    ]
 
 
 def _user_day(payload: Mapping[str, Any], _rules: MappingRules) -> list[Action]:
-    # workDate is "2023-12-12" in one event and "2020-11-10 00:00:00" in the other.
+    # workDate is "2023-12-12" in one event and "2020-11-10 00:00:00" in the other. Both fire
+    # for changed check points (a day settling, an admin edit); the report values they also
+    # touch cost a call per user, so the report settlement schedule re-pulls those.
     work_date = date.fromisoformat(str(payload["workDate"])[:10])
-    return [RefreshDay(work_date, frozenset({str(payload["userId"])}))]
+    return [RefreshDay(work_date, frozenset({str(payload["userId"])}), "checks")]
 
 
 def _overtime_duration(payload: Mapping[str, Any], _rules: MappingRules) -> list[Action]:

@@ -151,8 +151,10 @@ def _read_gaps(plan, inbox, coalescer, max_days, now) -> None:
     for gap in inbox.gaps_after(plan.cursor.gap):
         plan.cursor.gap = gap.id
         plan.read["gaps"] += 1
+        # Whatever was missed, check points and approvals are re-pulled for everyone (batched
+        # calls); report values follow with the report settlement.
         for day in gap_days(gap, max_days):
-            coalescer.add(RefreshDay(day, None), _position(plan), now)
+            coalescer.add(RefreshDay(day, None, "approvals"), _position(plan), now)
 
 
 def gap_days(gap: Gap, max_days: int) -> list[date]:

@@ -28,8 +28,8 @@ def test_punch_events_reach_attendance_results(tmp_path, monkeypatch, instance):
         pipeline.load_catalogue()
         listener = pipeline.start_listener()
         try:
-            emitted = pipeline.advance_to("2026-11-05T09:30:00")
-            pipeline.wait_for_events(emitted)
+            pipeline.advance_to("2026-11-05T09:30:00")
+            pipeline.wait_for_events()
         finally:
             assert listener.terminate() == 0
         with Inbox.in_data_dir(pipeline.data_dir) as inbox:
@@ -71,7 +71,8 @@ def test_a_finished_leave_refreshes_its_days_and_a_revoked_one_disappears(
         pipeline.load_catalogue()
         listener = pipeline.start_listener()
         try:
-            pipeline.wait_for_events(pipeline.advance_to("2026-11-03T21:00:00"))
+            pipeline.advance_to("2026-11-03T21:00:00")
+            pipeline.wait_for_events()
             pipeline.settle()
             userid, days = ANNUAL_LEAVE
             for day in days:
@@ -79,12 +80,14 @@ def test_a_finished_leave_refreshes_its_days_and_a_revoked_one_disappears(
                 assert expected and _approvals(pipeline, day, userid) == expected
 
             userid, day = LIEU_LEAVE
-            pipeline.wait_for_events(pipeline.advance_to("2026-11-04T21:00:00"))
+            pipeline.advance_to("2026-11-04T21:00:00")
+            pipeline.wait_for_events()
             pipeline.settle()
             approved = _approvals(pipeline, day, userid)
             assert approved and approved == _truth_approvals(pipeline, day, userid)
 
-            pipeline.wait_for_events(pipeline.advance_to("2026-11-05T21:00:00"))
+            pipeline.advance_to("2026-11-05T21:00:00")
+            pipeline.wait_for_events()
             runs = pipeline.settle()
         finally:
             assert listener.terminate() == 0
@@ -111,7 +114,8 @@ def test_a_make_up_punch_approved_on_a_holiday_appears(tmp_path, monkeypatch, in
         assert ("OffDuty", "NotSigned") in {(p[0], p[1]) for p in before}
         listener = pipeline.start_listener()
         try:
-            pipeline.wait_for_events(pipeline.advance_to("2026-11-04T10:10:00"))
+            pipeline.advance_to("2026-11-04T10:10:00")
+            pipeline.wait_for_events()
         finally:
             assert listener.terminate() == 0
         with Inbox.in_data_dir(pipeline.data_dir) as inbox:

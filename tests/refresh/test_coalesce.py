@@ -46,3 +46,14 @@ def test_a_later_event_for_a_launched_day_starts_a_new_batch_with_a_higher_seq()
     coalescer.add(RefreshDay(DAY, frozenset({"a"})), seq=9, now=11)
     second = coalescer.pop_due(now=20, window_seconds=5)[0]
     assert second.last_seq > first.last_seq
+
+
+def test_the_widest_scope_asked_for_wins():
+    coalescer = Coalescer()
+    coalescer.add(RefreshDay(DAY, frozenset({"a"}), "checks"), seq=1, now=0)
+    coalescer.add(RefreshDay(DAY, frozenset({"b"}), "full"), seq=2, now=0)
+    coalescer.add(RefreshDay(DAY, frozenset({"c"}), "approvals"), seq=3, now=0)
+    [due] = coalescer.pop_due(now=10, window_seconds=5)
+    assert due.scope == "full"
+    coalescer.add(RefreshDay(DAY, frozenset({"a"}), "checks"), seq=4, now=11)
+    assert coalescer.pop_due(now=20, window_seconds=5)[0].scope == "checks"

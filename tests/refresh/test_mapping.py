@@ -23,7 +23,7 @@ def test_punch_maps_to_its_local_day_and_groups_users():
         ]
     }
     assert actions_for_event("attendance_check_record", payload) == [
-        RefreshDay(date(2026, 11, 2), frozenset({"u1", "u2"}))
+        RefreshDay(date(2026, 11, 2), frozenset({"u1", "u2"}), "checks")
     ]
 
 
@@ -68,10 +68,10 @@ def test_http_style_capitalised_datalist_is_accepted():
 def test_daily_summary_and_boss_check_use_their_work_date_formats():
     assert actions_for_event(
         "attend_user_daily_summary_refresh", {"workDate": "2023-12-12", "userId": "1234"}
-    ) == [RefreshDay(date(2023, 12, 12), frozenset({"1234"}))]
+    ) == [RefreshDay(date(2023, 12, 12), frozenset({"1234"}), "checks")]
     boss = {"workDate": "2020-11-10 00:00:00", "action": "x", "planId": 1, "userId": "001"}
     assert actions_for_event("attend_bossCheck_change", boss) == [
-        RefreshDay(date(2020, 11, 10), frozenset({"001"}))
+        RefreshDay(date(2020, 11, 10), frozenset({"001"}), "checks")
     ]
 
 

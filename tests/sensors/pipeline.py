@@ -46,6 +46,7 @@ class EventPipeline:
     data_dir: Path
     instance: dg.DagsterInstance
     cursor: str | None = None
+    emitted: int = 0  # events the emulator's clock made due, over the whole test
     launched: list[dg.RunRequest] = field(default_factory=list)
 
     @classmethod
@@ -73,7 +74,9 @@ class EventPipeline:
 
     def advance_to(self, moment: str) -> int:
         """Move the emulator clock (local time); returns how many events became due."""
-        return self.control("clock", {"to": moment})["emitted"]
+        emitted = self.control("clock", {"to": moment})["emitted"]
+        self.emitted += emitted
+        return emitted
 
     def truth(self, day: str) -> list[dict]:
         return self.control(f"truth?from={day}&to={day}")["employee_days"]
@@ -115,9 +118,10 @@ class EventPipeline:
             wait_for(lambda: inbox.stats().open_connections, timeout=60)
         return listener
 
-    def wait_for_events(self, count: int, timeout: float = 30) -> None:
+    def wait_for_events(self, timeout: float = 30) -> None:
+        """Until the inbox holds every event the emulator emitted so far (they are distinct)."""
         with Inbox.in_data_dir(self.data_dir) as inbox:
-            wait_for(lambda: inbox.stats().received >= count, timeout=timeout)
+            wait_for(lambda: inbox.stats().received >= self.emitted, timeout=timeout)
 
     # -- Dagster ---------------------------------------------------------------------------
     def load_catalogue(self) -> None:
@@ -143,6 +147,7 @@ class EventPipeline:
             run_config=run.run_config,
             instance=self.instance,
             partition_key=run.partition_key,
+            asset_selection=run.asset_selection,
             tags={**run.tags, **({"dagster/run_key": run.run_key} if run.run_key else {})},
         )
         assert result.success, f"run {run.run_key} of {run.job_name} failed"

@@ -11,6 +11,7 @@ import dagster as dg
 import pytest
 
 from pipelines.definitions import defs
+from pipelines.jobs import REFRESH_ASSETS
 from pipelines.refresh.requests import RefreshRequest, RefreshRequestQueue
 from pipelines.refresh.tick import REFRESH_REQUEST_EVENT, SensorCursor
 from pipelines.resources import WarehouseResource
@@ -68,6 +69,10 @@ def punch(userid: str, day: date = DAY, hour: int = 9) -> NewEvent:
 DEFINITIONS = defs
 
 
+def selected(run: dg.RunRequest) -> set[str]:
+    return {key.to_user_string() for key in run.asset_selection}
+
+
 def tick(data_dir, instance, cursor: str | None = None):
     context = dg.build_sensor_context(
         instance=instance,
@@ -86,6 +91,13 @@ def test_punches_of_one_day_become_one_targeted_run(data_dir, inbox, instance):
     assert run.run_config["ops"]["attendance_results"]["config"]["users"] == ["u1", "u2"]
     assert run.run_key == "refresh:2026-11-02:3-0-0"
     assert run.tags["attendance/events"] == "3" and run.tags["attendance/users"] == "2"
+    # A punch changes check points only: report values (a call per user) are not re-pulled.
+    assert selected(run) == {
+        "attendance_results",
+        "attendance_punches",
+        "attendance_daily",
+        "attendance_monthly",
+    }
     assert SensorCursor.from_json(result.cursor).seq == 3
     assert inbox.consumed_seq(SENSOR_NAME) == 3
 
@@ -154,6 +166,7 @@ def test_refresh_requests_and_request_events_join_the_same_coalescing(data_dir, 
     [run] = tick(data_dir, instance).run_requests
     assert run.run_config["ops"]["attendance_results"]["config"]["users"] == ["u1", "u8", "u9"]
     assert run.run_key == "refresh:2026-11-02:2-1-0"
+    assert "attendance_report_values" in selected(run)  # an approval changes leave hours
 
 
 def test_a_connection_gap_refreshes_the_whole_days_it_covered(data_dir, inbox, instance):
@@ -166,6 +179,7 @@ def test_a_connection_gap_refreshes_the_whole_days_it_covered(data_dir, inbox, i
     assert run.partition_key == reconnected.gap.end.date().isoformat()
     assert run.run_config["ops"]["attendance_results"]["config"]["users"] == []
     assert run.tags["attendance/users"] == "all"
+    assert selected(run) == set(REFRESH_ASSETS) - {"attendance_report_values"}
 
 
 def test_a_tick_reads_a_bounded_batch(data_dir, inbox, instance, monkeypatch):

@@ -12,6 +12,7 @@ from sensors.schedules import (
     day_ranges,
     failed_push_reconciliation_schedule,
     nightly_sweep_schedule,
+    report_settlement_schedule,
     settlement_schedule,
     sweep_days,
 )
@@ -23,6 +24,10 @@ def evaluate(schedule, when: datetime = NIGHT):
     with dg.DagsterInstance.ephemeral() as instance:
         context = dg.build_schedule_context(instance=instance, scheduled_execution_time=when)
         return schedule.evaluate_tick(context)
+
+
+def selected(run: dg.RunRequest) -> set[str]:
+    return {key.to_user_string() for key in run.asset_selection}
 
 
 def ranges(result) -> list[tuple[str, str, str]]:
@@ -43,6 +48,9 @@ def test_settlement_re_pulls_d_minus_one_and_two_in_one_whole_day_run():
     assert run.job_name == "attendance_refresh_job"
     assert run.run_config["ops"]["attendance_results"]["config"]["users"] == []
     assert run.run_key == "settlement:2026-11-26..2026-11-27:2026-11-28"
+    # Batched endpoints only: report values (a call per user) settle weekly.
+    assert "attendance_report_values" not in selected(run)
+    assert {"attendance_results", "attendance_approvals", "attendance_daily"} <= selected(run)
 
 
 def test_settlement_runs_after_the_warehouse_considers_a_day_settled():
@@ -82,3 +90,16 @@ def test_day_ranges_group_consecutive_days():
         (date(2026, 11, 5), date(2026, 11, 5)),
     ]
     assert sweep_days(date(2026, 11, 28), 3, [1]) == [date(2026, 11, 26), date(2026, 11, 25)]
+
+
+def test_report_values_are_re_pulled_weekly_and_at_month_close():
+    monday = datetime(2026, 11, 30, 7, 0, tzinfo=SHANGHAI)
+    result = evaluate(report_settlement_schedule, monday)
+    assert ranges(result) == [("2026-11-23", "2026-11-29", "report_settlement")]
+    assert "attendance_report_values" in selected(result.run_requests[0])
+    month_close = datetime(2026, 12, 2, 7, 0, tzinfo=SHANGHAI)
+    assert ranges(evaluate(report_settlement_schedule, month_close)) == [
+        ("2026-11-01", "2026-11-30", "report_settlement")
+    ]
+    tuesday = datetime(2026, 12, 1, 7, 0, tzinfo=SHANGHAI)
+    assert evaluate(report_settlement_schedule, tuesday).run_requests == []

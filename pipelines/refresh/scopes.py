@@ -1,0 +1,31 @@
+"""Which assets of `attendance_refresh_job` each refresh scope re-pulls, and what it costs.
+
+Measured against the emulator (bench/event_latency.py --costs): `attendance_results` and
+`attendance_punches` cost one call per 50 users per 7 days, `attendance_approvals` one
+`getleavestatus` per 100 users plus `getupdatedata` for users with approvals, and
+`attendance_report_values` one `getcolumnval` call per user (whatever the number of days, up
+to 31). Report values are therefore never re-pulled for a punch: a day's statistics are final
+only after DingTalk settled it, and the report settlement schedule re-pulls them in ranges.
+"""
+
+from __future__ import annotations
+
+from pipelines.refresh.actions import Scope
+
+MARTS = ("attendance_daily", "attendance_monthly")
+SCOPE_ASSETS: dict[Scope, tuple[str, ...]] = {
+    "checks": ("attendance_results", "attendance_punches", *MARTS),
+    "approvals": ("attendance_results", "attendance_punches", "attendance_approvals", *MARTS),
+    "full": (
+        "attendance_results",
+        "attendance_punches",
+        "attendance_approvals",
+        "attendance_report_values",
+        *MARTS,
+    ),
+}
+
+
+def assets_for(scope: Scope) -> tuple[str, ...]:
+    """Asset keys (as strings) a refresh of this scope materializes."""
+    return SCOPE_ASSETS[scope]
