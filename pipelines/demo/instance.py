@@ -58,3 +58,15 @@ def prepare_dagster_home(data_dir: Path, template: Path = PROJECT_DAGSTER_YAML) 
     if not target.exists() or target.read_text() != rendered:
         target.write_text(rendered)
     return home
+
+
+def initialize_instance(home: Path) -> None:
+    """Create and migrate the instance's SQLite storages before any child process opens them.
+
+    The webserver, the daemon and the first run would otherwise race to create the same fresh
+    databases, and Alembic's version stamping fails for the losers.
+    """
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        instance.get_run_records(limit=1)

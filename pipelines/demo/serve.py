@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import httpx
 
 from pipelines.demo.environment import child_environment, emulator_variables, venv_executable
-from pipelines.demo.instance import prepare_dagster_home
+from pipelines.demo.instance import initialize_instance, prepare_dagster_home
 from pipelines.demo.processes import ProcessGroup
 from pipelines.emulator.config import EmulatorConfig
 from pipelines.emulator.server import EmulatorServer
@@ -58,6 +58,7 @@ def run_serve(options: ServeOptions, settings: Settings, say: Callable[[str], No
     """Run until SIGINT/SIGTERM (exit 0) or until a child dies (exit 1)."""
     data_dir = settings.attendance_data_dir.resolve()
     home = prepare_dagster_home(data_dir)
+    initialize_instance(home)
     with stop_signals() as stop, ExitStack() as stack:
         extra: dict[str, str] = {}
         control_url = None

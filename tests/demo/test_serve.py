@@ -1,0 +1,102 @@
+"""`serve --emulator` brings up the listener, the Dagster webserver on 127.0.0.1 and the daemon;
+a punch the emulator emits reaches the warehouse through the daemon's sensor and run; SIGINT
+stops every process serve started and serve exits 0."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import dagster as dg
+import httpx
+import pyarrow.parquet as pq
+import pytest
+
+from pipelines.demo.serve import wait_for_url
+from tests.demo.helpers import processes_using
+
+LIVE_DAY = "2026-11-06"  # the last day of a 5-day emulated window starting 2026-11-02
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _announcement(out: Path, serve: subprocess.Popen, timeout: float = 60) -> dict:
+    """The JSON line serve prints first (URLs of the webserver and the emulator's control)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and serve.poll() is None:
+        first = out.read_text().partition("\n")
+        if first[1]:
+            return json.loads(first[0].removeprefix("serve: "))
+        time.sleep(0.2)
+    raise AssertionError(f"serve announced nothing (exit code {serve.poll()})")
+
+
+def _wait_for_rows(path: Path, timeout: float) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists():
+            rows = pq.read_table(path).num_rows
+            if rows:
+                return rows
+        time.sleep(1)
+    return 0
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(300)
+def test_serve_emulator_end_to_end_and_sigint_stops_everything(tmp_path: Path):
+    data_dir = (tmp_path / "data").resolve()
+    port = _free_port()
+    env = {**os.environ, "ATTENDANCE_DATA_DIR": str(data_dir), "ATTENDANCE_COALESCE_SECONDS": "0"}
+    options = [
+        "--emulator",
+        "--port",
+        str(port),
+        "--employees",
+        "10",
+        "--days",
+        "5",
+        "--speed",
+        "0",
+    ]
+    out, err = tmp_path / "serve.out", tmp_path / "serve.err"
+    with out.open("w") as stdout, err.open("w") as stderr:
+        serve = subprocess.Popen(
+            [sys.executable, "-m", "pipelines", "serve", *options],
+            env=env,
+            stdout=stdout,
+            stderr=stderr,
+        )
+    try:
+        announced = _announcement(out, serve)
+        assert announced["webserver_url"] == f"http://127.0.0.1:{port}"
+        assert wait_for_url(announced["webserver_url"], timeout=120), err.read_text()[-3000:]
+
+        clock = f"{announced['emulator_control_url']}/clock"
+        moved = httpx.post(clock, json={"to": f"{LIVE_DAY}T10:00:00"}, timeout=10).json()
+        assert moved["emitted"] > 0  # the morning's punches were pushed to the listener
+        punches = data_dir / "parquet" / "attendance_punches" / f"work_date={LIVE_DAY}"
+        rows = _wait_for_rows(punches / "part-0.parquet", timeout=150)
+        assert rows > 0, err.read_text()[-3000:]
+        assert processes_using(data_dir) != []
+    finally:
+        serve.send_signal(signal.SIGINT)
+        code = serve.wait(timeout=60)
+    assert code == 0
+    assert processes_using(data_dir) == []
+    with dg.DagsterInstance.from_config(str(data_dir / "dagster_home")) as instance:
+        runs = [record.dagster_run for record in instance.get_run_records()]
+    by_daemon = [
+        run for run in runs if run.tags.get("dagster/sensor_name") == "attendance_events_sensor"
+    ]
+    assert any(run.is_success for run in by_daemon), [(r.job_name, r.status) for r in runs]
