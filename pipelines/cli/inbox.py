@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import typer
 
@@ -28,8 +29,12 @@ def stats(
             f"no inbox at {path}: has the listener run with this ATTENDANCE_DATA_DIR?", err=True
         )
         raise typer.Exit(1)
-    with Inbox(path) as inbox:
-        summary = inbox.stats(consumer=consumer).to_dict()
+    try:
+        with Inbox(path) as inbox:
+            summary = inbox.stats(consumer=consumer).to_dict()
+    except sqlite3.Error as error:
+        typer.echo(f"cannot read the inbox at {path}: {error}", err=True)
+        raise typer.Exit(1) from None
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False))
         return

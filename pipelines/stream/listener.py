@@ -6,11 +6,13 @@ import asyncio
 import gc
 import logging
 import signal
+import sqlite3
 from datetime import timedelta
+from pathlib import Path
 
 from dingtalk_stream import Credential
 
-from pipelines.settings import Settings
+from pipelines.settings import ConfigError, Settings
 from pipelines.stream.client import HardenedStreamClient
 from pipelines.stream.config import ListenerConfig
 from pipelines.stream.events import DateWindow
@@ -80,6 +82,7 @@ def run_listener(settings: Settings, config: ListenerConfig | None = None) -> in
     """Run one listener process to completion; returns the exit code (0 after SIGTERM)."""
     settings.require_credentials()
     config = config or ListenerConfig()
+    _check_inbox(settings.attendance_data_dir, config)
     configure_logging(config.log_level)
     # Everything is imported by now (the CLI imports every command's libraries): move those
     # objects out of the garbage collector's view, so that collections triggered by per-event
@@ -90,3 +93,13 @@ def run_listener(settings: Settings, config: ListenerConfig | None = None) -> in
     finally:
         gc.unfreeze()  # let interpreter shutdown finalize them as usual
     return 0
+
+
+def _check_inbox(data_dir: Path, config: ListenerConfig) -> None:
+    """Fail fast, in one line, when the inbox cannot be opened (before any connection)."""
+    try:
+        Inbox.in_data_dir(data_dir, synchronous=config.inbox_synchronous).close()
+    except (OSError, sqlite3.Error) as error:
+        raise ConfigError(
+            f"ATTENDANCE_DATA_DIR={data_dir}: cannot open the inbox ({error})."
+        ) from None

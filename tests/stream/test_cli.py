@@ -73,3 +73,21 @@ def test_listen_refuses_bad_configuration_with_one_line():
     assert bad.returncode == 2
     assert "LISTENER_WATCHDOG_S is invalid" in bad.stderr
     assert "s3cret" not in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_listen_refuses_a_data_dir_it_cannot_use(tmp_path):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("x")
+    result = run_listen(
+        DINGTALK_CLIENT_ID="id", DINGTALK_CLIENT_SECRET="s3cret", ATTENDANCE_DATA_DIR=str(blocker)
+    )
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("configuration error: ATTENDANCE_DATA_DIR=") and "cannot open" in line
+
+
+def test_inbox_stats_on_a_corrupt_file_says_so(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "inbox.sqlite").write_bytes(b"this is not a database" * 100)
+    result = CliRunner().invoke(app, ["inbox", "stats"])
+    assert result.exit_code == 1 and "cannot read the inbox" in result.output
