@@ -35,6 +35,11 @@ class RefreshSettings(BaseSettings):
     # (0 = Monday) and for the whole previous month on this day of the month.
     report_settlement_weekday: int = Field(default=0, ge=0, le=6)
     report_settlement_month_day: int = Field(default=2, ge=1, le=28)
+    # The failed-push list is read (a metered call) after a listener disconnected or while none
+    # is connected, and at least this often otherwise.
+    failed_push_max_interval_seconds: float = Field(default=6 * 3600, gt=0)
+    # DingTalk moves an undelivered event to the list a few minutes after its last retry.
+    failed_push_settle_seconds: float = Field(default=900, ge=0)
     # Failed-push pages drained per reconciliation run (200 entries each).
     failed_push_max_pages: int = Field(default=50, gt=0)
 

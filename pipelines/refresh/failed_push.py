@@ -87,6 +87,11 @@ class FailedPushPages:
                 "UPDATE pages SET processed_at_ms = ? WHERE id = ?", (_now_ms(), page_id)
             )
 
+    def last_fetch_ms(self) -> int | None:
+        """When the list was last read (epoch ms), None if never."""
+        with self._lock:
+            return self._db.execute("SELECT MAX(fetched_at_ms) FROM pages").fetchone()[0]
+
     def count(self) -> int:
         with self._lock:
             return self._db.execute("SELECT COUNT(*) FROM pages").fetchone()[0]
@@ -160,6 +165,52 @@ def _process(page_id: int, raw: dict, pages: FailedPushPages, inbox: Inbox, resu
     result.inserted += added.inserted
     result.duplicates += added.duplicates
     pages.mark_processed(page_id)
+
+
+@dataclass(frozen=True)
+class PollDecision:
+    """Whether reading the failed-push list now can find anything, and why."""
+
+    poll: bool
+    reason: str
+
+
+def should_poll(
+    inbox: Inbox, last_fetch_ms: int | None, now_ms: int, max_interval_s: float, settle_s: float
+) -> PollDecision:
+    """Read the list (a metered call) only when an event may have failed to arrive.
+
+    Events land in the list when no listener could take them, a few minutes after the last
+    retry: so after a disconnection, while no listener is connected, and at least every
+    `max_interval_s` in case a delivery failed for a reason the journal cannot see.
+    """
+    if last_fetch_ms is None:
+        return PollDecision(True, "never read")
+    coverage = _listener_coverage(inbox)
+    if coverage.open_connections == 0:
+        return PollDecision(True, "no listener connected")
+    if coverage.last_disconnect_ms is not None and (
+        coverage.last_disconnect_ms + settle_s * 1000 >= last_fetch_ms
+    ):
+        return PollDecision(True, "a listener disconnected since the last read")
+    if now_ms - last_fetch_ms >= max_interval_s * 1000:
+        return PollDecision(True, f"not read for {max_interval_s / 3600:.1f} h")
+    return PollDecision(False, "a listener has been connected since the last read")
+
+
+@dataclass(frozen=True)
+class _Coverage:
+    open_connections: int
+    last_disconnect_ms: int | None
+
+
+def _listener_coverage(inbox: Inbox) -> _Coverage:
+    # The connection journal lives in the inbox database (pipelines/stream/journal.py).
+    with closing(sqlite3.connect(f"file:{inbox.path}?mode=ro", uri=True)) as db:
+        row = db.execute(
+            "SELECT SUM(disconnected_at_ms IS NULL), MAX(disconnected_at_ms) FROM connections"
+        ).fetchone()
+    return _Coverage(int(row[0] or 0), row[1])
 
 
 def entry_to_event(entry: Any) -> NewEvent:

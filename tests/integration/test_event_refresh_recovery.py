@@ -14,6 +14,7 @@ import pytest
 
 from pipelines.definitions import defs
 from pipelines.emulator.stream import GatewayConfig
+from pipelines.resources import WarehouseResource
 from pipelines.stream.inbox import Inbox
 from pipelines.stream.models import SHANGHAI
 from tests.sensors.pipeline import EventPipeline, emulator
@@ -30,10 +31,12 @@ def instance():
         yield ephemeral
 
 
-def _reconciliation_run(instance) -> dg.RunRequest:
+def _reconciliation_run(instance, data_dir) -> dg.RunRequest:
     schedule = defs.resolve_schedule_def("failed_push_reconciliation_schedule")
     context = dg.build_schedule_context(
-        instance=instance, scheduled_execution_time=datetime.now(tz=SHANGHAI)
+        instance=instance,
+        scheduled_execution_time=datetime.now(tz=SHANGHAI),
+        resources={"warehouse": WarehouseResource(data_dir=str(data_dir))},
     )
     [run] = schedule.evaluate_tick(context).run_requests
     return dg.RunRequest(job_name=schedule.job_name, run_config=run.run_config, tags=run.tags)
@@ -52,7 +55,7 @@ def test_with_the_listener_stopped_reconciliation_brings_the_warehouse_to_the_tr
         wait_for(lambda: pipeline.control("stats")["failed_list_size"] >= emitted, timeout=30)
 
         before = pipeline.metered_calls()
-        pipeline.execute(_reconciliation_run(instance))
+        pipeline.execute(_reconciliation_run(instance, pipeline.data_dir))
         spent = {
             k: v - before.get(k, 0)
             for k, v in pipeline.metered_calls().items()

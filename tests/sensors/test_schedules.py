@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime
 
 import dagster as dg
 
+from pipelines.refresh.failed_push import FailedPushPages
+from pipelines.resources import WarehouseResource
+from pipelines.stream.inbox import Inbox
 from pipelines.stream.models import SHANGHAI
 from sensors.schedules import (
     SETTLEMENT_CRON,
@@ -76,11 +80,38 @@ def test_the_sweep_depth_is_configurable_and_may_cover_nothing(monkeypatch):
     assert result.run_requests == [] and "settlement" in result.skip_message
 
 
-def test_reconciliation_runs_every_ten_minutes():
+def reconcile_tick(data_dir, when: datetime = NIGHT):
+    with dg.DagsterInstance.ephemeral() as instance:
+        context = dg.build_schedule_context(
+            instance=instance,
+            scheduled_execution_time=when,
+            resources={"warehouse": WarehouseResource(data_dir=str(data_dir))},
+        )
+        return failed_push_reconciliation_schedule.evaluate_tick(context)
+
+
+def test_reconciliation_reads_the_list_only_when_it_may_hold_events(tmp_path, monkeypatch):
     assert failed_push_reconciliation_schedule.cron_schedule == "*/10 * * * *"
-    [run] = evaluate(failed_push_reconciliation_schedule).run_requests
-    assert run.run_key is None  # every tick is a new drain
     assert failed_push_reconciliation_schedule.job_name == "failed_push_reconciliation_job"
+    [first] = reconcile_tick(tmp_path).run_requests  # never read yet
+    assert first.tags["attendance/reason"] == "never read"
+    with Inbox.in_data_dir(tmp_path) as inbox, FailedPushPages.in_data_dir(tmp_path) as pages:
+        connection = inbox.record_connection("listener-a", 1, gap_threshold_s=60)
+        time.sleep(0.01)
+        pages.save({"failed_list": [], "has_more": False})  # a read after the connection
+        skipped = reconcile_tick(tmp_path)
+        assert skipped.run_requests == [] and "connected" in skipped.skip_message
+
+        monkeypatch.setenv("ATTENDANCE_FAILED_PUSH_MAX_INTERVAL_SECONDS", "0.001")
+        assert reconcile_tick(tmp_path).run_requests  # a periodic read all the same
+        monkeypatch.delenv("ATTENDANCE_FAILED_PUSH_MAX_INTERVAL_SECONDS")
+
+        inbox.record_disconnection(connection.id, "test")
+        [run] = reconcile_tick(tmp_path).run_requests
+        assert run.tags["attendance/reason"] == "no listener connected"
+        inbox.record_connection("listener-a", 1, gap_threshold_s=60)
+        [run] = reconcile_tick(tmp_path).run_requests
+        assert "disconnected" in run.tags["attendance/reason"]
 
 
 def test_day_ranges_group_consecutive_days():
