@@ -56,6 +56,8 @@ def stop_signals() -> Iterator[threading.Event]:
 
 def run_serve(options: ServeOptions, settings: Settings, say: Callable[[str], None]) -> int:
     """Run until SIGINT/SIGTERM (exit 0) or until a child dies (exit 1)."""
+    if not options.emulator:
+        settings.require_credentials()  # before anything is created or started
     data_dir = settings.attendance_data_dir.resolve()
     home = prepare_dagster_home(data_dir)
     initialize_instance(home)
@@ -68,8 +70,6 @@ def run_serve(options: ServeOptions, settings: Settings, say: Callable[[str], No
             _set_speed(server, options.speed)
             extra = emulator_variables(server)
             control_url = server.control_url
-        else:
-            settings.require_credentials()
         env = child_environment(settings, data_dir, home, **extra)
         group = stack.enter_context(ProcessGroup())
         _spawn_all(group, options, env)
