@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,6 +26,16 @@ def wait_for(predicate: Callable[[], object], timeout: float = 30.0, every: floa
             return value
         time.sleep(every)
     raise AssertionError(f"condition not met within {timeout} s")
+
+
+_STARTED: weakref.WeakSet[ListenerProcess] = weakref.WeakSet()
+
+
+@atexit.register
+def _kill_leftovers() -> None:
+    """No listener outlives the test session, whatever happened in the tests."""
+    for listener in list(_STARTED):
+        listener.stop_if_running()
 
 
 class ListenerProcess:
@@ -55,6 +67,19 @@ class ListenerProcess:
             stdout=subprocess.DEVNULL,
             stderr=self._log,
         )
+        _STARTED.add(self)
+
+    def __enter__(self) -> ListenerProcess:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop_if_running()
+
+    def stop_if_running(self) -> None:
+        """Kill the process if a test left it running (a failed assertion, a timeout)."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.wait(10)
 
     def terminate(self, timeout: float = 30) -> int:
         self.process.send_signal(signal.SIGTERM)
@@ -68,7 +93,9 @@ class ListenerProcess:
         try:
             return self.process.wait(timeout)
         finally:
-            self._log.close()
+            if self.process.poll() is not None:
+                self._log.close()
+                _STARTED.discard(self)
 
     def logs(self) -> list[dict]:
         lines = self.log_path.read_text(encoding="utf-8").splitlines()

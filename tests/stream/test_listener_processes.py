@@ -47,6 +47,20 @@ def gateway(**overrides) -> StreamGateway:
 
 
 @pytest.fixture
+def spawn():
+    """Start listener processes; any still running after the test is killed."""
+    started: list[ListenerProcess] = []
+
+    def start(*args, **kwargs) -> ListenerProcess:
+        started.append(ListenerProcess(*args, **kwargs))
+        return started[-1]
+
+    yield start
+    for listener in started:
+        listener.stop_if_running()
+
+
+@pytest.fixture
 def data_dir(tmp_path):
     return tmp_path / "data"
 
@@ -68,7 +82,7 @@ def control(emulator: EmulatorServer, what: str, body: dict | None = None) -> di
     return answer.json()
 
 
-def test_two_listeners_store_a_replayed_day_exactly_once(tmp_path, data_dir):
+def test_two_listeners_store_a_replayed_day_exactly_once(tmp_path, data_dir, spawn):
     config = EmulatorConfig(
         seed=11,
         employees=60,
@@ -79,7 +93,7 @@ def test_two_listeners_store_a_replayed_day_exactly_once(tmp_path, data_dir):
     with EmulatorServer(config) as emulator:
         credentials = (emulator.client_id, emulator.client_secret)
         listeners = [
-            ListenerProcess(emulator.api_base_url, data_dir, tmp_path / f"l{n}.log", credentials)
+            spawn(emulator.api_base_url, data_dir, tmp_path / f"l{n}.log", credentials)
             for n in range(2)
         ]
         try:
@@ -118,10 +132,10 @@ def test_two_listeners_store_a_replayed_day_exactly_once(tmp_path, data_dir):
         assert credentials[1] not in text and "ticket=" not in text
 
 
-def test_sigkill_mid_burst_loses_nothing_and_stores_nothing_twice(tmp_path, data_dir):
+def test_sigkill_mid_burst_loses_nothing_and_stores_nothing_twice(tmp_path, data_dir, spawn):
     gw = gateway()
     with serve_gateway(gw) as base:
-        first = ListenerProcess(base, data_dir, tmp_path / "first.log")
+        first = spawn(base, data_dir, tmp_path / "first.log")
         wait_for(lambda: gw.stats()["connections_open"] == 1)
         emitted = [
             gw.publish(
@@ -133,7 +147,7 @@ def test_sigkill_mid_burst_loses_nothing_and_stores_nothing_twice(tmp_path, data
         first.kill()
         at_kill = received(data_dir)
         assert at_kill < len(emitted), "the burst finished before the kill; nothing was tested"
-        second = ListenerProcess(base, data_dir, tmp_path / "second.log")
+        second = spawn(base, data_dir, tmp_path / "second.log")
         try:
             wait_for(lambda: received(data_dir) == len(emitted), timeout=60)
             wait_for(lambda: gw.stats()["in_flight"] == 0)
@@ -147,12 +161,12 @@ def test_sigkill_mid_burst_loses_nothing_and_stores_nothing_twice(tmp_path, data
 
 
 def test_sigterm_finishes_in_flight_writes_and_exits_0_then_a_long_absence_is_a_gap(
-    tmp_path, data_dir
+    tmp_path, data_dir, spawn
 ):
     # Frames sent but not yet read when SIGTERM arrives are redelivered to the next listener.
     gw = gateway(redelivery_delay=5)
     with serve_gateway(gw) as base:
-        listener = ListenerProcess(base, data_dir, tmp_path / "a.log", gap_threshold_s=0.5)
+        listener = spawn(base, data_dir, tmp_path / "a.log", gap_threshold_s=0.5)
         wait_for(lambda: gw.stats()["connections_open"] == 1)
         for n in range(3000):
             gw.publish(
@@ -167,7 +181,7 @@ def test_sigterm_finishes_in_flight_writes_and_exits_0_then_a_long_absence_is_a_
         # Everything the listener took in was written and ACKed before it exited.
         assert final["stored"] == stored == acked["success"]
         time.sleep(1.0)
-        again = ListenerProcess(base, data_dir, tmp_path / "b.log", gap_threshold_s=0.5)
+        again = spawn(base, data_dir, tmp_path / "b.log", gap_threshold_s=0.5)
         try:
             wait_for(lambda: received(data_dir) == 3000, timeout=60)
         finally:
@@ -177,10 +191,10 @@ def test_sigterm_finishes_in_flight_writes_and_exits_0_then_a_long_absence_is_a_
     assert 0.9 <= (gap.end - gap.start).total_seconds() < 30
 
 
-def test_the_watchdog_reconnects_a_silent_connection(tmp_path, data_dir):
+def test_the_watchdog_reconnects_a_silent_connection(tmp_path, data_dir, spawn):
     silent = gateway(ping_interval=None)
     with serve_gateway(silent) as base:
-        listener = ListenerProcess(base, data_dir, tmp_path / "silent.log", watchdog_s=1)
+        listener = spawn(base, data_dir, tmp_path / "silent.log", watchdog_s=1)
         try:
             wait_for(lambda: silent.stats()["connections_total"] >= 3, timeout=20)
         finally:
@@ -189,10 +203,10 @@ def test_the_watchdog_reconnects_a_silent_connection(tmp_path, data_dir):
     assert "watchdog: no frame" in reasons
 
 
-def test_pings_keep_a_quiet_connection_alive(tmp_path, data_dir):
+def test_pings_keep_a_quiet_connection_alive(tmp_path, data_dir, spawn):
     pinging = gateway(ping_interval=0.3)
     with serve_gateway(pinging) as base:
-        listener = ListenerProcess(base, data_dir, tmp_path / "ping.log", watchdog_s=1.5)
+        listener = spawn(base, data_dir, tmp_path / "ping.log", watchdog_s=1.5)
         try:
             wait_for(lambda: pinging.stats()["acks"]["ping"] >= 10, timeout=20)
         finally:
