@@ -6,6 +6,7 @@ A ConfigError becomes one line on stderr and exit code 2, never a traceback.
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import typer
@@ -26,24 +27,32 @@ def _root() -> None:
     """DingTalk attendance into DuckDB and Parquet (see README.md)."""
 
 
-def _register_commands() -> None:
-    # Imported here so that each command module can import `app` from this package.
-    # One line per command module; each module decorates its functions with @app.command().
-    from pipelines.cli import (  # noqa: F401
-        config,
-        demo,
-        doctor,
-        emulator,
-        inbox,
-        listen,
-        serve,
-        sync,
-        usage,
-    )
+COMMAND_MODULES = (
+    "config",
+    "demo",
+    "doctor",
+    "emulator",
+    "inbox",
+    "listen",
+    "serve",
+    "sync",
+    "usage",
+)
+
+
+def _register_commands(argv: list[str]) -> None:
+    """Import the command modules; each decorates its functions with `@app.command()`.
+
+    Only the module of the command being run is imported when it can be told from argv, so that
+    `listen` (several processes per host) does not pay for importing dagster and duckdb.
+    """
+    wanted = [argv[1]] if len(argv) > 1 and argv[1] in COMMAND_MODULES else COMMAND_MODULES
+    for name in wanted:
+        importlib.import_module(f"pipelines.cli.{name}")
 
 
 def main() -> None:
-    _register_commands()
+    _register_commands(sys.argv)
     try:
         app()
     except ConfigError as error:
