@@ -31,6 +31,8 @@ TAG_EVENTS = "attendance/events"
 TAG_USERS = "attendance/users"
 TAG_TRIGGER = "attendance/trigger"
 TAG_SCOPE = "attendance/scope"
+# Honoured when the instance enables run retries (dagster.yaml `run_retries`).
+RETRIES = {"dagster/max_retries": "3"}
 
 
 def build_attendance_events_sensor(
@@ -91,6 +93,7 @@ def _refresh_runs(context, due: list[DueRefresh], known_days, job_name, run_conf
                 asset_selection=[dg.AssetKey(name) for name in assets_for(refresh.scope)],
                 tags={
                     TAG_TRIGGER: "events",
+                    **RETRIES,
                     TAG_SCOPE: refresh.scope,
                     TAG_EVENTS: str(refresh.events),
                     TAG_USERS: "all" if refresh.users is None else str(len(refresh.users)),
@@ -109,7 +112,9 @@ def _other_runs(plan: TickPlan) -> list[dg.RunRequest]:
                 run_key=f"approvals:{first}-{last}",
                 job_name=approval_resolution_job.name,
                 run_config=approval_run_config(plan.approvals),
-                tags={TAG_TRIGGER: "events", TAG_EVENTS: str(len(plan.approvals))},
+                # The sensor's cursor has moved past these events: a failed run must be retried
+                # (when run retries are enabled on the instance) or re-executed, not forgotten.
+                tags={TAG_TRIGGER: "events", TAG_EVENTS: str(len(plan.approvals)), **RETRIES},
             )
         )
     if plan.columns_seq:
@@ -117,7 +122,7 @@ def _other_runs(plan: TickPlan) -> list[dg.RunRequest]:
             dg.RunRequest(
                 run_key=f"report-columns:{plan.columns_seq}",
                 job_name=report_columns_job.name,
-                tags={TAG_TRIGGER: "events"},
+                tags={TAG_TRIGGER: "events", **RETRIES},
             )
         )
     return runs

@@ -99,6 +99,7 @@ def range_run(
             RANGE_START: first.isoformat(),
             RANGE_END: last.isoformat(),
             TAG_TRIGGER: trigger,
+            "dagster/max_retries": "3",
             TAG_SCOPE: scope,
         },
     )

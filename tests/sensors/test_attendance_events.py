@@ -145,6 +145,7 @@ def test_approval_events_launch_resolution_runs_without_calling_dingtalk(data_di
     )
     [run] = tick(data_dir, instance).run_requests
     assert run.job_name == "approval_resolution_job" and run.run_key == "approvals:1-3"
+    assert run.tags["dagster/max_retries"] == "3"  # the cursor moved on: retry, not forget
     instances = run.run_config["ops"]["approval_resolution"]["config"]["instances"]
     assert [(i["process_instance_id"], i["status"]) for i in instances] == [
         ("p1", "finish"),
