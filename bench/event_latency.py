@@ -73,6 +73,8 @@ def _listener(server: EmulatorServer, data_dir: Path) -> subprocess.Popen:
         deadline = time.monotonic() + 60
         while not inbox.stats().open_connections:
             if time.monotonic() > deadline:
+                process.kill()
+                process.wait(10)
                 raise SystemExit("the listener did not connect within 60 s")
             time.sleep(0.1)
     return process

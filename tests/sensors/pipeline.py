@@ -114,8 +114,12 @@ class EventPipeline:
             credentials=(self.server.client_id, self.server.client_secret),
             **tuning,
         )
-        with Inbox.in_data_dir(self.data_dir) as inbox:
-            wait_for(lambda: inbox.stats().open_connections, timeout=60)
+        try:
+            with Inbox.in_data_dir(self.data_dir) as inbox:
+                wait_for(lambda: inbox.stats().open_connections, timeout=60)
+        except BaseException:
+            listener.kill()  # never leave a listener behind a failed test
+            raise
         return listener
 
     def wait_for_events(self, timeout: float = 30) -> None:
