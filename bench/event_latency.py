@@ -222,7 +222,7 @@ def measure_costs(employee_counts: list[int]) -> None:
         "punch run, 10 users": lambda: _day_run(today - timedelta(days=1), ten, "checks"),
         "approval run, 1 user": lambda: _day_run(today - timedelta(days=1), ten[:1], "full"),
     }
-    print("\nmetered calls per run (emulator, each run on its own fresh warehouse)")
+    print("\nmetered calls per run (emulator; one fresh emulator and warehouse per employee count)")
     print(f"{'run':<24}" + "".join(f"{n:>8} emp" for n in employee_counts))
     figures: dict[str, list[int]] = {name: [] for name in kinds}
     for employees in employee_counts:
