@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Sequence
 
 import typer
 
@@ -40,7 +41,7 @@ COMMAND_MODULES = (
 )
 
 
-def _register_commands(argv: list[str]) -> None:
+def _register_commands(argv: Sequence[str] = ()) -> None:
     """Import the command modules; each decorates its functions with `@app.command()`.
 
     Only the module of the command being run is imported when it can be told from argv, so that

@@ -124,8 +124,9 @@ def load_results(
 ) -> dict[date, int]:
     """`attendance/list` for the range: 50 users x 7 days per call, pages of 50 rows."""
     wanted = list(users) if users else roster(store)
+    pulled_at = datetime.now(tz=SHANGHAI)
     found = client.list_attendance_results(wanted, days.first, days.last)
-    return write_days(store, "attendance_results", rows.result_rows(found), days, users)
+    return write_days(store, "attendance_results", rows.result_rows(found, pulled_at), days, users)
 
 
 def load_punches(

@@ -33,7 +33,8 @@ WITH res AS (
         sum(floor(abs(epoch(user_check_time) - epoch(plan_check_time)) / 60))
             FILTER (WHERE time_result = 'Early') AS early_minutes,
         count(*) FILTER (WHERE time_result = 'NotSigned') AS missing_count,
-        count(*) FILTER (WHERE time_result = 'Absenteeism') AS absenteeism_points
+        count(*) FILTER (WHERE time_result = 'Absenteeism') AS absenteeism_points,
+        min(pulled_at) AS pulled_at
     FROM attendance_results WHERE work_date = $day GROUP BY userid
 ),
 col AS (
@@ -81,12 +82,13 @@ figures AS (
         CAST(coalesce(lv.leave_hours, 0) AS DOUBLE) AS leave_hours,
         coalesce(lv.by_type, MAP {}::MAP(VARCHAR, DOUBLE)) AS leave_hours_by_type,
         CAST(coalesce(col.overtime, 0) AS DOUBLE) AS overtime_hours,
-        col.should_attend AS should_attend_days
+        col.should_attend AS should_attend_days,
+        res.pulled_at
     FROM people p
     LEFT JOIN employees e USING (userid) LEFT JOIN res USING (userid)
     LEFT JOIN col USING (userid) LEFT JOIN lv USING (userid)
 )
-SELECT *,
+SELECT * EXCLUDE (pulled_at),
     CASE WHEN NOT scheduled THEN 'rest'
         WHEN absent THEN 'absent'
         WHEN missing_count > 0 THEN 'missing'
@@ -94,7 +96,9 @@ SELECT *,
         WHEN early_count > 0 THEN 'early'
         WHEN leave_hours > 0 THEN 'leave'
         ELSE 'normal' END AS status,
-    $settled AS settled
+    -- Settled when the user's results were read after DingTalk's cut-off; a day without
+    -- results (rest day) is settled once the cut-off has passed.
+    coalesce(pulled_at >= $settle_after, $now >= $settle_after) AS settled
 FROM figures ORDER BY userid
 """
 
@@ -141,12 +145,15 @@ _DEPARTMENT_GROUPING = dict(
 def build_daily(store: ParquetStore, day: date, now: datetime | None = None) -> pa.Table:
     """`attendance_daily` rows of one work date, computed from the warehouse partitions."""
     now = now or datetime.now(tz=SHANGHAI)
-    settled = now >= datetime.combine(day + timedelta(days=1), time(), tzinfo=SHANGHAI) + (
-        SETTLE_GRACE
-    )
+    settle_after = datetime.combine(day + timedelta(days=1), time(), tzinfo=SHANGHAI) + SETTLE_GRACE
     connection = scratch_connection(store.data_dir)
     try:
-        params = {"day": day, "hours_per_day": DEFAULT_HOURS_PER_DAY, "settled": settled}
+        params = {
+            "day": day,
+            "hours_per_day": DEFAULT_HOURS_PER_DAY,
+            "now": now,
+            "settle_after": settle_after,
+        }
         return connection.sql(_DAILY_SQL, params=params).to_arrow_table()
     finally:
         connection.close()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from pipelines.dingtalk.models import (
@@ -29,8 +29,12 @@ _CATEGORY_BY_TAG = {"请假": "leave", "加班": "overtime", "出差": "business
 _CATEGORY_BY_BIZ_TYPE = {1: "overtime", 2: "business_trip", 3: "leave"}
 
 
-def result_rows(results: Iterable[AttendanceResult]) -> dict[date, Rows]:
-    """`attendance/list` check points as `attendance_results` rows, per work date."""
+def result_rows(results: Iterable[AttendanceResult], pulled_at: datetime) -> dict[date, Rows]:
+    """`attendance/list` check points as `attendance_results` rows, per work date.
+
+    `pulled_at` (when the pull started) tells whether a row was read after DingTalk settled its
+    day; a targeted refresh re-stamps only the users it re-pulled.
+    """
     by_day: dict[date, Rows] = defaultdict(list)
     for item in results:
         by_day[item.work_date].append(
@@ -47,6 +51,7 @@ def result_rows(results: Iterable[AttendanceResult]) -> dict[date, Rows]:
                 "group_id": item.group_id,
                 "proc_inst_id": item.proc_inst_id,
                 "approve_id": item.approve_id,
+                "pulled_at": pulled_at,
             }
         )
     return dict(by_day)

@@ -84,6 +84,7 @@ ATTENDANCE_RESULTS = _spec(
         ("group_id", pa.int64()),
         ("proc_inst_id", pa.string()),
         ("approve_id", pa.int64()),
+        ("pulled_at", TS),  # when the pull that wrote the row started (settlement)
     ],
 )
 

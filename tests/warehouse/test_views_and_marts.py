@@ -160,3 +160,27 @@ def test_monthly_mart_sums_the_days_per_employee_and_department(tmp_path):
         "SELECT absent_days, should_attend_days FROM attendance_monthly WHERE userid = 'u2'"
     ).fetchone()
     assert absent == (1.0, 1.0)
+
+
+def test_settled_follows_when_each_users_results_were_pulled(tmp_path):
+    store = ParquetStore(tmp_path)
+    store.write(
+        "employees",
+        [{"userid": u, "name": u, "dept_id": 1, "active": True} for u in ("early", "late", "rest")],
+    )
+    before_cutoff = datetime(2026, 11, 3, 20, 0, tzinfo=SH)  # pulled on the day itself
+    after_cutoff = datetime(2026, 11, 4, 7, 0, tzinfo=SH)  # re-pulled after DingTalk settled
+    point = {"check_type": "OnDuty", "time_result": "Normal", "plan_check_time": _at(9, 0)}
+    store.write(
+        "attendance_results",
+        [
+            {"userid": "early", "plan_id": 1, "pulled_at": before_cutoff, **point},
+            {"userid": "late", "plan_id": 2, "pulled_at": after_cutoff, **point},
+        ],
+        DAY,
+    )
+    now = datetime(2026, 11, 4, 8, 0, tzinfo=SH)
+    settled = {row["userid"]: row["settled"] for row in build_daily(store, DAY, now).to_pylist()}
+    assert settled == {"early": False, "late": True, "rest": True}
+    on_the_day = build_daily(store, DAY, before_cutoff).to_pylist()
+    assert [row["settled"] for row in on_the_day if row["userid"] != "late"] == [False, False]
