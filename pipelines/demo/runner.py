@@ -39,8 +39,11 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 MARKER = ".dingtalk-attendance-demo"
 # The listener is down from 17:00 to 19:00 simulated: the evening punches cannot be pushed.
 OUTAGE_HOURS = (17, 19)
-SWEEP_AT_HOUR = 3  # the nightly sweep's hour (sensors/schedules.py: 03:00)
-SETTLE_AT_HOUR = 6  # after DingTalk settled the previous days
+# When the schedules fire (sensors/schedules.py): the sweep at 03:00, settlement at 06:30.
+SCHEDULE_TIMES = (
+    ("nightly_sweep_schedule", timedelta(hours=3)),
+    ("settlement_schedule", timedelta(hours=6, minutes=30)),
+)
 
 
 @dataclass(frozen=True)
@@ -207,11 +210,8 @@ def finish_window(
 ) -> None:
     """Run the clock to the morning after the window: nightly sweep, then settlement."""
     next_day = window_end + timedelta(days=1)
-    for name, hour in (
-        ("nightly_sweep_schedule", SWEEP_AT_HOUR),
-        ("settlement_schedule", SETTLE_AT_HOUR),
-    ):
-        target = midnight_of(next_day) + timedelta(hours=hour)
+    for name, offset in SCHEDULE_TIMES:
+        target = midnight_of(next_day) + offset
         now = control.now()
         if target > now:
             control.advance((target - now).total_seconds())

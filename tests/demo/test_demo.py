@@ -58,3 +58,20 @@ def test_demo_runs_to_the_end_and_its_warehouse_answers_the_readme(tmp_path: Pat
     by_schedule = {t.get("dagster/schedule_name") for t in tags} - {None}
     assert len(by_sensor) >= 3
     assert by_schedule >= {"settlement_schedule", "failed_push_reconciliation_schedule"}
+
+
+def test_demo_wipes_only_directories_it_created(tmp_path: Path):
+    from pipelines.demo.live import DemoError
+    from pipelines.demo.runner import MARKER, prepare_data_dir
+
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "inbox.sqlite").write_text("events someone needs")
+    with pytest.raises(DemoError, match="not a demo directory"):
+        prepare_data_dir(real)
+    assert (real / "inbox.sqlite").exists()
+
+    demo = prepare_data_dir(tmp_path / "demo")
+    (demo / "warehouse.duckdb").write_text("last run")
+    assert prepare_data_dir(demo) == demo.resolve()
+    assert sorted(p.name for p in demo.iterdir()) == [MARKER]
