@@ -3,42 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 DAGSTER_HOME_DIRNAME = "dagster_home"
 # The project's instance settings (run queue, pools) live at the repository root.
 PROJECT_DAGSTER_YAML = Path(__file__).resolve().parents[2] / "dagster.yaml"
-_RUN_LIMITS = ("max_concurrent_runs", "tag_concurrency_limits")
 _HEADER = "# Generated from {template} by dingtalk-attendance; edit the template, not this copy.\n"
 
 
 def render_instance_config(template: Path) -> str:
-    """The project's dagster.yaml as Dagster 1.13 accepts it.
-
-    Dagster refuses legacy spellings next to their replacements, so with a `concurrency` block
-    the run limits of `run_queue` move to `concurrency.runs`, `default_op_concurrency_limit`
-    gives way to `pools.default_limit`, and an explicit queued `run_coordinator` is dropped
-    (`run_queue`/`concurrency` select it anyway). Values are kept, only their place changes.
-    """
-    config: dict[str, Any] = yaml.safe_load(template.read_text()) or {}
-    concurrency = config.get("concurrency")
-    if isinstance(concurrency, dict):
-        if "default_limit" in (concurrency.get("pools") or {}):
-            concurrency.pop("default_op_concurrency_limit", None)
-        run_queue = config.get("run_queue") or {}
-        runs = concurrency.setdefault("runs", {})
-        for key in _RUN_LIMITS:
-            if key in run_queue:
-                runs.setdefault(key, run_queue.pop(key))
-        if not runs:
-            concurrency.pop("runs")
-        if "run_queue" in config and not run_queue:
-            config.pop("run_queue")
-    if "QueuedRunCoordinator" in str(config.get("run_coordinator")):
-        config.pop("run_coordinator")
-    return _HEADER.format(template=template) + yaml.safe_dump(config, sort_keys=False)
+    """The project's dagster.yaml, with a header saying where it came from."""
+    return _HEADER.format(template=template) + template.read_text()
 
 
 def prepare_dagster_home(data_dir: Path, template: Path = PROJECT_DAGSTER_YAML) -> Path:

@@ -9,21 +9,6 @@ from dagster._core.instance.config import dagster_instance_config
 
 from pipelines.demo.instance import PROJECT_DAGSTER_YAML, prepare_dagster_home
 
-LEGACY = """
-run_queue:
-  max_concurrent_runs: 8
-  tag_concurrency_limits:
-    - key: dagster/backfill
-      limit: 2
-concurrency:
-  pools:
-    default_limit: 4
-  default_op_concurrency_limit: 4
-run_coordinator:
-  module: dagster.core.run_coordinator
-  class: QueuedRunCoordinator
-"""
-
 
 def test_project_dagster_yaml_renders_to_a_valid_instance(tmp_path: Path):
     home = prepare_dagster_home(tmp_path / "data")
@@ -33,12 +18,7 @@ def test_project_dagster_yaml_renders_to_a_valid_instance(tmp_path: Path):
     assert set(rendered) <= set(yaml.safe_load(PROJECT_DAGSTER_YAML.read_text()))
 
 
-def test_legacy_spellings_move_without_losing_limits(tmp_path: Path):
-    template = tmp_path / "dagster.yaml"
-    template.write_text(LEGACY)
-    home = prepare_dagster_home(tmp_path / "data", template)
-    config, _ = dagster_instance_config(str(home))
-    runs = config["concurrency"]["runs"]
-    assert runs["max_concurrent_runs"] == 8
-    assert runs["tag_concurrency_limits"] == [{"key": "dagster/backfill", "limit": 2}]
-    assert config["concurrency"]["pools"]["default_limit"] == 4
+def test_run_retries_are_enabled_for_runs_that_ask_for_them(tmp_path: Path):
+    # Event and schedule runs carry dagster/max_retries: their events are already consumed.
+    config, _ = dagster_instance_config(str(prepare_dagster_home(tmp_path / "data")))
+    assert config["run_retries"]["enabled"] is True
