@@ -16,10 +16,12 @@ import dagster as dg
 from pipelines.jobs import attendance_refresh_job, refresh_run_config
 from pipelines.partitions import TIMEZONE
 from pipelines.refresh.actions import Scope
-from pipelines.refresh.config import load_refresh_settings
+from pipelines.refresh.budget import discretionary_skip_reason
+from pipelines.refresh.config import RefreshSettings, load_refresh_settings
 from pipelines.refresh.failed_push import FailedPushPages, should_poll
 from pipelines.refresh.scopes import assets_for
 from pipelines.resources import WarehouseResource
+from pipelines.settings import load_settings
 from pipelines.stream.inbox import Inbox
 from pipelines.warehouse.marts import SETTLE_GRACE
 from sensors.jobs import failed_push_reconciliation_job
@@ -140,13 +142,17 @@ def settlement_schedule(context: dg.ScheduleEvaluationContext):
     execution_timezone=TIMEZONE,
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
-def nightly_sweep_schedule(context: dg.ScheduleEvaluationContext):
-    """Re-pull the last N days (ATTENDANCE_SWEEP_DAYS) to catch what no event announced."""
+def nightly_sweep_schedule(context: dg.ScheduleEvaluationContext, warehouse: WarehouseResource):
+    """Re-pull the last N days (ATTENDANCE_SWEEP_DAYS) to catch what no event announced, while
+    the month's metered calls stay on pace (ATTENDANCE_DISCRETIONARY_QUOTA_SHARE)."""
     today = _scheduled_day(context)
     settings = load_refresh_settings()
     days = sweep_days(today, settings.sweep_days, settings.settlement_days)
     if not days:
         return dg.SkipReason("sweep depth covers no day beyond the settlement days")
+    over_budget = _over_budget(context, warehouse, settings, "the nightly sweep")
+    if over_budget:
+        return dg.SkipReason(over_budget)
     return [range_run(a, b, "sweep", today, "approvals") for a, b in day_ranges(days)]
 
 
@@ -169,8 +175,9 @@ def report_settlement_days(today: date, weekday: int, month_day: int) -> list[da
     execution_timezone=TIMEZONE,
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
-def report_settlement_schedule(context: dg.ScheduleEvaluationContext):
-    """Weekly and at month close: re-pull report values (one call per user per range)."""
+def report_settlement_schedule(context: dg.ScheduleEvaluationContext, warehouse: WarehouseResource):
+    """Weekly and at month close: re-pull report values (one call per user per range). The
+    month close always runs (payroll); the weekly re-pull yields to the quota like the sweep."""
     today = _scheduled_day(context)
     settings = load_refresh_settings()
     days = report_settlement_days(
@@ -178,7 +185,23 @@ def report_settlement_schedule(context: dg.ScheduleEvaluationContext):
     )
     if not days:
         return dg.SkipReason("report values are re-pulled weekly and at month close only")
+    if today.day != settings.report_settlement_month_day:
+        over_budget = _over_budget(context, warehouse, settings, "the weekly report re-pull")
+        if over_budget:
+            return dg.SkipReason(over_budget)
     return [range_run(a, b, "report_settlement", today, "full") for a, b in day_ranges(days)]
+
+
+def _over_budget(
+    context: dg.ScheduleEvaluationContext,
+    warehouse: WarehouseResource,
+    settings: RefreshSettings,
+    what: str,
+) -> str | None:
+    now = context.scheduled_execution_time or datetime.now(tz=ZoneInfo(TIMEZONE))
+    quota = load_settings().dingtalk_monthly_api_quota
+    share = settings.discretionary_quota_share
+    return discretionary_skip_reason(warehouse.path, quota, share, now, what)
 
 
 def _scheduled_day(context: dg.ScheduleEvaluationContext) -> date:

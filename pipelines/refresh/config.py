@@ -40,6 +40,9 @@ class RefreshSettings(BaseSettings):
     failed_push_max_interval_seconds: float = Field(default=6 * 3600, gt=0)
     # DingTalk moves an undelivered event to the list a few minutes after its last retry.
     failed_push_settle_seconds: float = Field(default=900, ge=0)
+    # The nightly sweep and the weekly report re-pull run only while this month's metered calls,
+    # projected to the month's end, stay under this share of DINGTALK_MONTHLY_API_QUOTA.
+    discretionary_quota_share: float = Field(default=0.8, gt=0, le=1)
     # Failed-push pages drained per reconciliation run (200 entries each).
     failed_push_max_pages: int = Field(default=50, gt=0)
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import date, datetime
 
 import dagster as dg
 
+from pipelines.dingtalk.ledger import QuotaLedger
 from pipelines.refresh.failed_push import FailedPushPages
 from pipelines.resources import WarehouseResource
 from pipelines.stream.inbox import Inbox
@@ -25,9 +27,20 @@ NIGHT = datetime(2026, 11, 28, 6, 30, tzinfo=SHANGHAI)
 
 
 def evaluate(schedule, when: datetime = NIGHT):
+    warehouse = WarehouseResource(data_dir=os.environ["ATTENDANCE_DATA_DIR"])
     with dg.DagsterInstance.ephemeral() as instance:
-        context = dg.build_schedule_context(instance=instance, scheduled_execution_time=when)
+        context = dg.build_schedule_context(
+            instance=instance, scheduled_execution_time=when, resources={"warehouse": warehouse}
+        )
         return schedule.evaluate_tick(context)
+
+
+def spend(calls: int, when: datetime = NIGHT) -> None:
+    """Put `calls` billed metered calls of this month into the project's quota ledger."""
+    ledger = QuotaLedger.in_data_dir(os.environ["ATTENDANCE_DATA_DIR"])
+    for _ in range(calls):
+        ledger.record("/attendance/list", True, "ok", at=when)
+    ledger.close()
 
 
 def selected(run: dg.RunRequest) -> set[str]:
@@ -134,3 +147,27 @@ def test_report_values_are_re_pulled_weekly_and_at_month_close():
     ]
     tuesday = datetime(2026, 12, 1, 7, 0, tzinfo=SHANGHAI)
     assert evaluate(report_settlement_schedule, tuesday).run_requests == []
+
+
+def test_the_sweep_yields_to_the_monthly_quota_and_resumes_on_pace(monkeypatch):
+    monkeypatch.setenv("DINGTALK_MONTHLY_API_QUOTA", "100")
+    spend(60)  # by the 28th: projects to ~66 of 100, under the 80 % line
+    assert ranges(evaluate(nightly_sweep_schedule)) == [("2026-11-21", "2026-11-25", "sweep")]
+    spend(30)  # 90 by the 28th projects to ~99: the sweep keeps the rest for events
+    result = evaluate(nightly_sweep_schedule)
+    assert result.run_requests == []
+    assert "ATTENDANCE_DISCRETIONARY_QUOTA_SHARE" in result.skip_message
+    monkeypatch.setenv("ATTENDANCE_DISCRETIONARY_QUOTA_SHARE", "1.0")
+    assert evaluate(nightly_sweep_schedule).run_requests
+
+
+def test_month_close_report_settlement_runs_even_over_budget(monkeypatch):
+    monkeypatch.setenv("DINGTALK_MONTHLY_API_QUOTA", "100")
+    month_close = datetime(2026, 12, 2, 7, 0, tzinfo=SHANGHAI)
+    spend(95, month_close)
+    assert ranges(evaluate(report_settlement_schedule, month_close)) == [
+        ("2026-11-01", "2026-11-30", "report_settlement")
+    ]
+    monday = datetime(2026, 11, 30, 7, 0, tzinfo=SHANGHAI)
+    spend(95, monday)
+    assert evaluate(report_settlement_schedule, monday).run_requests == []
