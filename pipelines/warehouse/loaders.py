@@ -69,20 +69,26 @@ def write_days(
     days: DayRange,
     users: Sequence[str] | None,
 ) -> dict[date, int]:
-    """Write every day of the range: a full replace, or only `users`' rows when given."""
+    """Write every day of the range, replacing the rows of the users that were pulled.
+
+    A whole-day refresh pulls the current roster, so it replaces exactly the roster's rows:
+    rows of people who have left since (DingTalk no longer lists them, and getcolumnval refuses
+    them) are kept as last pulled instead of vanishing from a past month's payroll.
+    """
+    pulled = set(users) if users else set(roster(store))
     counts = {}
     for day in days.days():
-        fresh = by_day.get(day, [])
-        if users:
-            fresh = [row for row in fresh if row["userid"] in set(users)]
-            counts[day] = store.replace_users(table, day, users, fresh)
-        else:
-            counts[day] = store.write(table, fresh, day)
+        fresh = [row for row in by_day.get(day, []) if row["userid"] in pulled]
+        counts[day] = store.replace_users(table, day, pulled, fresh)
     return counts
 
 
 def load_employees(client: DingTalkClient, store: ParquetStore) -> int:
-    """The roster with departments, from the contacts APIs (not metered)."""
+    """The roster with departments, from the contacts APIs (not metered).
+
+    People who are no longer listed stay in the table with `active = false`, so that the
+    months they worked keep their names and departments.
+    """
     departments = {dept.dept_id: dept.name for dept in client.list_departments()}
     user_ids: dict[str, None] = {}
     for dept_id in departments:
@@ -103,6 +109,10 @@ def load_employees(client: DingTalkClient, store: ParquetStore) -> int:
                 "active": user.active if user.active is not None else True,
             }
         )
+    listed = {row["userid"] for row in employees}
+    for row in store.read("employees").to_pylist():
+        if row["userid"] not in listed:
+            employees.append({**row, "active": False})
     return store.write("employees", employees)
 
 

@@ -119,3 +119,22 @@ def test_every_employee_gets_a_department_name_including_the_root(client, tmp_pa
     employees = store.read("employees").to_pylist()
     assert employees and all(row["dept_name"] for row in employees)
     assert any(row["dept_id"] == 1 for row in employees)
+
+
+def test_a_whole_day_refresh_keeps_the_rows_of_people_who_have_left(client, store, state):
+    day = DayRange(state.config.start, state.config.start)
+    former = {"userid": "former01", "check_type": "OnDuty", "plan_id": 1, "time_result": "Late"}
+    store.write("attendance_results", [former], day.first)
+    loaders.load_results(client, store, day, None)
+    rows = store.read("attendance_results", day.first).to_pylist()
+    assert [r for r in rows if r["userid"] == "former01"][0]["time_result"] == "Late"
+    assert {r["userid"] for r in rows} > {"former01"}
+
+
+def test_people_no_longer_listed_stay_in_the_roster_as_inactive(client, tmp_path):
+    store = ParquetStore(tmp_path / "roster")
+    store.write("employees", [{"userid": "former01", "name": "离职者", "active": True}])
+    loaders.load_employees(client, store)
+    rows = {row["userid"]: row for row in store.read("employees").to_pylist()}
+    assert rows["former01"]["active"] is False and rows["former01"]["name"] == "离职者"
+    assert "former01" not in loaders.roster(store)
