@@ -225,7 +225,8 @@ def load_approvals(
     """Approvals per employee-day, with `getupdatedata` only for the user-days that have one.
 
     The user-days come from what was already pulled: check points linked to an approval
-    (procInstId in attendance_results) and days with leave or overtime in the report values.
+    (procInstId in attendance_results) and days with leave, overtime, a business trip or an
+    outing in the report values.
     That costs one call per approval-day instead of one per employee-day.
     """
     by_day: dict[date, list[dict]] = defaultdict(list)
@@ -246,13 +247,20 @@ def approval_user_days(
             if row["proc_inst_id"]:
                 found.add((row["userid"], day))
         for row in store.read(_RV, day).to_pylist():
-            if row["value_num"] and (row["source"] == "leave" or _is_overtime(row)):
+            if row["value_num"] and (row["source"] == "leave" or _shows_approval(row)):
                 found.add((row["userid"], day))
     return {(user, day) for user, day in found if wanted is None or user in wanted}
 
 
-def _is_overtime(row: dict) -> bool:
-    return "overtime" in (row["column_alias"] or "") or "加班" in (row["column_name"] or "")
+# Report columns that only an approval fills: overtime, and business trips and outings, which can
+# fall on rest days without check points (so no procInstId in attendance_results shows them).
+_APPROVAL_ALIASES = ("overtime", "business_trip", "out_duration")
+_APPROVAL_NAMES = ("加班", "出差", "外出")
+
+
+def _shows_approval(row: dict) -> bool:
+    alias, name = row["column_alias"] or "", row["column_name"] or ""
+    return any(a in alias for a in _APPROVAL_ALIASES) or any(n in name for n in _APPROVAL_NAMES)
 
 
 def _models(columns: dict[int, dict]) -> dict[int, ReportColumn]:

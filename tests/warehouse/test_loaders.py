@@ -138,3 +138,18 @@ def test_people_no_longer_listed_stay_in_the_roster_as_inactive(client, tmp_path
     rows = {row["userid"]: row for row in store.read("employees").to_pylist()}
     assert rows["former01"]["active"] is False and rows["former01"]["name"] == "离职者"
     assert "former01" not in loaders.roster(store)
+
+
+def test_a_business_trip_on_a_rest_day_is_found_from_the_report_values(tmp_path):
+    store = ParquetStore(tmp_path / "trip")
+    day = date(2026, 11, 7)  # no check points that day: nothing links the trip in the results
+    trip = {"userid": "u1", "source": "column", "column_name": "出差时长"}
+    store.write(
+        "attendance_report_values",
+        [
+            {**trip, "column_alias": "business_trip_duration", "value": "8.0", "value_num": 8.0},
+            {"userid": "u2", "source": "column", "column_alias": "late_times", "value_num": 1.0},
+        ],
+        day,
+    )
+    assert loaders.approval_user_days(store, DayRange(day, day), None) == {("u1", day)}
