@@ -4,11 +4,14 @@ Pulls `attendance/list` for 200 users x 7 days (4 user batches, pages of 50 rows
 calls made, the 90018 answers that reached the caller (target 0) and those the client absorbed,
 the wall time, the rate-limit floor (calls / 20 per second) and their ratio (target <= 1.25).
 Side by side in the same run: the same pull with the limiter lifted (retries only), to show what
-the limiter saves.
+the limiter saves. Then two processes (spawned) pulling the same at once, like two Dagster runs:
+with the limiter shared through one data directory (`rate_limit.sqlite`) and with a limiter
+per process; the floor is both processes' calls / 20 per second.
 
 The emulator runs as the real command in a child process (`dingtalk-attendance emulator`).
 
     .venv/bin/python bench/client_rate_limit.py [--users 200] [--days 7] [--threads 1]
+        [--processes 2]
 
 Figures are printed, never asserted.
 """
@@ -17,11 +20,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
+from pathlib import Path
 
 from pipelines.dingtalk import DingTalkClient, DingTalkError, RetryPolicy
 from pipelines.dingtalk.batching import chunked
@@ -46,7 +52,9 @@ def start_emulator(employees: int, days: int) -> tuple[subprocess.Popen, dict]:
     return process, json.loads(line)
 
 
-def make_client(info: dict, qps_per_api: float, headroom: float) -> DingTalkClient:
+def make_client(
+    info: dict, qps_per_api: float, headroom: float, rate_limit_dir: Path | None = None
+) -> DingTalkClient:
     return DingTalkClient(
         info["client_id"],
         info["client_secret"],
@@ -55,6 +63,7 @@ def make_client(info: dict, qps_per_api: float, headroom: float) -> DingTalkClie
         qps_per_api=qps_per_api,
         limiter_headroom=headroom,
         retry=RetryPolicy(attempts=10, initial_wait=1.0, max_wait=4.0, jitter=0.5),
+        rate_limit_dir=rate_limit_dir,
     )
 
 
@@ -88,10 +97,37 @@ def timed_pull(client: DingTalkClient, users: list[str], days: int, threads: int
     }
 
 
+def _process_pull(info, users, days, rate_limit_dir, barrier, results) -> None:
+    """One of the concurrent processes: its own client, started with the others."""
+    client = make_client(info, QPS, 0.9, Path(rate_limit_dir) if rate_limit_dir else None)
+    with client:
+        client.tokens.get()  # the token fetch is not part of the race
+        barrier.wait(timeout=120)
+        results.put(timed_pull(client, users, days, 1))
+
+
+def concurrent_pull(info: dict, users: list[str], days: int, processes: int, shared: bool) -> dict:
+    """`processes` spawned processes pull at once; figures summed, wall = the slowest."""
+    ctx = multiprocessing.get_context("spawn")
+    results, barrier = ctx.Queue(), ctx.Barrier(processes)
+    with tempfile.TemporaryDirectory() as data_dir:
+        args = (info, users, days, data_dir if shared else None, barrier, results)
+        workers = [ctx.Process(target=_process_pull, args=args) for _ in range(processes)]
+        for worker in workers:
+            worker.start()
+        collected = [results.get(timeout=600) for _ in workers]
+        for worker in workers:
+            worker.join(timeout=30)
+    total = {key: sum(figures[key] for figures in collected) for key in collected[0]}
+    total["wall_s"] = max(figures["wall_s"] for figures in collected)
+    total["floor_s"] = total["calls"] / QPS
+    return total
+
+
 def show(label: str, figures: dict) -> None:
     ratio = figures["wall_s"] / figures["floor_s"] if figures["floor_s"] else float("nan")
     print(
-        f"{label:<26} rows {figures['rows']:>5}  calls {figures['calls']:>4}  "
+        f"{label:<34} rows {figures['rows']:>5}  calls {figures['calls']:>4}  "
         f"90018 reached caller {figures['throttled_reached_caller']}  "
         f"90018 absorbed by retries {figures['throttled_absorbed']:>3}  "
         f"wall {figures['wall_s']:6.2f} s  floor {figures['floor_s']:5.2f} s  "
@@ -104,6 +140,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--days", type=int, default=7)
     parser.add_argument("--threads", type=int, default=1, help="batches pulled in parallel")
+    parser.add_argument("--processes", type=int, default=2, help="concurrent pulling processes")
     args = parser.parse_args()
     process, info = start_emulator(args.users, args.days)
     try:
@@ -116,6 +153,14 @@ def main() -> None:
         show("limiter off (retries only)", timed_pull(unlimited, users, args.days, 4))
         limited.close()
         unlimited.close()
+        print(f"{args.processes} processes pulling the same at once (floor: all their calls / 20):")
+        for label, shared in (
+            ("shared limiter (one data dir)", True),
+            ("per-process limiters", False),
+        ):
+            time.sleep(1.5)
+            figures = concurrent_pull(info, users, args.days, args.processes, shared)
+            show(f"  {label}", figures)
     finally:
         process.terminate()
         process.wait(timeout=15)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -23,7 +24,12 @@ from pipelines.dingtalk.errors import DingTalkError
 from pipelines.dingtalk.http import ApiCaller, RetryPolicy
 from pipelines.dingtalk.ledger import QuotaLedger
 from pipelines.dingtalk.redaction import install_log_redaction, register_secret
-from pipelines.dingtalk.throttle import DEFAULT_HEADROOM, IpBanBreaker, RateLimiter
+from pipelines.dingtalk.throttle import (
+    DEFAULT_HEADROOM,
+    IpBanBreaker,
+    RateLimiter,
+    SharedRateLimiter,
+)
 
 if TYPE_CHECKING:
     from pipelines.settings import Settings
@@ -47,6 +53,8 @@ class DingTalkClient(AttendanceApi, OrgApi):
         ip_ban_wait: seconds to wait out an IP ban; None uses the ban answer's `wait`.
         token_safety_margin: refetch the token this many seconds before it expires.
         limiter_headroom: fraction of `qps_per_api` the limiter allows.
+        rate_limit_dir: a directory (the data directory) whose `rate_limit.sqlite` holds the
+            per-API schedule shared by every process using it; None limits this process only.
     """
 
     def __init__(
@@ -64,6 +72,7 @@ class DingTalkClient(AttendanceApi, OrgApi):
         ip_ban_wait: float | None = None,
         token_safety_margin: float = DEFAULT_SAFETY_MARGIN,
         limiter_headroom: float = DEFAULT_HEADROOM,
+        rate_limit_dir: Path | str | None = None,
     ) -> None:
         secret = client_secret if isinstance(client_secret, SecretStr) else SecretStr(client_secret)
         if not client_id or not secret.get_secret_value():
@@ -75,10 +84,17 @@ class DingTalkClient(AttendanceApi, OrgApi):
         self.ledger = ledger
         self.counter = CallCounter()
         self._http = httpx.Client(transport=transport, timeout=timeout)
+        rate = qps_per_api * limiter_headroom
+        self.limiter: RateLimiter | SharedRateLimiter = (
+            RateLimiter(rate)
+            if rate_limit_dir is None
+            # DingTalk counts per app and per API: apps sharing a data dir do not share slots.
+            else SharedRateLimiter.in_data_dir(rate_limit_dir, rate, namespace=f"{client_id} ")
+        )
         self._caller = ApiCaller(
             self._http,
             base_urls={"api": api_base_url, "oapi": oapi_base_url},
-            limiter=RateLimiter(qps_per_api * limiter_headroom),
+            limiter=self.limiter,
             breaker=IpBanBreaker(ip_ban_wait),
             retry=retry or RetryPolicy(),
             counter=self.counter,
@@ -93,7 +109,7 @@ class DingTalkClient(AttendanceApi, OrgApi):
     def from_settings(
         cls, settings: Settings, transport: httpx.BaseTransport | None = None, **options: Any
     ) -> DingTalkClient:
-        """Build a client (with the ledger in the data directory) from `Settings`."""
+        """Build a client from `Settings`: ledger and shared rate limit in the data directory."""
         settings.require_credentials()
         return cls(
             client_id=settings.dingtalk_client_id,
@@ -103,7 +119,7 @@ class DingTalkClient(AttendanceApi, OrgApi):
             qps_per_api=settings.dingtalk_qps_per_api,
             ledger=QuotaLedger.in_data_dir(settings.attendance_data_dir),
             transport=transport,
-            **options,
+            **{"rate_limit_dir": settings.attendance_data_dir, **options},
         )
 
     def calls_mark(self) -> CallMark:
@@ -121,8 +137,10 @@ class DingTalkClient(AttendanceApi, OrgApi):
             yield tally
 
     def close(self) -> None:
-        """Close the HTTP connection pool (the ledger belongs to whoever created it)."""
+        """Close the HTTP pool and the shared limiter (the ledger belongs to its creator)."""
         self._http.close()
+        if isinstance(self.limiter, SharedRateLimiter):
+            self.limiter.close()
 
     def __enter__(self) -> DingTalkClient:
         return self

@@ -34,7 +34,7 @@ from pipelines.dingtalk.errors import (
 )
 from pipelines.dingtalk.ledger import QuotaLedger
 from pipelines.dingtalk.redaction import redact
-from pipelines.dingtalk.throttle import IpBanBreaker, RateLimiter
+from pipelines.dingtalk.throttle import IpBanBreaker, RateLimiter, SharedRateLimiter
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class ApiCaller:
         http: httpx.Client,
         *,
         base_urls: dict[str, str],
-        limiter: RateLimiter,
+        limiter: RateLimiter | SharedRateLimiter,
         breaker: IpBanBreaker,
         retry: RetryPolicy,
         counter: CallCounter,

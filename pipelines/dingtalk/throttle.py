@@ -4,14 +4,20 @@ DingTalk allows each app 20 calls per second per API (errcode 90018 above it) an
 egress IP for minutes after 10,000 calls in 20 s. Spacing calls per endpoint keeps a backfill
 from ever tripping 90018 on its own; the breaker makes every thread wait out a ban together
 instead of hammering a blocked IP.
+
+`RateLimiter` spaces the calls of one process; `SharedRateLimiter` hands out the same slots
+from a small SQLite file, so every process on the host that uses the same data directory
+(Dagster runs, `sync`, a backfill) stays under the limit together.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +54,123 @@ class RateLimiter:
         if delay > 0:
             self._sleep(delay)
         return delay
+
+
+RATE_LIMIT_FILENAME = "rate_limit.sqlite"
+
+_SLOTS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS slots (
+    key TEXT PRIMARY KEY,
+    next_slot REAL NOT NULL
+)
+"""
+_READ_SLOT = "SELECT next_slot FROM slots WHERE key = ?"
+_WRITE_SLOT = """
+INSERT INTO slots (key, next_slot) VALUES (?, ?)
+ON CONFLICT (key) DO UPDATE SET next_slot = excluded.next_slot
+"""
+
+
+class SharedRateLimiter:
+    """`RateLimiter`'s spacing with the next free slot per key kept in a SQLite file.
+
+    Keys are `namespace + key`; the client uses its client id as the namespace, since DingTalk
+    counts per app and per API. Every process that opens the same file draws its slots from one
+    schedule per key, so together they stay at `calls_per_second` per key. Slots are reserved in
+    a short `BEGIN IMMEDIATE` transaction (read the key's next slot, move it on by one
+    interval); the wait happens after the commit, outside every lock. Times are
+    `time.monotonic()`, which on Linux is CLOCK_MONOTONIC: one clock for every process on the
+    host, immune to wall-clock steps. A slot further ahead than `max_ahead` seconds (a clock
+    that went back, e.g. the file survived a reboot) is treated as stale and the schedule
+    restarts from now.
+
+    If the file cannot be used (disk error, lock held past the busy timeout), the call falls
+    back to an in-process `RateLimiter` and a warning is logged: the pipeline slows down to
+    per-process limiting instead of failing.
+    """
+
+    def __init__(
+        self,
+        path: Path | str,
+        calls_per_second: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        namespace: str = "",
+        busy_timeout: float = 10.0,
+        max_ahead: float = 3600.0,
+    ) -> None:
+        if calls_per_second <= 0:
+            raise ValueError(f"calls_per_second must be positive, got {calls_per_second}")
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.interval = 1.0 / calls_per_second
+        self.namespace = namespace
+        self._clock = clock
+        self._sleep = sleep
+        self._max_ahead = max_ahead
+        self._fallback = RateLimiter(calls_per_second, clock=clock, sleep=sleep)
+        # One connection for the client's threads, serialized by the lock (each transaction
+        # is a few statements); autocommit so that BEGIN IMMEDIATE is explicit.
+        self._lock = threading.Lock()
+        self._connection = sqlite3.connect(
+            self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+        )
+        self._connection.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        self._connection.execute("PRAGMA journal_mode=WAL")
+        # WAL + NORMAL: commits do not fsync; a lost slot after a power cut costs nothing.
+        self._connection.execute("PRAGMA synchronous=NORMAL")
+        self._connection.execute(_SLOTS_SCHEMA)
+
+    @classmethod
+    def in_data_dir(
+        cls, data_dir: Path | str, calls_per_second: float, *, namespace: str = ""
+    ) -> SharedRateLimiter:
+        """The limiter kept in `<data_dir>/rate_limit.sqlite`; keys are prefixed `namespace`."""
+        return cls(Path(data_dir) / RATE_LIMIT_FILENAME, calls_per_second, namespace=namespace)
+
+    def acquire(self, key: str) -> float:
+        """Block until `key` may be called again (by any process); return the seconds waited."""
+        try:
+            slot, now = self._reserve(key)
+        except sqlite3.Error as error:
+            logger.warning(
+                "shared rate limit file %s unusable (%s); limiting this process only",
+                self.path,
+                error,
+            )
+            return self._fallback.acquire(key)
+        delay = slot - now
+        if delay > 0:
+            self._sleep(delay)
+        return max(delay, 0.0)
+
+    def _reserve(self, key: str) -> tuple[float, float]:
+        with self._lock:
+            connection = self._connection
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                now = self._clock()  # read inside the write lock: slots never go backwards
+                shared_key = self.namespace + key
+                row = connection.execute(_READ_SLOT, (shared_key,)).fetchone()
+                slot = now
+                if row is not None and now < row[0] <= now + self._max_ahead:
+                    slot = row[0]
+                connection.execute(_WRITE_SLOT, (shared_key, slot + self.interval))
+                connection.execute("COMMIT")
+            except BaseException:
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+                raise
+        return slot, now
+
+    def close(self) -> None:
+        """Close the database connection."""
+        with self._lock:
+            self._connection.close()
+
+    def __repr__(self) -> str:
+        return f"SharedRateLimiter({str(self.path)!r}, interval={self.interval:.4f})"
 
 
 class IpBanBreaker:
