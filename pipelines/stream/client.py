@@ -148,6 +148,11 @@ class HardenedStreamClient(DingTalkStreamClient):
                 # A batch commit releases hundreds of ACKs at once; with the default 32 KiB
                 # high-water mark each of them would wait for the socket to drain.
                 write_limit=2**20,
+                # No permessage-deflate: Stream frames are small JSON, and compressing every
+                # ACK and inflating every frame cost about a third of the listener's CPU per
+                # event at saturation (measured with bench/listener_ingest.py); bandwidth is
+                # not a concern at DingTalk's push volumes.
+                compression=None,
             ) as websocket:
                 await self._serve(websocket)
         except (OSError, TimeoutError, websockets.exceptions.WebSocketException) as error:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import sqlite3
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
-from pipelines.stream.inbox import Inbox
+from pipelines.stream.inbox import Inbox, _dumps
 from pipelines.stream.models import SHANGHAI, NewEvent
 
 BORN = datetime(2026, 11, 27, 9, 1, tzinfo=SHANGHAI)
@@ -167,3 +168,19 @@ def test_several_processes_write_one_inbox_safely(tmp_path):
         stats = inbox.stats()
     assert stats.received == 150
     assert stats.duplicates == 3 * 300 - 150
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"userId": "张三", "n": [1, 2.5, None, True, False], "nested": {"a": {}}},
+        {"workDate": date(2026, 11, 27)},  # unknown types become str, as before
+        {"nan": float("nan"), "big": 2**70},
+        ['x\n"y"', "\u2028"],
+        "text",
+        None,
+    ],
+)
+def test_prebuilt_encoder_writes_what_json_dumps_wrote(value):
+    expected = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    assert _dumps(value) == expected
