@@ -149,9 +149,9 @@ class HardenedStreamClient(DingTalkStreamClient):
                 # high-water mark each of them would wait for the socket to drain.
                 write_limit=2**20,
                 # No permessage-deflate: Stream frames are small JSON, and compressing every
-                # ACK and inflating every frame cost about a third of the listener's CPU per
-                # event at saturation (measured with bench/listener_ingest.py); bandwidth is
-                # not a concern at DingTalk's push volumes.
+                # ACK and inflating every frame cost 15-35 us of CPU per event at saturation
+                # (bench/listener_ingest.py, docs/listener.md); bandwidth is not a concern at
+                # DingTalk's push volumes.
                 compression=None,
             ) as websocket:
                 await self._serve(websocket)
