@@ -22,7 +22,8 @@ import dagster as dg
 from pipelines.definitions import ATTENDANCE_ASSETS
 from pipelines.dingtalk.client import DingTalkClient
 from pipelines.emulator.server import EmulatorConfig, EmulatorServer
-from pipelines.resources import DingTalkResource, WarehouseResource
+from pipelines.resources import resources_from_settings
+from pipelines.settings import load_settings
 
 MONTHLY_QUOTA = 5000
 # Dagster's console logger prints every step at DEBUG; the figures are what this script is for.
@@ -32,17 +33,15 @@ SAMPLE_EMPLOYEE_DAYS = 20
 
 
 def _resources(server: EmulatorServer, data_dir: str) -> dict:
-    return {
-        "dingtalk": DingTalkResource(
-            client_id=server.client_id,
-            client_secret=server.client_secret,
-            api_base_url=server.api_base_url,
-            oapi_base_url=server.oapi_base_url,
-            qps_per_api="20",
-            data_dir=data_dir,
-        ),
-        "warehouse": WarehouseResource(data_dir=data_dir),
-    }
+    return resources_from_settings(
+        load_settings(
+            dingtalk_client_id=server.client_id,
+            dingtalk_client_secret=server.client_secret,
+            dingtalk_api_base_url=server.api_base_url,
+            dingtalk_oapi_base_url=server.oapi_base_url,
+            attendance_data_dir=str(data_dir),
+        )
+    )
 
 
 def _spent(result: dg.ExecuteInProcessResult, last: str) -> Counter:

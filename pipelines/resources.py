@@ -81,3 +81,19 @@ def resources_from_environment() -> dict[str, dg.ConfigurableResource]:
         ),
         "warehouse": WarehouseResource(data_dir=dg.EnvVar("ATTENDANCE_DATA_DIR")),
     }
+
+
+def resources_from_settings(settings: Settings) -> dict[str, dg.ConfigurableResource]:
+    """The resources bound to concrete values (the command line, tests and benchmarks)."""
+    data_dir = str(settings.attendance_data_dir)
+    return {
+        "dingtalk": DingTalkResource(
+            client_id=settings.dingtalk_client_id,
+            client_secret=settings.dingtalk_client_secret.get_secret_value(),
+            api_base_url=settings.dingtalk_api_base_url,
+            oapi_base_url=settings.dingtalk_oapi_base_url,
+            qps_per_api=str(settings.dingtalk_qps_per_api),
+            data_dir=data_dir,
+        ),
+        "warehouse": WarehouseResource(data_dir=data_dir),
+    }

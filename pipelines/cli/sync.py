@@ -18,8 +18,8 @@ from tqdm import tqdm
 
 from pipelines.cli import app
 from pipelines.jobs import refresh_run_config
-from pipelines.resources import DingTalkResource, WarehouseResource
-from pipelines.settings import Settings, load_settings
+from pipelines.resources import resources_from_settings
+from pipelines.settings import load_settings
 
 # getcolumnval and getleavetimebynames take at most 31 days: one call per user per chunk.
 CHUNK_DAYS = 31
@@ -34,20 +34,6 @@ def _parse_day(value: str, option: str) -> date:
         raise typer.BadParameter(
             f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option
         ) from None
-
-
-def _resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
-    return {
-        "dingtalk": DingTalkResource(
-            client_id=settings.dingtalk_client_id,
-            client_secret=settings.dingtalk_client_secret.get_secret_value(),
-            api_base_url=settings.dingtalk_api_base_url,
-            oapi_base_url=settings.dingtalk_oapi_base_url,
-            qps_per_api=str(settings.dingtalk_qps_per_api),
-            data_dir=str(settings.attendance_data_dir),
-        ),
-        "warehouse": WarehouseResource(data_dir=str(settings.attendance_data_dir)),
-    }
 
 
 def _instance() -> dg.DagsterInstance:
@@ -95,7 +81,7 @@ def sync(
     settings.require_credentials()
     from pipelines.definitions import ATTENDANCE_ASSETS
 
-    resources, instance = _resources(settings), _instance()
+    resources, instance = resources_from_settings(settings), _instance()
     spent: Counter = Counter()
     daily = [a for a in ATTENDANCE_ASSETS if a.partitions_def is not None]
     catalogue = [a for a in ATTENDANCE_ASSETS if a.partitions_def is None]

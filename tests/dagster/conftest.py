@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from pipelines.emulator.server import EmulatorConfig, EmulatorServer
-from pipelines.resources import DingTalkResource, WarehouseResource
+from pipelines.resources import resources_from_settings
+from pipelines.settings import load_settings
 
 
 @pytest.fixture(scope="module")
@@ -16,14 +17,12 @@ def emulator():
 
 def resources_for(server: EmulatorServer, data_dir) -> dict:
     """Resources bound to the emulator (plain values: the same fields the EnvVars fill)."""
-    return {
-        "dingtalk": DingTalkResource(
-            client_id=server.client_id,
-            client_secret=server.client_secret,
-            api_base_url=server.api_base_url,
-            oapi_base_url=server.oapi_base_url,
-            qps_per_api="20",
-            data_dir=str(data_dir),
-        ),
-        "warehouse": WarehouseResource(data_dir=str(data_dir)),
-    }
+    return resources_from_settings(
+        load_settings(
+            dingtalk_client_id=server.client_id,
+            dingtalk_client_secret=server.client_secret,
+            dingtalk_api_base_url=server.api_base_url,
+            dingtalk_oapi_base_url=server.oapi_base_url,
+            attendance_data_dir=str(data_dir),
+        )
+    )
