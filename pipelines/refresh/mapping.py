@@ -1,4 +1,9 @@
-"""Map one inbox event to the actions it asks for. The table in docs/events.md mirrors this."""
+"""Map one inbox event to the actions it asks for. The table in docs/events.md mirrors this.
+
+Which events exist, which fields they must carry (in every accepted spelling) and what each
+means is decided once, in `pipelines/stream/event_types.py`; this module has one handler per
+`Meaning` and reads the required fields through the event's spec.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from pipelines.refresh.actions import (
     RefreshDay,
     ResolveApproval,
 )
+from pipelines.stream.event_types import KNOWN_EVENTS, EventSpec, Meaning
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -54,13 +60,14 @@ def actions_for_event(
 ) -> list[Action]:
     """The actions one event asks for; never raises on odd payloads (it returns Ignore)."""
     rules = rules or MappingRules()
-    handler = _HANDLERS.get(event_type)
-    if handler is None:
-        return [Ignore(f"event type {event_type!r} does not change attendance data")]
+    spec = KNOWN_EVENTS.get(event_type)
+    if spec is None:
+        return [Ignore(f"event type {event_type!r} is not one the listener accepts")]
     try:
-        return handler(payload, rules) or [Ignore(f"{event_type} payload lists no rows")]
+        actions = HANDLERS[spec.meaning](spec, payload, rules)
     except (KeyError, TypeError, ValueError, OverflowError, OSError) as error:
         return [Ignore(f"{event_type} payload unusable: {error}")]
+    return actions or [Ignore(f"{event_type} payload lists no rows")]
 
 
 def work_dates_for_punch(userid: str, check_time: datetime, rules: MappingRules) -> list[date]:
@@ -74,14 +81,11 @@ def work_dates_for_punch(userid: str, check_time: datetime, rules: MappingRules)
     return [yesterday, today] if overnight else [today]
 
 
-def _check_record(payload: Mapping[str, Any], rules: MappingRules) -> list[Action]:
-    rows = payload.get("dataList", payload.get("DataList"))
-    if not isinstance(rows, list) or not rows:
-        raise ValueError("no dataList")
+def _punch(spec: EventSpec, payload: Mapping[str, Any], rules: MappingRules) -> list[Action]:
     users_by_day: dict[date, set[str]] = {}
-    for row in rows:
-        userid = str(row["userId"])
-        checked = datetime.fromtimestamp(int(row["checkTime"]) / 1000, tz=SHANGHAI)
+    for row in spec.entries(payload):
+        userid = str(spec.value(row, "userId"))
+        checked = _from_epoch_ms(spec.value(row, "checkTime"))
         for work_date in work_dates_for_punch(userid, checked, rules):
             users_by_day.setdefault(work_date, set()).add(userid)
     return [
@@ -89,52 +93,73 @@ def _check_record(payload: Mapping[str, Any], rules: MappingRules) -> list[Actio
     ]
 
 
-def _user_day(payload: Mapping[str, Any], _rules: MappingRules) -> list[Action]:
+def _user_day(spec: EventSpec, payload: Mapping[str, Any], _rules: MappingRules) -> list[Action]:
     # workDate is "2023-12-12" in one event and "2020-11-10 00:00:00" in the other. Both fire
     # for changed check points (a day settling, an admin edit); the report values they also
     # touch cost a call per user, so the report settlement schedule re-pulls those.
-    work_date = date.fromisoformat(str(payload["workDate"])[:10])
-    return [RefreshDay(work_date, frozenset({str(payload["userId"])}), "checks")]
+    work_date = date.fromisoformat(str(spec.value(payload, "workDate"))[:10])
+    return [RefreshDay(work_date, frozenset({str(spec.value(payload, "userId"))}), "checks")]
 
 
-def _overtime_duration(payload: Mapping[str, Any], _rules: MappingRules) -> list[Action]:
+def _overtime(spec: EventSpec, payload: Mapping[str, Any], _rules: MappingRules) -> list[Action]:
     actions: list[Action] = []
-    for row in payload["dataList"]:
-        day = datetime.fromtimestamp(int(row["workDate"]) / 1000, tz=SHANGHAI).date()
-        actions.append(RefreshDay(day, frozenset({str(row["userid"])})))
+    for row in spec.entries(payload):
+        day = _from_epoch_ms(spec.value(row, "workDate")).date()
+        actions.append(RefreshDay(day, frozenset({str(spec.value(row, "userid"))})))
     return actions
 
 
-def _approve_status(payload: Mapping[str, Any], _rules: MappingRules) -> list[Action]:
-    status = str(payload["status"])
+def _attendance_approval(
+    spec: EventSpec, payload: Mapping[str, Any], _rules: MappingRules
+) -> list[Action]:
+    status = str(spec.value(payload, "status"))
     if status == "start":
         return [Ignore("approval started: attendance changes only when it ends")]
     kind = str(payload.get("approveType", ""))
-    return [ResolveApproval(str(payload["processInstanceId"]), kind, status)]
+    return [ResolveApproval(str(spec.value(payload, "processInstanceId")), kind, status)]
 
 
-def _bpms_instance(payload: Mapping[str, Any], rules: MappingRules) -> list[Action]:
+def _approval_instance(
+    spec: EventSpec, payload: Mapping[str, Any], rules: MappingRules
+) -> list[Action]:
     category = str(payload.get("bizCategoryId", ""))
     if category not in rules.attendance_biz_categories:
         return [Ignore(f"approval suite {category!r} does not touch attendance")]
-    kind, result = str(payload["type"]), payload.get("result")
+    kind, result = str(spec.value(payload, "type")), payload.get("result")
     if kind == "start":
         return [Ignore("approval started: attendance changes only when it ends")]
     if kind == "finish" and result == "refuse":
         return [Ignore("approval refused: attendance unchanged")]
-    return [ResolveApproval(str(payload["processInstanceId"]), category, kind)]
+    return [ResolveApproval(str(spec.value(payload, "processInstanceId")), category, kind)]
 
 
-def _column_change(_payload: Mapping[str, Any], _rules: MappingRules) -> list[Action]:
+def _report_columns(
+    _spec: EventSpec, _payload: Mapping[str, Any], _rules: MappingRules
+) -> list[Action]:
     return [RefreshColumns()]
 
 
-_HANDLERS: dict[str, Callable[[Mapping[str, Any], MappingRules], list[Action]]] = {
-    "attendance_check_record": _check_record,
-    "attend_user_daily_summary_refresh": _user_day,
-    "attend_bossCheck_change": _user_day,
-    "attendance_overtime_duration": _overtime_duration,
-    "attendance_approve_status_change": _approve_status,
-    "bpms_instance_change": _bpms_instance,
-    "attendance_report_column_change": _column_change,
+def _nothing(spec: EventSpec, _payload: Mapping[str, Any], _rules: MappingRules) -> list[Action]:
+    return [Ignore(f"event type {spec.event_type!r} does not change attendance data")]
+
+
+def _from_epoch_ms(value: object) -> datetime:
+    # A number or a digit string (the failed-push list is not validated like Stream frames).
+    if not isinstance(value, int | float | str):
+        raise TypeError(f"not epoch milliseconds: {type(value).__name__}")
+    return datetime.fromtimestamp(int(value) / 1000, tz=SHANGHAI)
+
+
+Handler = Callable[[EventSpec, Mapping[str, Any], MappingRules], list[Action]]
+
+# One handler per meaning; tests/refresh/test_mapping.py checks that every meaning an accepted
+# event can have is handled and that no handler is left without an event.
+HANDLERS: Mapping[Meaning, Handler] = {
+    Meaning.PUNCH: _punch,
+    Meaning.USER_DAY: _user_day,
+    Meaning.OVERTIME: _overtime,
+    Meaning.ATTENDANCE_APPROVAL: _attendance_approval,
+    Meaning.APPROVAL_INSTANCE: _approval_instance,
+    Meaning.REPORT_COLUMNS: _report_columns,
+    Meaning.NOTHING: _nothing,
 }

@@ -2,8 +2,9 @@
 
 A frame becomes a `NewEvent` only if its headers identify it (eventId, eventType, a sane
 eventBornTime, a messageId to ACK), its type is one we know, its `data` is a JSON object and
-the fields the refresh logic relies on are present, typed and within sane dates. The table is
-mirrored in docs/listener.md; payload shapes follow the reference, section 5.
+the fields the refresh logic relies on are present, typed and within sane dates. The types and
+their fields come from the one table in `pipelines/stream/event_types.py`, which the refresh
+mapping reads too.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from dingtalk_stream import EventMessage
 
+from pipelines.stream.event_types import KNOWN_EVENTS, EventSpec, PayloadField, spelling_in
 from pipelines.stream.models import SHANGHAI, NewEvent
 
 EARLIEST = datetime(2010, 1, 1, tzinfo=SHANGHAI)
@@ -28,43 +30,6 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}:\d{2})?$")
 
 class InvalidEvent(ValueError):
     """The frame cannot be stored as an event; the message is the quarantine reason."""
-
-
-@dataclass(frozen=True)
-class EventRule:
-    """Required payload fields of one event type; `items` names a list whose entries hold them."""
-
-    fields: Mapping[str, str] = field(default_factory=dict)
-    items: str | None = None
-
-
-_USER_EVENT = EventRule({"userId": "list"})
-_DEPT_EVENT = EventRule({"deptId": "list"})
-_CONFIG_EVENT = EventRule({"id": "id", "action": "text"})
-
-KNOWN_EVENTS: dict[str, EventRule] = {
-    "attendance_check_record": EventRule({"userId": "text", "checkTime": "epoch_ms"}, "dataList"),
-    "attendance_overtime_duration": EventRule(
-        {"userid": "text", "workDate": "epoch_ms"}, "dataList"
-    ),
-    "attendance_approve_status_change": EventRule({"processInstanceId": "text", "status": "text"}),
-    "bpms_instance_change": EventRule({"processInstanceId": "text", "type": "text"}),
-    "bpms_task_change": EventRule({"processInstanceId": "text", "type": "text"}),
-    "attend_user_daily_summary_refresh": EventRule({"userId": "text", "workDate": "date"}),
-    "attend_bossCheck_change": EventRule({"userId": "text", "workDate": "date"}),
-    "attendance_report_column_change": EventRule({"columnId": "id"}),
-    "attend_group_change": _CONFIG_EVENT,
-    "attend_shift_change": _CONFIG_EVENT,
-    # Name confirmed, payload undocumented (reference 5.6): accepted as a bare trigger.
-    "attendance_schedule_change": EventRule(),
-    "user_add_org": _USER_EVENT,
-    "user_modify_org": _USER_EVENT,
-    "user_leave_org": _USER_EVENT,
-    "user_active_org": _USER_EVENT,
-    "org_dept_create": _DEPT_EVENT,
-    "org_dept_modify": _DEPT_EVENT,
-    "org_dept_remove": _DEPT_EVENT,
-}
 
 
 @dataclass(frozen=True)
@@ -110,12 +75,12 @@ def parse_event(message: EventMessage, window: DateWindow | None = None) -> NewE
     if not isinstance(headers.event_born_time, int):
         raise InvalidEvent("missing header eventBornTime")
     born_at = _epoch(headers.event_born_time, "eventBornTime", window)
-    rule = KNOWN_EVENTS.get(event_type)
-    if rule is None:
+    spec = KNOWN_EVENTS.get(event_type)
+    if spec is None:
         raise InvalidEvent(f"unknown event type {event_type[:80]!r}")
     if not isinstance(message.data, dict):
         raise InvalidEvent(f"data is a JSON {type(message.data).__name__}, not an object")
-    _check_payload(message.data, rule, window)
+    _check_payload(message.data, spec, window)
     return NewEvent(
         event_id=event_id,
         event_type=event_type,
@@ -148,27 +113,28 @@ def _header_text(value: object, name: str) -> str:
     return value
 
 
-def _check_payload(data: dict[str, Any], rule: EventRule, window: DateWindow) -> None:
-    if rule.items is None:
-        _check_fields(data, rule.fields, window, prefix="")
+def _check_payload(data: dict[str, Any], spec: EventSpec, window: DateWindow) -> None:
+    if not spec.items:
+        _check_fields(data, spec.fields, window, prefix="")
         return
-    entries = data.get(rule.items)
+    spelling = spelling_in(data, spec.items)
+    entries = data[spelling] if spelling is not None else None
     if not isinstance(entries, list) or not entries:
-        raise InvalidEvent(f"missing field {rule.items} (a non-empty list)")
+        raise InvalidEvent(f"missing field {spec.items[0]} (a non-empty list)")
     for index, entry in enumerate(entries):
         if not isinstance(entry, dict):
-            raise InvalidEvent(f"{rule.items}[{index}] is not an object")
-        _check_fields(entry, rule.fields, window, prefix=f"{rule.items}[{index}].")
+            raise InvalidEvent(f"{spelling}[{index}] is not an object")
+        _check_fields(entry, spec.fields, window, prefix=f"{spelling}[{index}].")
 
 
 def _check_fields(
-    data: Mapping[str, Any], fields: Mapping[str, str], window: DateWindow, prefix: str
+    data: Mapping[str, Any], fields: tuple[PayloadField, ...], window: DateWindow, prefix: str
 ) -> None:
-    for name, kind in fields.items():
-        label = prefix + name
-        if name not in data or data[name] is None:
-            raise InvalidEvent(f"missing field {label}")
-        _CHECKS[kind](data[name], label, window)
+    for payload_field in fields:
+        spelling = spelling_in(data, payload_field.spellings)
+        if spelling is None:
+            raise InvalidEvent(f"missing field {prefix}{payload_field.name}")
+        _CHECKS[payload_field.kind](data[spelling], prefix + spelling, window)
 
 
 def _text(value: Any, label: str, window: DateWindow) -> None:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipelines.refresh.actions import Ignore, RefreshColumns, RefreshDay, ResolveApproval
-from pipelines.refresh.mapping import SHANGHAI, MappingRules, actions_for_event
+from pipelines.refresh.mapping import HANDLERS, SHANGHAI, MappingRules, actions_for_event
+from pipelines.stream.event_types import KNOWN_EVENTS, Meaning
+from pipelines.stream.events import parse_event
+from tests.stream.event_examples import event_frame, spelled_payloads
 
 
 def _ms(*args: int) -> int:
@@ -108,6 +112,37 @@ def test_column_change_refreshes_the_catalogue():
 def test_unknown_event_type_is_ignored_with_a_reason():
     [action] = actions_for_event("user_add_org", {"userId": ["u"]})
     assert isinstance(action, Ignore) and "user_add_org" in action.reason
+
+
+def test_every_accepted_event_has_exactly_one_handler_and_every_handler_an_event():
+    meanings = {spec.meaning for spec in KNOWN_EVENTS.values()}
+    assert set(HANDLERS) == meanings == set(Meaning)
+
+
+@pytest.mark.parametrize("event_type", sorted(KNOWN_EVENTS))
+def test_whatever_the_listener_accepts_the_mapping_can_use(event_type):
+    # The two sides diverge when the listener stores a payload (in any spelling the table
+    # allows) from which the mapping cannot read what it needs.
+    for data in spelled_payloads(KNOWN_EVENTS[event_type]):
+        event = parse_event(event_frame(event_type, data))
+        reasons = [
+            a.reason for a in actions_for_event(event_type, event.payload) if isinstance(a, Ignore)
+        ]
+        assert not [r for r in reasons if "unusable" in r or "no rows" in r], (data, reasons)
+        ignored = KNOWN_EVENTS[event_type].meaning is Meaning.NOTHING
+        assert any("does not change attendance data" in r for r in reasons) == ignored
+
+
+def test_capitalised_datalist_is_read_for_overtime_too():
+    payload = {"DataList": [{"userid": "u1", "workDate": _ms(2026, 11, 2, 0, 0)}]}
+    assert actions_for_event("attendance_overtime_duration", payload) == [
+        RefreshDay(date(2026, 11, 2), frozenset({"u1"}))
+    ]
+
+
+def test_an_event_type_the_listener_does_not_accept_is_ignored():
+    [action] = actions_for_event("no_such_event", {})
+    assert isinstance(action, Ignore) and "no_such_event" in action.reason
 
 
 @given(

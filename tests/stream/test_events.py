@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import re
-import time
 
 import pytest
-from dingtalk_stream import EventMessage
 
-from pipelines.stream.events import KNOWN_EVENTS, InvalidEvent, parse_event
-
-NOW_MS = int(time.time() * 1000)
+from pipelines.stream.event_types import KNOWN_EVENTS
+from pipelines.stream.events import InvalidEvent, parse_event
+from tests.stream.event_examples import NOW_MS, spelled_payloads
+from tests.stream.event_examples import event_frame as frame
 
 VALID = {
     "attendance_check_record": {"dataList": [{"userId": "u1", "checkTime": NOW_MS}]},
@@ -35,21 +33,6 @@ VALID = {
 }
 
 
-def frame(event_type: str, data: object, **headers: object) -> EventMessage:
-    wire = {
-        "messageId": "m1",
-        "eventId": "e1",
-        "eventType": event_type,
-        "eventBornTime": str(NOW_MS),
-        "eventCorpId": "dingcorp",
-        "time": str(NOW_MS),
-        "topic": "*",
-    }
-    wire.update(headers)
-    wire = {key: value for key, value in wire.items() if value is not None}
-    return EventMessage.from_dict({"type": "EVENT", "headers": wire, "data": json.dumps(data)})
-
-
 def test_every_known_type_has_a_valid_example():
     assert set(VALID) == set(KNOWN_EVENTS)
 
@@ -61,6 +44,30 @@ def test_documented_payloads_are_accepted(event_type):
     assert event.payload == VALID[event_type]
     assert event.corp_id == "dingcorp"
     assert event.headers["eventId"] == "e1" and event.headers["messageId"] == "m1"
+
+
+def test_the_http_callback_spelling_datalist_is_accepted():
+    # Reference 5.1: the old HTTP callback capitalised the list; the mapping reads it too.
+    data = {"DataList": [{"userId": "u1", "checkTime": NOW_MS}]}
+    assert parse_event(frame("attendance_check_record", data)).payload == data
+
+
+def test_a_reason_names_the_spelling_the_payload_used():
+    data = {"DataList": [{"checkTime": NOW_MS}]}
+    with pytest.raises(InvalidEvent, match=re.escape("missing field DataList[0].userId")):
+        parse_event(frame("attendance_check_record", data))
+
+
+def test_org_events_accept_the_failed_list_spelling_userid():
+    assert parse_event(frame("user_leave_org", {"userid": ["u1"]})).event_type == "user_leave_org"
+
+
+@pytest.mark.parametrize("event_type", sorted(KNOWN_EVENTS))
+def test_every_spelling_in_the_event_table_is_accepted(event_type):
+    payloads = list(spelled_payloads(KNOWN_EVENTS[event_type]))
+    assert payloads
+    for data in payloads:
+        assert parse_event(frame(event_type, data)).payload == data
 
 
 @pytest.mark.parametrize(
