@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Protocol, cast
 
-from dingtalk_stream import EventMessage
+# The SDK ships no type information; `_Frame` below is the typed view of what we read.
+from dingtalk_stream import EventMessage  # pyright: ignore[reportMissingTypeStubs]
 
 from pipelines.stream.event_types import KNOWN_EVENTS, EventSpec, PayloadField, spelling_in
 from pipelines.stream.models import SHANGHAI, NewEvent
@@ -42,6 +43,9 @@ class DateWindow:
 
     max_future: timedelta = timedelta(days=400)
     earliest: datetime = EARLIEST
+    _earliest_ms: float = field(init=False, repr=False, compare=False)
+    _future_ms: float = field(init=False, repr=False, compare=False)
+    _earliest_day: date = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_earliest_ms", self.earliest.timestamp() * 1000)
@@ -61,6 +65,31 @@ class DateWindow:
             raise InvalidEvent(f"absurd date in {name}: {day.isoformat()}")
 
 
+class _Headers(Protocol):
+    """The SDK's `Headers` as we read it: the untyped SDK leaves every value unknown."""
+
+    @property
+    def event_id(self) -> object: ...
+    @property
+    def event_type(self) -> object: ...
+    @property
+    def event_born_time(self) -> object: ...
+    @property
+    def event_corp_id(self) -> object: ...
+    @property
+    def event_unified_app_id(self) -> object: ...
+    @property
+    def message_id(self) -> object: ...
+    def to_dict(self) -> Mapping[str, object]: ...
+
+
+class _Frame(Protocol):
+    @property
+    def headers(self) -> _Headers: ...
+    @property
+    def data(self) -> object: ...
+
+
 def parse_event(message: EventMessage, window: DateWindow | None = None) -> NewEvent:
     """Validate an SDK `EventMessage` and turn it into a `NewEvent`.
 
@@ -68,35 +97,39 @@ def parse_event(message: EventMessage, window: DateWindow | None = None) -> NewE
         InvalidEvent: with a one-line reason, for anything that must go to quarantine.
     """
     window = window or DateWindow()
-    headers = message.headers
+    frame = cast(_Frame, message)
+    headers = frame.headers
     event_id = _header_text(headers.event_id, "eventId")
     event_type = _header_text(headers.event_type, "eventType")
-    _header_text(headers.message_id, "messageId")
-    if not isinstance(headers.event_born_time, int):
+    message_id = _header_text(headers.message_id, "messageId")
+    born_ms = headers.event_born_time
+    if not isinstance(born_ms, int):
         raise InvalidEvent("missing header eventBornTime")
-    born_at = _epoch(headers.event_born_time, "eventBornTime", window)
+    born_at = _epoch(born_ms, "eventBornTime", window)
     spec = KNOWN_EVENTS.get(event_type)
     if spec is None:
         raise InvalidEvent(f"unknown event type {event_type[:80]!r}")
-    if not isinstance(message.data, dict):
-        raise InvalidEvent(f"data is a JSON {type(message.data).__name__}, not an object")
-    _check_payload(message.data, spec, window)
+    data = frame.data
+    if not isinstance(data, dict):
+        raise InvalidEvent(f"data is a JSON {type(data).__name__}, not an object")
+    payload = cast(dict[str, Any], data)
+    _check_payload(payload, spec, window)
     return NewEvent(
         event_id=event_id,
         event_type=event_type,
         born_at=born_at,
-        payload=message.data,
+        payload=payload,
         source="stream",
         corp_id=headers.event_corp_id if isinstance(headers.event_corp_id, str) else None,
-        message_id=headers.message_id,
+        message_id=message_id,
         headers=frame_headers(message),
     )
 
 
 def frame_headers(message: EventMessage) -> dict[str, Any]:
     """The frame's headers with their wire names (the SDK's `to_dict` drops the event ones)."""
-    headers = message.headers
-    wire = {
+    headers = cast(_Frame, message).headers
+    wire: dict[str, object] = {
         "eventId": headers.event_id,
         "eventType": headers.event_type,
         "eventBornTime": headers.event_born_time,
@@ -121,10 +154,10 @@ def _check_payload(data: dict[str, Any], spec: EventSpec, window: DateWindow) ->
     entries = data[spelling] if spelling is not None else None
     if not isinstance(entries, list) or not entries:
         raise InvalidEvent(f"missing field {spec.items[0]} (a non-empty list)")
-    for index, entry in enumerate(entries):
+    for index, entry in enumerate(cast(list[object], entries)):
         if not isinstance(entry, dict):
             raise InvalidEvent(f"{spelling}[{index}] is not an object")
-        _check_fields(entry, spec.fields, window, prefix=f"{spelling}[{index}].")
+        _check_fields(cast(dict[str, Any], entry), spec.fields, window, f"{spelling}[{index}].")
 
 
 def _check_fields(
