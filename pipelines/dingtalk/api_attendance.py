@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from pipelines.days import SHANGHAI
 from pipelines.dingtalk import endpoints as ep
 from pipelines.dingtalk.batching import (
     MAX_DAYS_ATTENDANCE,
@@ -38,7 +39,6 @@ from pipelines.dingtalk.models import (
     UserSchedule,
     VacationType,
 )
-from pipelines.dingtalk.models.types import SHANGHAI
 
 if TYPE_CHECKING:
     from pipelines.dingtalk.http import ApiCaller

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from dingtalk_stream import Credential, DingTalkStreamClient
 
-from pipelines.emulator.calendar import TZ
+from pipelines.days import SHANGHAI as TZ
 from pipelines.emulator.server import EmulatorConfig, EmulatorServer
 from pipelines.emulator.stream import GatewayConfig
 from pipelines.emulator.stream.testing import RecordingHandler, SdkRunner, wait_until

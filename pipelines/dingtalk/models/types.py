@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from pipelines.days import SHANGHAI
+
 _LOCAL_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
 
 
