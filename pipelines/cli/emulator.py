@@ -75,6 +75,7 @@ def emulator(
         client_secret=client_secret,
         qps_per_api=qps,
         monthly_quota=monthly_quota,
+        ip_limit_calls=ip_limit,
         faults=Faults(
             error_5xx_rate, throttle_rate, token_expire_after, ip_ban_seconds, latency_ms
         ),

@@ -19,7 +19,6 @@ from pipelines.dingtalk.batching import (
     MAX_USERS_PER_CALL,
     PAGE_SIZE_ATTENDANCE_LIST,
     PAGE_SIZE_LEAVE_STATUS,
-    PAGE_SIZE_SCHEDULE,
     Page,
     chunked,
     iter_offset_pages,
@@ -34,7 +33,6 @@ from pipelines.dingtalk.models import (
     LeaveTimeValues,
     PunchRecord,
     ReportColumn,
-    ScheduleItem,
     UpdateData,
     UserSchedule,
     VacationType,
@@ -212,19 +210,6 @@ class AttendanceApi:
             ep.VACATION_TYPES, body={"op_userid": op_userid, "vacation_source": vacation_source}
         )
         return parse_rows(VacationType, data.get("result") or [], ep.VACATION_TYPES.path)
-
-    def list_schedule(self, work_date: date) -> list[ScheduleItem]:
-        """The whole company's planned check points for one day (`listschedule`)."""
-
-        def fetch(offset: int, size: int) -> Page:
-            body = {"workDate": day_start(work_date), "offset": offset, "size": size}
-            result = self._caller.call(ep.LIST_SCHEDULE, body=body).get("result") or {}
-            return Page(result.get("schedules") or [], bool(result.get("has_more")))
-
-        items: list[ScheduleItem] = []
-        for page in iter_offset_pages(fetch, PAGE_SIZE_SCHEDULE):
-            items.extend(parse_rows(ScheduleItem, page, ep.LIST_SCHEDULE.path))
-        return items
 
     def list_schedules_by_users(
         self, op_user_id: str, user_ids: Sequence[str], start: date, end: date

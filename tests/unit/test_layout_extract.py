@@ -58,6 +58,16 @@ def test_the_warehouse_imports_nothing_from_the_client():
     assert not offending, sorted(offending)
 
 
+def test_extraction_and_the_days_module_run_without_dagster():
+    offending = {
+        f"{source.relative_to(REPO)}: {module}"
+        for source in [*_sources("pipelines/extract"), ZONE_MODULE]
+        for module in imported_modules(source.read_text(encoding="utf-8"))
+        if module.split(".")[0] == "dagster"
+    }
+    assert not offending, sorted(offending)
+
+
 def test_the_zone_is_defined_in_one_module():
     defined = {
         str(source.relative_to(REPO)): lines

@@ -62,13 +62,6 @@ def to_work_date(value: Any) -> Any:
     return value
 
 
-def split_csv(value: Any) -> Any:
-    """A comma-separated string -> list of strings (lists pass through)."""
-    if isinstance(value, str):
-        return [part for part in value.split(",") if part]
-    return value
-
-
 EpochMs = Annotated[datetime, BeforeValidator(from_epoch_ms)]
 LocalDateTime = Annotated[datetime, BeforeValidator(from_local_string)]
 IsoDateTime = Annotated[datetime, BeforeValidator(from_iso_string)]
