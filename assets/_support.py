@@ -8,7 +8,7 @@ from datetime import date
 import dagster as dg
 import pyarrow as pa
 
-from pipelines.warehouse.loaders import DayRange
+from pipelines.days import DayRange
 
 PREVIEW_ROWS = 5
 

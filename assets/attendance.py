@@ -11,9 +11,10 @@ from collections.abc import Callable
 import dagster as dg
 
 from assets._support import RefreshConfig, metadata, run_days
+from pipelines.extract import loaders
 from pipelines.partitions import daily_partitions
 from pipelines.resources import DingTalkResource, WarehouseResource
-from pipelines.warehouse import ensure_views, loaders, quality
+from pipelines.warehouse import ensure_views, quality
 
 # BackfillPolicy is marked beta; it is what makes a backfill one range pull instead of N days.
 warnings.filterwarnings("ignore", category=dg.BetaWarning, message=".*backfill_policy.*")

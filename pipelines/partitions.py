@@ -14,9 +14,10 @@ from datetime import date
 
 import dagster as dg
 
+from pipelines.days import ZONE_NAME
 from pipelines.settings import ConfigError
 
-TIMEZONE = "Asia/Shanghai"
+TIMEZONE = ZONE_NAME
 DEFAULT_START_DATE = "2026-01-01"
 START_DATE_VARIABLE = "ATTENDANCE_START_DATE"
 

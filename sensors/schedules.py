@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import time
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from pipelines.days import SHANGHAI
 from pipelines.jobs import attendance_refresh_job, refresh_run_config
 from pipelines.partitions import TIMEZONE
 from pipelines.refresh.actions import Scope
@@ -70,7 +70,7 @@ def failed_push_reconciliation_schedule(
         )
     if not decision.poll:
         return dg.SkipReason(decision.reason)
-    scheduled = context.scheduled_execution_time or datetime.now(tz=ZoneInfo(TIMEZONE))
+    scheduled = context.scheduled_execution_time or datetime.now(tz=SHANGHAI)
     return dg.RunRequest(
         run_key=f"failed-push:{scheduled.isoformat()}",
         tags={TAG_TRIGGER: "reconciliation", "attendance/reason": decision.reason},
@@ -198,7 +198,7 @@ def _over_budget(
     settings: RefreshSettings,
     what: str,
 ) -> str | None:
-    now = context.scheduled_execution_time or datetime.now(tz=ZoneInfo(TIMEZONE))
+    now = context.scheduled_execution_time or datetime.now(tz=SHANGHAI)
     quota = load_settings().dingtalk_monthly_api_quota
     share = settings.discretionary_quota_share
     return discretionary_skip_reason(warehouse.path, quota, share, now, what)
@@ -208,7 +208,7 @@ def _scheduled_day(context: dg.ScheduleEvaluationContext) -> date:
     moment = context.scheduled_execution_time
     if moment is None:
         raise ValueError("schedule evaluated without a scheduled execution time")
-    return moment.astimezone(ZoneInfo(TIMEZONE)).date()
+    return moment.astimezone(SHANGHAI).date()
 
 
 REFRESH_SCHEDULES = [

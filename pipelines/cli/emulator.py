@@ -11,7 +11,7 @@ from datetime import date, datetime
 import typer
 
 from pipelines.cli import app
-from pipelines.emulator.calendar import TZ
+from pipelines.days import SHANGHAI
 from pipelines.emulator.config import DEFAULT_CLIENT_ID, EmulatorConfig, Faults
 from pipelines.emulator.org import DEFAULT_START
 from pipelines.emulator.server import EmulatorServer
@@ -32,7 +32,7 @@ def _moment(value: str | None) -> datetime | None:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(f"expected YYYY-MM-DDTHH:MM:SS, got {value!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=TZ)
+    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
 
 
 @app.command()
@@ -75,6 +75,7 @@ def emulator(
         client_secret=client_secret,
         qps_per_api=qps,
         monthly_quota=monthly_quota,
+        ip_limit_calls=ip_limit,
         faults=Faults(
             error_5xx_rate, throttle_rate, token_expire_after, ip_ban_seconds, latency_ms
         ),

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from tqdm import tqdm
 
+from pipelines.days import SHANGHAI
 from pipelines.demo.driver import DagsterDriver
 from pipelines.demo.environment import child_environment, emulator_variables
 from pipelines.demo.instance import prepare_dagster_home
@@ -35,7 +35,6 @@ from pipelines.emulator.stream import GatewayConfig
 from pipelines.settings import Settings
 from pipelines.stream.inbox import Inbox
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 MARKER = ".dingtalk-attendance-demo"
 # The listener is down from 17:00 to 19:00 simulated: the evening punches cannot be pushed.
 OUTAGE_HOURS = (17, 19)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from pipelines.days import SHANGHAI
 from pipelines.dingtalk import endpoints as ep
 from pipelines.dingtalk.batching import (
     MAX_DAYS_ATTENDANCE,
@@ -18,7 +19,6 @@ from pipelines.dingtalk.batching import (
     MAX_USERS_PER_CALL,
     PAGE_SIZE_ATTENDANCE_LIST,
     PAGE_SIZE_LEAVE_STATUS,
-    PAGE_SIZE_SCHEDULE,
     Page,
     chunked,
     iter_offset_pages,
@@ -33,12 +33,10 @@ from pipelines.dingtalk.models import (
     LeaveTimeValues,
     PunchRecord,
     ReportColumn,
-    ScheduleItem,
     UpdateData,
     UserSchedule,
     VacationType,
 )
-from pipelines.dingtalk.models.types import SHANGHAI
 
 if TYPE_CHECKING:
     from pipelines.dingtalk.http import ApiCaller
@@ -141,18 +139,13 @@ class AttendanceApi:
     ) -> list[ColumnValues]:
         """Report column values (`getcolumnval`) for one user, one series per column."""
         series: dict[Any, ColumnValues] = {}
-        for columns in chunked([str(column) for column in column_ids], MAX_NAMES_PER_CALL):
-            for start, end in split_days(date_from, date_to, MAX_DAYS_REPORT):
-                body = {
-                    "userid": userid,
-                    "column_id_list": ",".join(columns),
-                    "from_date": day_start(start),
-                    "to_date": day_start(end),
-                }
-                data = self._caller.call(ep.COLUMN_VALUES, body=body)
-                rows = (data.get("result") or {}).get("column_vals") or []
-                for item in parse_rows(ColumnValues, rows, ep.COLUMN_VALUES.path):
-                    _merge_series(series, item.column.id, item)
+        ids = [str(column) for column in column_ids]
+        for result in self._report_results(
+            ep.COLUMN_VALUES, "column_id_list", ids, userid, date_from, date_to
+        ):
+            rows = result.get("column_vals") or []
+            for item in parse_rows(ColumnValues, rows, ep.COLUMN_VALUES.path):
+                _merge_series(series, item.column.id, item)
         return list(series.values())
 
     def get_leave_time_by_names(
@@ -160,19 +153,33 @@ class AttendanceApi:
     ) -> list[LeaveTimeValues]:
         """Daily leave durations by leave name (`getleavetimebynames`) for one user."""
         series: dict[Any, LeaveTimeValues] = {}
-        for names in chunked(list(leave_names), MAX_NAMES_PER_CALL):
+        for result in self._report_results(
+            ep.LEAVE_TIME_BY_NAMES, "leave_names", list(leave_names), userid, date_from, date_to
+        ):
+            rows = result.get("columns") or []
+            for item in parse_rows(LeaveTimeValues, rows, ep.LEAVE_TIME_BY_NAMES.path):
+                _merge_series(series, item.column.name, item)
+        return list(series.values())
+
+    def _report_results(
+        self,
+        endpoint: ep.Endpoint,
+        list_key: str,
+        names: list[str],
+        userid: str,
+        date_from: date,
+        date_to: date,
+    ) -> Iterator[dict[str, Any]]:
+        """The `result` of each report call for one user: 20 names x 31 days a call."""
+        for batch in chunked(names, MAX_NAMES_PER_CALL):
             for start, end in split_days(date_from, date_to, MAX_DAYS_REPORT):
                 body = {
                     "userid": userid,
-                    "leave_names": ",".join(names),
+                    list_key: ",".join(batch),
                     "from_date": day_start(start),
                     "to_date": day_start(end),
                 }
-                data = self._caller.call(ep.LEAVE_TIME_BY_NAMES, body=body)
-                rows = (data.get("result") or {}).get("columns") or []
-                for item in parse_rows(LeaveTimeValues, rows, ep.LEAVE_TIME_BY_NAMES.path):
-                    _merge_series(series, item.column.name, item)
-        return list(series.values())
+                yield self._caller.call(endpoint, body=body).get("result") or {}
 
     def get_leave_status(
         self, user_ids: Sequence[str], start: datetime, end: datetime
@@ -212,19 +219,6 @@ class AttendanceApi:
             ep.VACATION_TYPES, body={"op_userid": op_userid, "vacation_source": vacation_source}
         )
         return parse_rows(VacationType, data.get("result") or [], ep.VACATION_TYPES.path)
-
-    def list_schedule(self, work_date: date) -> list[ScheduleItem]:
-        """The whole company's planned check points for one day (`listschedule`)."""
-
-        def fetch(offset: int, size: int) -> Page:
-            body = {"workDate": day_start(work_date), "offset": offset, "size": size}
-            result = self._caller.call(ep.LIST_SCHEDULE, body=body).get("result") or {}
-            return Page(result.get("schedules") or [], bool(result.get("has_more")))
-
-        items: list[ScheduleItem] = []
-        for page in iter_offset_pages(fetch, PAGE_SIZE_SCHEDULE):
-            items.extend(parse_rows(ScheduleItem, page, ep.LIST_SCHEDULE.path))
-        return items
 
     def list_schedules_by_users(
         self, op_user_id: str, user_ids: Sequence[str], start: date, end: date

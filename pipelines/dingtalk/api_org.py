@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections import deque
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pipelines.dingtalk import endpoints as ep
-from pipelines.dingtalk.api_attendance import epoch_ms, parse_rows
+from pipelines.dingtalk.api_attendance import parse_rows
 from pipelines.dingtalk.batching import PAGE_SIZE_QUERY_ON_JOB, Page, iter_cursor_pages
-from pipelines.dingtalk.models import Department, FailedResultsPage, ProcessInstance, User
+from pipelines.dingtalk.models import Department, ProcessInstance, User
 
 if TYPE_CHECKING:
     from pipelines.dingtalk.http import ApiCaller
@@ -82,13 +81,3 @@ class OrgApi:
         asking for the next one.
         """
         return self._caller.call(ep.FAILED_PUSH)
-
-    def fetch_failed_results(self, begin: datetime, end: datetime) -> FailedResultsPage:
-        """One page of the new failed-push list for [begin, end] (`event/callbacks/failedResults`).
-
-        Whether DingTalk deletes what it returns is not documented, so this does not loop.
-        """
-        data = self._caller.call(
-            ep.FAILED_RESULTS, params={"beginTime": epoch_ms(begin), "endTime": epoch_ms(end)}
-        )
-        return parse_rows(FailedResultsPage, [data], ep.FAILED_RESULTS.path)[0]

@@ -13,7 +13,7 @@ import threading
 from datetime import date, datetime
 from pathlib import Path
 
-from pipelines.dingtalk.models.types import SHANGHAI
+from pipelines.days import SHANGHAI
 
 LEDGER_FILENAME = "quota_ledger.sqlite"
 

@@ -6,8 +6,8 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from pipelines.days import SHANGHAI
 from pipelines.dingtalk.ledger import QuotaLedger, shanghai_now
-from pipelines.dingtalk.models.types import SHANGHAI
 
 # Early in a month a few calls would project absurdly; treat less than an hour as an hour.
 _MIN_ELAPSED = timedelta(hours=1)

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 import httpx
 
+from pipelines.days import SHANGHAI
 from pipelines.dingtalk import (
     BadCredentialsError,
     BadRequestError,
@@ -22,7 +23,6 @@ from pipelines.dingtalk import (
     TransientError,
 )
 from pipelines.dingtalk import endpoints as ep
-from pipelines.dingtalk.models.types import SHANGHAI
 from pipelines.doctor.findings import DoctorReport
 from pipelines.doctor.leave import check_leave_columns
 from pipelines.doctor.probes import PROBES, Probe, ProbeContext

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pipelines.days import days_between
 from pipelines.emulator import params as p
 from pipelines.emulator.calendar import epoch_ms, fmt_day
 from pipelines.emulator.http import ApiError
@@ -45,7 +46,7 @@ def _window(call: Call, max_back_days: int | None = None):
     )
     if max_back_days is not None:
         p.check_not_older(first, call.now, max_back_days, "from_date")
-    return p.days_between(first.date(), last.date())
+    return days_between(first.date(), last.date())
 
 
 @route("old", "/topapi/attendance/getcolumnval")

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-TZ = ZoneInfo("Asia/Shanghai")
+from pipelines.days import SHANGHAI
+
 # One holiday every 14 days (on a weekday), so any 14-day window holds exactly one holiday.
 HOLIDAY_PERIOD_DAYS = 14
 
 
 def local(day: date, at: time) -> datetime:
     """The aware Asia/Shanghai datetime of `at` on `day`."""
-    return datetime.combine(day, at, tzinfo=TZ)
+    return datetime.combine(day, at, tzinfo=SHANGHAI)
 
 
 def midnight(day: date) -> datetime:
@@ -28,12 +28,12 @@ def epoch_ms(moment: datetime) -> int:
 
 def from_ms(value: int | float | str) -> datetime:
     """An aware Asia/Shanghai datetime from epoch milliseconds."""
-    return datetime.fromtimestamp(int(value) / 1000, tz=TZ)
+    return datetime.fromtimestamp(int(value) / 1000, tz=SHANGHAI)
 
 
 def fmt(moment: datetime) -> str:
     """`yyyy-MM-dd HH:mm:ss` in Asia/Shanghai (the wire format of string times)."""
-    return moment.astimezone(TZ).strftime("%Y-%m-%d %H:%M:%S")
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def fmt_day(day: date) -> str:
@@ -46,7 +46,7 @@ def parse_local(text: str) -> datetime:
     text = text.strip()
     for pattern in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
         try:
-            return datetime.strptime(text, pattern).replace(tzinfo=TZ)
+            return datetime.strptime(text, pattern).replace(tzinfo=SHANGHAI)
         except ValueError:
             continue
     raise ValueError(f"not a date or datetime: {text!r}")

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from pipelines.emulator.calendar import TZ
+from pipelines.days import SHANGHAI
 
 
 class SimClock:
@@ -22,7 +22,7 @@ class SimClock:
             raise ValueError("speed must be >= 0")
         self._monotonic = monotonic
         self._lock = threading.Lock()
-        self._base = start.astimezone(TZ)
+        self._base = start.astimezone(SHANGHAI)
         self._base_real = monotonic()
         self._speed = speed
 
@@ -50,7 +50,7 @@ class SimClock:
     def move_to(self, moment: datetime) -> datetime:
         """Jump forward to `moment` (aware); moving backwards is refused."""
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=TZ)
+            moment = moment.replace(tzinfo=SHANGHAI)
         if moment < self.now():
             raise ValueError("the clock only moves forward")
         return self._rebase(moment, self._speed)

@@ -6,6 +6,7 @@ import json
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from pipelines.days import days_between
 from pipelines.emulator.calendar import from_ms, parse_local
 from pipelines.emulator.http import ApiError
 
@@ -73,10 +74,6 @@ def to_ms_time(params: dict[str, Any], name: str) -> datetime:
         return from_ms(value)
     except (TypeError, ValueError, OverflowError):
         raise invalid(f"参数 {name} 必须是毫秒时间戳") from None
-
-
-def days_between(first: date, last: date) -> list[date]:
-    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
 def check_span(first: date, last: date, max_days: int, what: str) -> list[date]:

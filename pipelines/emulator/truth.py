@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from pipelines.days import days_between
 from pipelines.emulator.approvals import KINDS
 from pipelines.emulator.calendar import fmt, midnight
 from pipelines.emulator.model import Approval
 from pipelines.emulator.org import Org
-from pipelines.emulator.params import days_between
 from pipelines.emulator.view import Row, wire_value
 
 

@@ -14,9 +14,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from pipelines.days import SHANGHAI
+
 DATE_KEYS = ("workDate", "overtimeDate")
 USER_KEYS = ("originatorUserId", "staffId")
 MAX_FALLBACK_DAYS = 31

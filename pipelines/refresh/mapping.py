@@ -11,8 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from pipelines.days import SHANGHAI
 from pipelines.refresh.actions import (
     Action,
     Ignore,
@@ -21,8 +21,6 @@ from pipelines.refresh.actions import (
     ResolveApproval,
 )
 from pipelines.stream.event_types import KNOWN_EVENTS, EventSpec, Meaning
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 # bpms_instance_change fires for every approval in the organisation (expenses, purchases...);
 # only these suites touch attendance, and resolving any other instance would waste a metered call.

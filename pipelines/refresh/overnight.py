@@ -11,7 +11,8 @@ from datetime import date, datetime
 
 import pyarrow.parquet as pq
 
-from pipelines.refresh.mapping import SHANGHAI, OvernightLookup
+from pipelines.days import SHANGHAI
+from pipelines.refresh.mapping import OvernightLookup
 from pipelines.warehouse import ParquetStore
 
 RESULTS_TABLE = "attendance_results"

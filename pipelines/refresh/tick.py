@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from pipelines.days import SHANGHAI
 from pipelines.refresh.actions import Ignore, RefreshColumns, RefreshDay, ResolveApproval
 from pipelines.refresh.coalesce import Coalescer, DueRefresh
 from pipelines.refresh.config import RefreshSettings
-from pipelines.refresh.mapping import SHANGHAI, MappingRules, actions_for_event
+from pipelines.refresh.mapping import MappingRules, actions_for_event
 from pipelines.refresh.requests import RefreshRequestQueue
 from pipelines.stream.inbox import EventInbox
 from pipelines.stream.models import Gap

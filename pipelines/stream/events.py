@@ -13,18 +13,17 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol, cast
 
 # The SDK ships no type information; `_Frame` below is the typed view of what we read.
 from dingtalk_stream import EventMessage  # pyright: ignore[reportMissingTypeStubs]
 
+from pipelines.days import SHANGHAI, UTC8, UTC8_MS
 from pipelines.stream.event_types import KNOWN_EVENTS, EventSpec, PayloadField, spelling_in
-from pipelines.stream.models import SHANGHAI, NewEvent
+from pipelines.stream.models import NewEvent
 
 EARLIEST = datetime(2010, 1, 1, tzinfo=SHANGHAI)
-UTC8 = timezone(timedelta(hours=8), "+08:00")
-_UTC8_MS = 8 * 3600 * 1000
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}:\d{2})?$")
 
@@ -59,7 +58,7 @@ class DateWindow:
     def check_day(self, day: date, name: str) -> None:
         # The latest day in UTC+8 without a time-zone lookup (Shanghai has no DST since 1991).
         latest = date.fromordinal(
-            _EPOCH_ORDINAL + int(time.time() * 1000 + _UTC8_MS + self._future_ms) // 86_400_000
+            _EPOCH_ORDINAL + int(time.time() * 1000 + UTC8_MS + self._future_ms) // 86_400_000
         )
         if not self._earliest_day <= day <= latest:
             raise InvalidEvent(f"absurd date in {name}: {day.isoformat()}")

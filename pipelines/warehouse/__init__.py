@@ -1,6 +1,9 @@
-"""The warehouse: hive-partitioned Parquet written atomically, DuckDB views over it, marts in SQL.
+"""The warehouse: hive-partitioned Parquet written atomically, DuckDB views over it, marts in SQL,
+quality findings.
 
-Nothing here imports dagster: the CLI, the benchmark and unit tests use it directly.
+It knows rows, not the client: `pipelines.extract` turns DingTalk answers into rows and hands
+them to the store. Nothing here imports dagster: the CLI, the benchmark and unit tests use it
+directly.
 """
 
 from pipelines.warehouse.schemas import DAILY_TABLES, TABLES, TableSpec

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 import pyarrow as pa
 from filelock import FileLock
 
-from pipelines.dingtalk.models import SHANGHAI
+from pipelines.days import SHANGHAI
 from pipelines.warehouse.store import ParquetStore
 from pipelines.warehouse.views import scratch_connection
 

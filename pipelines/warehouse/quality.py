@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from pipelines.warehouse.loaders import REPORT_WINDOW_DAYS, SHOULD_ATTEND_ALIAS
-from pipelines.warehouse.schemas import TABLES
+from pipelines.warehouse.schemas import REPORT_WINDOW_DAYS, SHOULD_ATTEND_ALIAS, TABLES
 from pipelines.warehouse.store import ParquetStore
 from pipelines.warehouse.views import scratch_connection
 

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-SHANGHAI = "Asia/Shanghai"
-TS = pa.timestamp("ms", tz=SHANGHAI)
+from pipelines.days import ZONE_NAME
+
+TS = pa.timestamp("ms", tz=ZONE_NAME)
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,10 @@ ATTENDANCE_REPORT_VALUES = _spec(
         ("captured_on", pa.date32()),  # Asia/Shanghai date of the pull (15-day window check)
     ],
 )
+# The `column_alias` of 应出勤天数, which getcolumnval answers only for days within
+# REPORT_WINDOW_DAYS of the day it is asked (reference 2.5): outside, it comes back 0.
+SHOULD_ATTEND_ALIAS = "should_attendance_days"
+REPORT_WINDOW_DAYS = 15
 
 ATTENDANCE_DAILY = _spec(
     "attendance_daily",

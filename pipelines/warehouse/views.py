@@ -20,7 +20,8 @@ import duckdb
 import pyarrow as pa
 from filelock import FileLock
 
-from pipelines.warehouse.schemas import SHANGHAI, TABLES, TableSpec
+from pipelines.days import ZONE_NAME
+from pipelines.warehouse.schemas import TABLES, TableSpec
 from pipelines.warehouse.store import PART_FILE, ParquetStore
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ def ensure_views(data_dir: str | os.PathLike[str]) -> bool:
 def scratch_connection(data_dir: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the warehouse views: for reads that must never take a file lock."""
     connection = duckdb.connect()
-    connection.execute(f"SET TimeZone = '{SHANGHAI}'")
+    connection.execute(f"SET TimeZone = '{ZONE_NAME}'")
     for statement in view_statements(data_dir):
         connection.execute(statement)
     return connection

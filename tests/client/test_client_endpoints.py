@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pipelines.dingtalk.models import SHANGHAI
+from pipelines.days import SHANGHAI
 from tests.client.fake_dingtalk import attendance_rows
 
 

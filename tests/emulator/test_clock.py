@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from pipelines.emulator.calendar import TZ
+from pipelines.days import SHANGHAI as TZ
 from pipelines.emulator.clock import SimClock
 
 START = datetime(2026, 11, 2, 8, 0, tzinfo=TZ)

@@ -8,13 +8,16 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 
 import httpx
 import pytest
 from dingtalk_stream import Credential, DingTalkStreamClient
 
-from pipelines.emulator.calendar import TZ
+from pipelines.days import SHANGHAI as TZ
 from pipelines.emulator.server import EmulatorConfig, EmulatorServer
 from pipelines.emulator.stream import GatewayConfig
 from pipelines.emulator.stream.testing import RecordingHandler, SdkRunner, wait_until
@@ -125,47 +128,52 @@ def test_failed_pushes_reach_both_failed_list_endpoints_read_once():
         assert json.loads(new["failedList"][0]["callBackData"])["type"] == "UPDATE"
 
 
-def test_command_prints_one_json_line_and_stops_on_sigterm(tmp_path):
+@contextmanager
+def _emulator_command(cwd: Path, *options: str) -> Iterator[tuple[subprocess.Popen, dict]]:
+    """The `emulator` command in a process of its own, with the JSON line it printed."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "pipelines",
-            "emulator",
-            "--port",
-            "0",
-            "--employees",
-            "5",
-            "--speed",
-            "0",
-            "--seed",
-            "3",
-        ],
+        [sys.executable, "-m", "pipelines", "emulator", *options],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
-        cwd=tmp_path,
+        cwd=cwd,
     )
     try:
-        info = json.loads(process.stdout.readline())
-        assert set(info) == {"api_base_url", "oapi_base_url", "client_id", "client_secret"}
-        assert info["api_base_url"].startswith("http://127.0.0.1:")
-        answer = httpx.get(
-            f"{info['oapi_base_url']}/gettoken",
-            params={"appkey": info["client_id"], "appsecret": info["client_secret"]},
-            timeout=5,
-        ).json()
-        assert answer["errcode"] == 0
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=15) == 0
+        yield process, json.loads(process.stdout.readline())
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
         process.stdout.close()
         process.stderr.close()
+
+
+def _token_answer(info: dict) -> dict:
+    return httpx.get(
+        f"{info['oapi_base_url']}/gettoken",
+        params={"appkey": info["client_id"], "appsecret": info["client_secret"]},
+        timeout=5,
+    ).json()
+
+
+def test_command_prints_one_json_line_and_stops_on_sigterm(tmp_path):
+    options = ("--port", "0", "--employees", "5", "--speed", "0", "--seed", "3")
+    with _emulator_command(tmp_path, *options) as (process, info):
+        assert set(info) == {"api_base_url", "oapi_base_url", "client_id", "client_secret"}
+        assert info["api_base_url"].startswith("http://127.0.0.1:")
+        answer = _token_answer(info)
+        assert answer["errcode"] == 0
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+
+
+def test_command_hands_the_ip_limit_to_the_emulator(tmp_path):
+    with _emulator_command(tmp_path, "--employees", "5", "--ip-limit", "3") as (_, info):
+        answers = [_token_answer(info) for _ in range(4)]
+    assert [answer.get("errcode") for answer in answers[:3]] == [0, 0, 0]
+    assert answers[3].get("status") == 1111 and answers[3].get("punish") == "deny"
 
 
 def test_command_rejects_a_bad_date_in_one_line():

@@ -6,7 +6,8 @@ from datetime import datetime
 
 import pytest
 
-from pipelines.emulator.calendar import TZ, epoch_ms, fmt, midnight
+from pipelines.days import SHANGHAI as TZ
+from pipelines.emulator.calendar import epoch_ms, fmt, midnight
 
 UNLIMITED = {"qps_per_api": 1e9, "monthly_quota": 10**9, "ip_limit_calls": 0}
 # The window's end (everything settled) and the middle of a working day (some rows pending).

@@ -7,9 +7,9 @@ from datetime import date, datetime
 
 import pytest
 
+from pipelines.days import SHANGHAI
 from pipelines.dingtalk.counters import CallCounter
 from pipelines.dingtalk.ledger import QuotaLedger
-from pipelines.dingtalk.models import SHANGHAI
 
 
 def at(day: int, month: int = 11) -> datetime:

@@ -6,10 +6,10 @@ from datetime import date, datetime
 
 import pytest
 
+from pipelines.days import SHANGHAI
 from pipelines.dingtalk.api_attendance import parse_rows
 from pipelines.dingtalk.errors import DingTalkError
 from pipelines.dingtalk.models import (
-    SHANGHAI,
     AttendanceResult,
     ColumnValues,
     Department,

@@ -8,8 +8,8 @@ from datetime import datetime
 from typer.testing import CliRunner
 
 from pipelines.cli import _register_commands, app
+from pipelines.days import SHANGHAI
 from pipelines.dingtalk.ledger import QuotaLedger
-from pipelines.dingtalk.models import SHANGHAI
 from pipelines.dingtalk.usage import usage_report
 
 

@@ -30,10 +30,8 @@ from pipelines.dingtalk.models.reports import (
     ReportColumn,
     VacationType,
 )
-from pipelines.dingtalk.models.types import SHANGHAI
 
 __all__ = [
-    "SHANGHAI",
     "ApprovalTask",
     "ApproveItem",
     "AttendanceResult",

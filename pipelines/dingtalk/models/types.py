@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from pipelines.days import SHANGHAI
+
 _LOCAL_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
 
 
@@ -59,13 +59,6 @@ def to_work_date(value: Any) -> Any:
     converted = from_local_string(value)
     if isinstance(converted, datetime):
         return converted.astimezone(SHANGHAI).date()
-    return value
-
-
-def split_csv(value: Any) -> Any:
-    """A comma-separated string -> list of strings (lists pass through)."""
-    if isinstance(value, str):
-        return [part for part in value.split(",") if part]
     return value
 
 

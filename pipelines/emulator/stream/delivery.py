@@ -16,17 +16,16 @@ import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from starlette.websockets import WebSocket
 
+from pipelines.days import SHANGHAI
 from pipelines.emulator.stream.config import GatewayConfig
 from pipelines.emulator.stream.failed import FailedPush, FailedPushList
 from pipelines.emulator.stream.frames import MessageIds, event_frame, now_millis, read_ack
 
 logger = logging.getLogger(__name__)
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 ROUND_SIZE = 500  # messages per dispatcher round: bounds how long one round holds the loop
 
 

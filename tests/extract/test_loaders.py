@@ -9,12 +9,14 @@ from datetime import date, timedelta
 
 import pytest
 
+from pipelines.days import DayRange
 from pipelines.dingtalk.client import DingTalkClient
 from pipelines.emulator.app import mock_transport
 from pipelines.emulator.config import EmulatorConfig
 from pipelines.emulator.state import EmulatorState
-from pipelines.warehouse import ParquetStore, loaders
-from pipelines.warehouse.loaders import DayRange, keep_captured_should_attend
+from pipelines.extract import loaders
+from pipelines.extract.loaders import keep_captured_should_attend
+from pipelines.warehouse import ParquetStore
 
 
 @pytest.fixture(scope="module")

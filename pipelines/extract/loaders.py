@@ -9,42 +9,20 @@ day of the range is written, empty or not, so a rerun always replaces what was t
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
+from pipelines.days import SHANGHAI, DayRange, shanghai_today
 from pipelines.dingtalk.client import DingTalkClient
 from pipelines.dingtalk.errors import BadRequestError
-from pipelines.dingtalk.models import SHANGHAI, ReportColumn
-from pipelines.warehouse import rows
+from pipelines.dingtalk.models import ReportColumn
+from pipelines.extract import rows
+from pipelines.warehouse.schemas import REPORT_WINDOW_DAYS, SHOULD_ATTEND_ALIAS
 from pipelines.warehouse.store import ParquetStore
-
-# getcolumnval answers 应出勤天数 only for days within 15 days of today (reference 2.5).
-SHOULD_ATTEND_ALIAS = "should_attendance_days"
-REPORT_WINDOW_DAYS = 15
 
 
 class WarehouseStateError(RuntimeError):
     """An input table the loader needs has not been materialized yet."""
-
-
-@dataclass(frozen=True)
-class DayRange:
-    """An inclusive range of work dates."""
-
-    first: date
-    last: date
-
-    def __post_init__(self) -> None:
-        if self.first > self.last:
-            raise ValueError(f"range starts {self.first} after it ends {self.last}")
-
-    def days(self) -> list[date]:
-        return [self.first + timedelta(days=i) for i in range((self.last - self.first).days + 1)]
-
-
-def shanghai_today() -> date:
-    return datetime.now(tz=SHANGHAI).date()
 
 
 def roster(store: ParquetStore) -> list[str]:
@@ -277,8 +255,3 @@ def _positive(by_day: dict[date, list[dict]]) -> dict[date, list[dict]]:
 def _extend(target: dict[date, list[dict]], more: dict[date, list[dict]]) -> None:
     for day, items in more.items():
         target[day].extend(items)
-
-
-def months_of(days: Iterable[date]) -> list[str]:
-    """The distinct YYYY-MM months the days fall in, sorted."""
-    return sorted({day.strftime("%Y-%m") for day in days})

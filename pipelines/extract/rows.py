@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
+from pipelines.days import SHANGHAI
 from pipelines.dingtalk.models import (
-    SHANGHAI,
     ApproveItem,
     AttendanceResult,
     ColumnValues,
