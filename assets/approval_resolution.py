@@ -8,9 +8,9 @@ that the sensor folds into the same coalesced day runs as punch events.
 import dagster as dg
 
 from pipelines.refresh.actions import ResolveApproval
-from pipelines.refresh.requests import RefreshRequestQueue
 from pipelines.refresh.resolution import resolve_approvals, warehouse_written_days
 from pipelines.resources import DingTalkResource, WarehouseResource
+from pipelines.state.refresh_requests import RefreshRequestQueue
 
 API_POOL = "dingtalk_api"
 
@@ -47,7 +47,7 @@ def approval_resolution(
             instance = client.get_process_instance(instance_id)
             return instance.model_dump(by_alias=True, mode="json")
 
-        resolution = resolve_approvals(changes, fetch, warehouse_written_days(warehouse.path))
+        resolution = resolve_approvals(changes, fetch, warehouse_written_days(warehouse.store()))
     with RefreshRequestQueue.in_data_dir(warehouse.path) as queue:
         queue.add(resolution.requests)
     for request in resolution.requests:

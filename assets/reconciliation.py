@@ -9,8 +9,9 @@ other event.
 import dagster as dg
 
 from pipelines.refresh.config import load_refresh_settings
-from pipelines.refresh.failed_push import FailedPushPages, reconcile_failed_pushes
+from pipelines.refresh.failed_push import reconcile_failed_pushes
 from pipelines.resources import DingTalkResource, WarehouseResource
+from pipelines.state.failed_push_pages import FailedPushPages
 from pipelines.stream.inbox import Inbox
 
 API_POOL = "dingtalk_api"

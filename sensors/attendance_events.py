@@ -19,10 +19,10 @@ from pipelines.refresh.coalesce import DueRefresh
 from pipelines.refresh.config import load_refresh_settings
 from pipelines.refresh.mapping import MappingRules
 from pipelines.refresh.overnight import warehouse_overnight_lookup
-from pipelines.refresh.requests import RefreshRequestQueue
 from pipelines.refresh.scopes import assets_for
 from pipelines.refresh.tick import SensorCursor, TickPlan, plan_tick, refresh_run_key
 from pipelines.resources import WarehouseResource
+from pipelines.state.refresh_requests import RefreshRequestQueue
 from pipelines.stream.inbox import Inbox
 from sensors.jobs import approval_resolution_job, approval_run_config, report_columns_job
 

@@ -18,10 +18,11 @@ from pipelines.partitions import TIMEZONE
 from pipelines.refresh.actions import Scope
 from pipelines.refresh.budget import discretionary_skip_reason
 from pipelines.refresh.config import RefreshSettings, load_refresh_settings
-from pipelines.refresh.failed_push import FailedPushPages, should_poll
+from pipelines.refresh.failed_push import should_poll
 from pipelines.refresh.scopes import assets_for
 from pipelines.resources import WarehouseResource
 from pipelines.settings import load_settings
+from pipelines.state.failed_push_pages import FailedPushPages
 from pipelines.stream.inbox import Inbox
 from pipelines.warehouse.marts import SETTLE_GRACE
 from sensors.jobs import failed_push_reconciliation_job

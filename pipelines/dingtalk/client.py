@@ -22,7 +22,7 @@ from pipelines.dingtalk.auth import DEFAULT_SAFETY_MARGIN, IssuedToken, TokenPro
 from pipelines.dingtalk.counters import CallCounter, CallMark, CallTally
 from pipelines.dingtalk.errors import DingTalkError
 from pipelines.dingtalk.http import ApiCaller, RetryPolicy
-from pipelines.dingtalk.ledger import QuotaLedger
+from pipelines.dingtalk.ledger import CallLedger, QuotaLedger
 from pipelines.dingtalk.redaction import install_log_redaction, register_secret
 from pipelines.dingtalk.throttle import (
     DEFAULT_HEADROOM,
@@ -64,7 +64,7 @@ class DingTalkClient(AttendanceApi, OrgApi):
         api_base_url: str,
         oapi_base_url: str,
         qps_per_api: float = 20,
-        ledger: QuotaLedger | None = None,
+        ledger: CallLedger | None = None,
         transport: httpx.BaseTransport | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         *,

@@ -32,9 +32,9 @@ from pipelines.dingtalk.errors import (
     TransientError,
     parse_response,
 )
-from pipelines.dingtalk.ledger import QuotaLedger
+from pipelines.dingtalk.ledger import CallLedger
 from pipelines.dingtalk.redaction import redact
-from pipelines.dingtalk.throttle import IpBanBreaker, RateLimiter, SharedRateLimiter
+from pipelines.dingtalk.throttle import CallLimiter, IpBanBreaker
 
 logger = logging.getLogger(__name__)
 
@@ -63,11 +63,11 @@ class ApiCaller:
         http: httpx.Client,
         *,
         base_urls: dict[str, str],
-        limiter: RateLimiter | SharedRateLimiter,
+        limiter: CallLimiter,
         breaker: IpBanBreaker,
         retry: RetryPolicy,
         counter: CallCounter,
-        ledger: QuotaLedger | None = None,
+        ledger: CallLedger | None = None,
     ) -> None:
         self._http = http
         self._base_urls = {family: url.rstrip("/") for family, url in base_urls.items()}

@@ -8,12 +8,12 @@ counters, so the file stays small whatever the traffic.
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 from datetime import date, datetime
 from pathlib import Path
+from typing import Protocol
 
 from pipelines.days import SHANGHAI
+from pipelines.state.sqlite import SqliteFile, SqliteStore
 
 LEDGER_FILENAME = "quota_ledger.sqlite"
 
@@ -53,21 +53,32 @@ def shanghai_now() -> datetime:
     return datetime.now(tz=SHANGHAI)
 
 
-class QuotaLedger:
-    """Counts DingTalk calls in `path`; safe for threads and for several processes."""
+class CallLedger(Protocol):
+    """Where DingTalk calls are counted: per day, endpoint, metered or not, and outcome."""
+
+    def record(
+        self, endpoint: str, metered: bool, outcome: str, at: datetime | None = None
+    ) -> None:
+        """Count one call of `endpoint` with `outcome` (one of OUTCOMES) on the day of `at`."""
+        ...
+
+    def month_to_date(self, now: datetime | None = None) -> dict[str, int]:
+        """Metered calls DingTalk bills, per endpoint, from the 1st of `now`'s month to `now`."""
+        ...
+
+    def outcomes(self, since: date, until: date) -> dict[tuple[str, str], int]:
+        """All calls per (endpoint, outcome) between two days inclusive."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class QuotaLedger(SqliteStore):
+    """The SQLite `CallLedger`: counts DingTalk calls in `path`; safe for threads and processes."""
 
     def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        # One connection shared by the client's threads, serialized by the lock; autocommit so
-        # that each count is its own short transaction and other processes are never held up.
-        self._connection = sqlite3.connect(
-            self.path, timeout=30, isolation_level=None, check_same_thread=False
-        )
-        self._connection.execute("PRAGMA journal_mode=WAL")
-        self._connection.execute("PRAGMA busy_timeout=30000")
-        self._connection.execute(_SCHEMA)
+        # Each count is its own short autocommit transaction: other processes are never held up.
+        self._db = SqliteFile(path, _SCHEMA, synchronous="FULL", busy_timeout_ms=30_000)
 
     @classmethod
     def in_data_dir(cls, data_dir: Path | str) -> QuotaLedger:
@@ -81,28 +92,18 @@ class QuotaLedger:
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {outcome!r}; expected one of {OUTCOMES}")
         day = (at or shanghai_now()).astimezone(SHANGHAI).date().isoformat()
-        with self._lock:
-            self._connection.execute(_UPSERT, (day, endpoint, int(metered), outcome))
+        self._db.execute(_UPSERT, (day, endpoint, int(metered), outcome))
 
     def month_to_date(self, now: datetime | None = None) -> dict[str, int]:
         """Metered calls DingTalk bills, per endpoint, from the 1st of `now`'s month to `now`."""
         first, today = _month_bounds(now)
-        with self._lock:
-            rows = self._connection.execute(_MONTH_TO_DATE, (first, today, *_UNBILLED)).fetchall()
+        rows = self._db.fetch_all(_MONTH_TO_DATE, (first, today, *_UNBILLED))
         return {endpoint: int(total) for endpoint, total in rows}
 
     def outcomes(self, since: date, until: date) -> dict[tuple[str, str], int]:
         """All calls (metered or not) per (endpoint, outcome) between two days inclusive."""
-        with self._lock:
-            rows = self._connection.execute(
-                _BY_OUTCOME, (since.isoformat(), until.isoformat())
-            ).fetchall()
+        rows = self._db.fetch_all(_BY_OUTCOME, (since.isoformat(), until.isoformat()))
         return {(endpoint, outcome): int(total) for endpoint, outcome, total in rows}
-
-    def close(self) -> None:
-        """Close the database connection."""
-        with self._lock:
-            self._connection.close()
 
     def __repr__(self) -> str:
         return f"QuotaLedger({str(self.path)!r})"

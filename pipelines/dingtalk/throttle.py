@@ -18,12 +18,23 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
+
+from pipelines.state.sqlite import SqliteFile, SqliteStore
 
 logger = logging.getLogger(__name__)
 
 # Aim a little under the documented limit: the server counts arrivals, and network jitter can
 # push two spaced calls into one of its one-second windows.
 DEFAULT_HEADROOM = 0.9
+
+
+class CallLimiter(Protocol):
+    """Hands out call slots per key (an endpoint path); `acquire` blocks until the key's turn."""
+
+    def acquire(self, key: str) -> float:
+        """Block until `key` may be called again; return the seconds waited."""
+        ...
 
 
 class RateLimiter:
@@ -71,7 +82,7 @@ ON CONFLICT (key) DO UPDATE SET next_slot = excluded.next_slot
 """
 
 
-class SharedRateLimiter:
+class SharedRateLimiter(SqliteStore):
     """`RateLimiter`'s spacing with the next free slot per key kept in a SQLite file.
 
     Keys are `namespace + key`; the client uses its client id as the namespace, since DingTalk
@@ -102,25 +113,16 @@ class SharedRateLimiter:
     ) -> None:
         if calls_per_second <= 0:
             raise ValueError(f"calls_per_second must be positive, got {calls_per_second}")
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.interval = 1.0 / calls_per_second
         self.namespace = namespace
         self._clock = clock
         self._sleep = sleep
         self._max_ahead = max_ahead
         self._fallback = RateLimiter(calls_per_second, clock=clock, sleep=sleep)
-        # One connection for the client's threads, serialized by the lock (each transaction
-        # is a few statements); autocommit so that BEGIN IMMEDIATE is explicit.
-        self._lock = threading.Lock()
-        self._connection = sqlite3.connect(
-            self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
-        )
-        self._connection.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
-        self._connection.execute("PRAGMA journal_mode=WAL")
         # WAL + NORMAL: commits do not fsync; a lost slot after a power cut costs nothing.
-        self._connection.execute("PRAGMA synchronous=NORMAL")
-        self._connection.execute(_SLOTS_SCHEMA)
+        self._db = SqliteFile(
+            path, _SLOTS_SCHEMA, synchronous="NORMAL", busy_timeout_ms=int(busy_timeout * 1000)
+        )
 
     @classmethod
     def in_data_dir(
@@ -146,28 +148,15 @@ class SharedRateLimiter:
         return max(delay, 0.0)
 
     def _reserve(self, key: str) -> tuple[float, float]:
-        with self._lock:
-            connection = self._connection
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                now = self._clock()  # read inside the write lock: slots never go backwards
-                shared_key = self.namespace + key
-                row = connection.execute(_READ_SLOT, (shared_key,)).fetchone()
-                slot = now
-                if row is not None and now < row[0] <= now + self._max_ahead:
-                    slot = row[0]
-                connection.execute(_WRITE_SLOT, (shared_key, slot + self.interval))
-                connection.execute("COMMIT")
-            except BaseException:
-                if connection.in_transaction:
-                    connection.execute("ROLLBACK")
-                raise
+        with self._db.transaction() as connection:
+            now = self._clock()  # read inside the write lock: slots never go backwards
+            shared_key = self.namespace + key
+            row = connection.execute(_READ_SLOT, (shared_key,)).fetchone()
+            slot = now
+            if row is not None and now < row[0] <= now + self._max_ahead:
+                slot = row[0]
+            connection.execute(_WRITE_SLOT, (shared_key, slot + self.interval))
         return slot, now
-
-    def close(self) -> None:
-        """Close the database connection."""
-        with self._lock:
-            self._connection.close()
 
     def __repr__(self) -> str:
         return f"SharedRateLimiter({str(self.path)!r}, interval={self.interval:.4f})"

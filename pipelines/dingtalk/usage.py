@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from pipelines.days import SHANGHAI
-from pipelines.dingtalk.ledger import QuotaLedger, shanghai_now
+from pipelines.dingtalk.ledger import CallLedger, shanghai_now
 
 # Early in a month a few calls would project absurdly; treat less than an hour as an hour.
 _MIN_ELAPSED = timedelta(hours=1)
@@ -46,7 +46,7 @@ class UsageReport:
         }
 
 
-def usage_report(ledger: QuotaLedger, quota: int, now: datetime | None = None) -> UsageReport:
+def usage_report(ledger: CallLedger, quota: int, now: datetime | None = None) -> UsageReport:
     """Month-to-date metered calls and their linear projection to the end of the month."""
     local = (now or shanghai_now()).astimezone(SHANGHAI)
     by_endpoint = ledger.month_to_date(local)

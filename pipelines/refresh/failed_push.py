@@ -1,8 +1,8 @@
 """Failed-push reconciliation: DingTalk's failed-push list into the inbox, losing nothing.
 
-The list is read-once (DingTalk deletes what it returns), so every raw page is committed to
-`<data_dir>/failed_push.sqlite` before it is parsed, and a page is marked processed only after
-its events are in the inbox; a run that crashes in between is completed by the next run from
+The list is read-once (DingTalk deletes what it returns), so every raw page is committed to a
+`FailedPushPageStore` before it is parsed, and a page is marked processed only after its events
+are in the inbox; a run that crashes in between is completed by the next run from
 the stored page. Entries become inbox events with source `failed_push` and a deterministic id
 (a hash of type, time and payload), so reading the same entry twice stores it once, and an
 entry whose event already arrived over Stream (same type, born time and payload) is skipped.
@@ -14,97 +14,44 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import sqlite3
-import threading
-import time
 from collections.abc import Callable
-from contextlib import closing
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from datetime import timedelta
+from typing import Any, Protocol
 
 from pipelines.refresh.actions import Ignore
 from pipelines.refresh.mapping import actions_for_event
 from pipelines.stream.events import KNOWN_EVENTS
-from pipelines.stream.inbox import Inbox
 from pipelines.stream.models import NewEvent, from_epoch_ms
+from pipelines.stream.protocol import EventInbox
 
 logger = logging.getLogger(__name__)
 
-PAGES_FILENAME = "failed_push.sqlite"
 PAYLOAD_KEYS = ("callbackData", "bpmsCallBackData", "roleLabelChange")
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS pages (
-    id              INTEGER PRIMARY KEY AUTOINCREMENT,
-    fetched_at_ms   INTEGER NOT NULL,
-    raw             TEXT    NOT NULL,   -- the response exactly as DingTalk returned it
-    processed_at_ms INTEGER             -- NULL until its events are in the inbox
-);
-"""
 
 
 class UnusableEntry(ValueError):
     """A failed-push entry that cannot become an event; the message is the quarantine reason."""
 
 
-class FailedPushPages:
-    """Durable store of raw failed-push pages (SQLite, synchronous=FULL)."""
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.execute("PRAGMA synchronous = FULL")
-        self._db.executescript(_SCHEMA)
-
-    @classmethod
-    def in_data_dir(cls, data_dir: Path) -> FailedPushPages:
-        return cls(Path(data_dir) / PAGES_FILENAME)
+class FailedPushPageStore(Protocol):
+    """Durable raw failed-push pages (SQLite: `pipelines.state.failed_push_pages`)."""
 
     def save(self, raw: dict[str, Any]) -> int:
-        """Commit one raw page; returns its id."""
-        with self._lock:
-            cursor = self._db.execute(
-                "INSERT INTO pages (fetched_at_ms, raw) VALUES (?, ?)",
-                (_now_ms(), json.dumps(raw, ensure_ascii=False)),
-            )
-            return int(cursor.lastrowid)
+        """Commit one raw page durably; returns its id."""
+        ...
 
     def unprocessed(self) -> list[tuple[int, dict[str, Any]]]:
-        """Pages saved but not yet turned into inbox events (a previous run stopped midway)."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT id, raw FROM pages WHERE processed_at_ms IS NULL ORDER BY id"
-            ).fetchall()
-        return [(row[0], json.loads(row[1])) for row in rows]
+        """Pages saved but not yet turned into inbox events, oldest first."""
+        ...
 
-    def mark_processed(self, page_id: int) -> None:
-        with self._lock:
-            self._db.execute(
-                "UPDATE pages SET processed_at_ms = ? WHERE id = ?", (_now_ms(), page_id)
-            )
+    def mark_processed(self, page_id: int) -> None: ...
 
     def last_fetch_ms(self) -> int | None:
         """When the list was last read (epoch ms), None if never."""
-        with self._lock:
-            return self._db.execute("SELECT MAX(fetched_at_ms) FROM pages").fetchone()[0]
+        ...
 
-    def count(self) -> int:
-        with self._lock:
-            return self._db.execute("SELECT COUNT(*) FROM pages").fetchone()[0]
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    def __enter__(self) -> FailedPushPages:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+    def close(self) -> None: ...
 
 
 @dataclass
@@ -123,8 +70,8 @@ class ReconcileResult:
 
 def reconcile_failed_pushes(
     fetch_page: Callable[[], dict[str, Any]],
-    pages: FailedPushPages,
-    inbox: Inbox,
+    pages: FailedPushPageStore,
+    inbox: EventInbox,
     max_pages: int = 50,
 ) -> ReconcileResult:
     """Finish pages left by an earlier run, then drain the list while it says `has_more`."""
@@ -146,7 +93,13 @@ def reconcile_failed_pushes(
     return result
 
 
-def _process(page_id: int, raw: dict, pages: FailedPushPages, inbox: Inbox, result) -> None:
+def _process(
+    page_id: int,
+    raw: dict[str, Any],
+    pages: FailedPushPageStore,
+    inbox: EventInbox,
+    result: ReconcileResult,
+) -> None:
     events: list[NewEvent] = []
     for entry in raw.get("failed_list") or []:
         result.entries += 1
@@ -176,7 +129,11 @@ class PollDecision:
 
 
 def should_poll(
-    inbox: Inbox, last_fetch_ms: int | None, now_ms: int, max_interval_s: float, settle_s: float
+    inbox: EventInbox,
+    last_fetch_ms: int | None,
+    now_ms: int,
+    max_interval_s: float,
+    settle_s: float,
 ) -> PollDecision:
     """Read the list (a metered call) only when an event may have failed to arrive.
 
@@ -186,31 +143,17 @@ def should_poll(
     """
     if last_fetch_ms is None:
         return PollDecision(True, "never read")
-    coverage = _listener_coverage(inbox)
+    coverage = inbox.listener_coverage()
     if coverage.open_connections == 0:
         return PollDecision(True, "no listener connected")
-    if coverage.last_disconnect_ms is not None and (
-        coverage.last_disconnect_ms + settle_s * 1000 >= last_fetch_ms
+    last_disconnect = coverage.last_disconnected_at
+    if last_disconnect is not None and (
+        last_disconnect + timedelta(seconds=settle_s) >= from_epoch_ms(last_fetch_ms)
     ):
         return PollDecision(True, "a listener disconnected since the last read")
     if now_ms - last_fetch_ms >= max_interval_s * 1000:
         return PollDecision(True, f"not read for {max_interval_s / 3600:.1f} h")
     return PollDecision(False, "a listener has been connected since the last read")
-
-
-@dataclass(frozen=True)
-class _Coverage:
-    open_connections: int
-    last_disconnect_ms: int | None
-
-
-def _listener_coverage(inbox: Inbox) -> _Coverage:
-    # The connection journal lives in the inbox database (pipelines/stream/journal.py).
-    with closing(sqlite3.connect(f"file:{inbox.path}?mode=ro", uri=True)) as db:
-        row = db.execute(
-            "SELECT SUM(disconnected_at_ms IS NULL), MAX(disconnected_at_ms) FROM connections"
-        ).fetchone()
-    return _Coverage(int(row[0] or 0), row[1])
 
 
 def entry_to_event(entry: Any) -> NewEvent:
@@ -260,21 +203,12 @@ def content_hash(event_type: str, born_ms: int, payload: dict) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def already_streamed(inbox: Inbox, event: NewEvent) -> bool:
+def already_streamed(inbox: EventInbox, event: NewEvent) -> bool:
     """True when the inbox holds the same event received over Stream (its own eventId)."""
-    # Read-only query on the inbox file, using its (event_type, born_at_ms) index.
-    with closing(sqlite3.connect(f"file:{inbox.path}?mode=ro", uri=True)) as db:
-        rows = db.execute(
-            "SELECT payload FROM events WHERE event_type = ? AND born_at_ms = ? AND source = ?",
-            (event.event_type, int(event.born_at.timestamp() * 1000), "stream"),
-        ).fetchall()
     wanted = _dumps(event.payload)
-    return any(_dumps(json.loads(row[0])) == wanted for row in rows)
+    streamed = inbox.events_born_at(event.event_type, event.born_at, source="stream")
+    return any(_dumps(stored.payload) == wanted for stored in streamed)
 
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)

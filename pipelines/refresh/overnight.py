@@ -9,16 +9,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import pyarrow.parquet as pq
-
 from pipelines.days import SHANGHAI
 from pipelines.refresh.mapping import OvernightLookup
-from pipelines.warehouse import ParquetStore
+from pipelines.warehouse.store import WarehouseRows
 
 RESULTS_TABLE = "attendance_results"
 
 
-def warehouse_overnight_lookup(store: ParquetStore) -> OvernightLookup:
+def warehouse_overnight_lookup(store: WarehouseRows) -> OvernightLookup:
     """An `OvernightLookup` answering from the pulled `attendance_results` partitions."""
     overnight_users: dict[date, frozenset[str] | None] = {}
 
@@ -31,14 +29,13 @@ def warehouse_overnight_lookup(store: ParquetStore) -> OvernightLookup:
     return lookup
 
 
-def _overnight_users(store: ParquetStore, work_date: date) -> frozenset[str] | None:
-    path = store.file_path(RESULTS_TABLE, work_date)
-    if not path.exists():
-        return None
+def _overnight_users(store: WarehouseRows, work_date: date) -> frozenset[str] | None:
     try:
-        rows = pq.read_table(path, columns=["userid", "plan_check_time"]).to_pylist()
+        rows = store.partition_rows(RESULTS_TABLE, work_date, ["userid", "plan_check_time"])
     except (OSError, ValueError):
         return None  # unreadable or mid-rename on an odd filesystem: use the cut-off rule
+    if rows is None:
+        return None
     return frozenset(
         row["userid"] for row in rows if _local_day(row["plan_check_time"]) not in (None, work_date)
     )

@@ -13,20 +13,16 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any
-
-import duckdb
 
 from pipelines.dingtalk.errors import BadRequestError
 from pipelines.refresh.actions import ResolveApproval
 from pipelines.refresh.approval_days import covered_days
 from pipelines.refresh.requests import RefreshRequest
+from pipelines.warehouse.store import WarehouseRows
 
 logger = logging.getLogger(__name__)
 
-# Tables whose rows name the approval instance that produced them (docs/warehouse.md).
-INSTANCE_TABLES = ("attendance_approvals", "attendance_results", "attendance_punches")
 ENDED = frozenset({"terminate", "delete", "revoke"})
 
 FetchInstance = Callable[[str], Mapping[str, Any]]
@@ -98,23 +94,6 @@ def _requests(user_days: set[tuple[date, str | None]], reason: str) -> list[Refr
     ]
 
 
-def warehouse_written_days(data_dir: Path) -> WrittenDays:
+def warehouse_written_days(store: WarehouseRows) -> WrittenDays:
     """(work_date, userid) pairs whose warehouse rows were produced by an approval instance."""
-    root = Path(data_dir) / "parquet"
-
-    def lookup(instance_id: str) -> set[tuple[date, str]]:
-        found: set[tuple[date, str]] = set()
-        for table in INSTANCE_TABLES:
-            if not any((root / table).glob("work_date=*/part-0.parquet")):
-                continue
-            pattern = str(root / table / "work_date=*" / "part-0.parquet")
-            with duckdb.connect() as db:
-                rows = db.execute(
-                    "SELECT DISTINCT CAST(work_date AS DATE), userid FROM"
-                    " read_parquet(?, hive_partitioning = true) WHERE proc_inst_id = ?",
-                    [pattern, instance_id],
-                ).fetchall()
-            found.update((row[0], row[1]) for row in rows)
-        return found
-
-    return lookup
+    return store.approval_instance_days

@@ -21,9 +21,9 @@ from pipelines.refresh.actions import Ignore, RefreshColumns, RefreshDay, Resolv
 from pipelines.refresh.coalesce import Coalescer, DueRefresh
 from pipelines.refresh.config import RefreshSettings
 from pipelines.refresh.mapping import MappingRules, actions_for_event
-from pipelines.refresh.requests import RefreshRequestQueue
-from pipelines.stream.inbox import EventInbox
+from pipelines.refresh.requests import RefreshRequestStore
 from pipelines.stream.models import Gap
+from pipelines.stream.protocol import EventInbox
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ class TickPlan:
 def plan_tick(
     cursor: SensorCursor,
     inbox: EventInbox,
-    requests: RefreshRequestQueue,
+    requests: RefreshRequestStore,
     settings: RefreshSettings,
     now: float,
     rules: MappingRules | None = None,

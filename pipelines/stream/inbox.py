@@ -13,17 +13,15 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from json.encoder import c_make_encoder, encode_basestring
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from tenacity import retry, retry_if_exception, stop_after_attempt, wait_random_exponential
-
-from pipelines.stream.journal import Connection, ConnectionJournal
+from pipelines.state.sqlite import SqliteFile, SqliteStore, retry_on_lock
+from pipelines.stream.journal import Connection, ConnectionJournal, ListenerCoverage
 from pipelines.stream.models import (
     AddResult,
     Gap,
@@ -41,19 +39,16 @@ __all__ = ["DEFAULT_CONSUMER", "INBOX_FILENAME", "EventInbox", "Inbox"]
 INBOX_FILENAME = "inbox.sqlite"
 T = TypeVar("T")
 
-
-def _is_lock_error(error: BaseException) -> bool:
-    message = str(error).lower()
-    return isinstance(error, sqlite3.OperationalError) and (
-        "locked" in message or "busy" in message
-    )
-
-
-_retry_on_lock = retry(
-    retry=retry_if_exception(_is_lock_error),
-    wait=wait_random_exponential(multiplier=0.02, max=1.0),
-    stop=stop_after_attempt(8),
-    reraise=True,
+# Both read the columns `_stored_event` expects, in its order.
+_EVENTS_AFTER = (
+    "SELECT seq, event_id, event_type, born_at_ms, received_at_ms, source, corp_id, message_id,"
+    " payload, headers FROM events WHERE seq > ? ORDER BY seq LIMIT ?"
+)
+# Served by the (event_type, born_at_ms) index; a NULL source matches every source.
+_EVENTS_BORN_AT = (
+    "SELECT seq, event_id, event_type, born_at_ms, received_at_ms, source, corp_id, message_id,"
+    " payload, headers FROM events WHERE event_type = ? AND born_at_ms = ?"
+    " AND (? IS NULL OR source = ?) ORDER BY seq"
 )
 
 
@@ -81,7 +76,7 @@ def _compact_encoder() -> Callable[[object], str]:
 _dumps = _compact_encoder()
 
 
-class Inbox:
+class Inbox(SqliteStore):
     """SQLite implementation of `EventInbox` (thread-safe; one connection per instance).
 
     Args:
@@ -92,47 +87,22 @@ class Inbox:
     """
 
     def __init__(self, path: Path, synchronous: str = "FULL", busy_timeout_ms: int = 10_000):
-        if synchronous.upper() not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
-            raise ValueError(f"synchronous must be OFF, NORMAL, FULL or EXTRA, not {synchronous!r}")
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(
-            self.path, isolation_level=None, check_same_thread=False, timeout=busy_timeout_ms / 1000
+        self._db = SqliteFile(
+            path, SCHEMA, synchronous=synchronous, busy_timeout_ms=busy_timeout_ms
         )
-        self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-        self._setup(synchronous.upper())
         self._journal = ConnectionJournal(self._transaction)
 
     @classmethod
-    def in_data_dir(cls, data_dir: Path, **options) -> Inbox:
+    def in_data_dir(cls, data_dir: Path, **options: Any) -> Inbox:
         """Open (creating if needed) the inbox at `<data_dir>/inbox.sqlite`."""
         return cls(Path(data_dir) / INBOX_FILENAME, **options)
-
-    @_retry_on_lock
-    def _setup(self, synchronous: str) -> None:
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute(f"PRAGMA synchronous = {synchronous}")
-            self._db.executescript(SCHEMA)
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
 
     def _transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run `work` in one write transaction, retried as a whole on lock timeouts."""
 
-        @_retry_on_lock
+        @retry_on_lock
         def attempt() -> T:
-            with self._write() as db:
+            with self._db.transaction() as db:
                 return work(db)
 
         return attempt()
@@ -211,38 +181,27 @@ class Inbox:
 
     def quarantined(self, limit: int = 100) -> list[dict]:
         """The most recent quarantined inputs (raw, reason, count), newest first."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT raw, reason, message_id, received_at_ms, count FROM quarantine"
-                " ORDER BY id DESC LIMIT ?",
-                (limit,),
-            ).fetchall()
+        rows = self._db.fetch_all(
+            "SELECT raw, reason, message_id, received_at_ms, count FROM quarantine"
+            " ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
         keys = ("raw", "reason", "message_id", "received_at_ms", "count")
         return [dict(zip(keys, row, strict=True)) for row in rows]
 
     def read_after(self, seq: int, limit: int = 500) -> list[StoredEvent]:
         """Events with a sequence number above `seq`, in order, at most `limit` of them."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT seq, event_id, event_type, born_at_ms, received_at_ms, source, corp_id,"
-                " message_id, payload, headers FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
-                (seq, limit),
-            ).fetchall()
-        return [
-            StoredEvent(
-                seq=row[0],
-                event_id=row[1],
-                event_type=row[2],
-                born_at=from_epoch_ms(row[3]),
-                received_at=from_epoch_ms(row[4]),
-                source=row[5],
-                corp_id=row[6],
-                message_id=row[7],
-                payload=json.loads(row[8]),
-                headers=json.loads(row[9]),
-            )
-            for row in rows
-        ]
+        rows = self._db.fetch_all(_EVENTS_AFTER, (seq, limit))
+        return [_stored_event(row) for row in rows]
+
+    def events_born_at(
+        self, event_type: str, born_at: datetime, source: str | None = None
+    ) -> list[StoredEvent]:
+        """Events of `event_type` born at exactly `born_at` (from `source`, or any), in order."""
+        rows = self._db.fetch_all(
+            _EVENTS_BORN_AT, (event_type, to_epoch_ms(born_at), source, source)
+        )
+        return [_stored_event(row) for row in rows]
 
     def mark_consumed(self, seq: int, consumer: str = DEFAULT_CONSUMER) -> None:
         """Move `consumer`'s cursor forward to `seq` (never backwards)."""
@@ -257,10 +216,7 @@ class Inbox:
 
     def consumed_seq(self, consumer: str = DEFAULT_CONSUMER) -> int:
         """The highest sequence number `consumer` has marked consumed (0 if none)."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT seq FROM cursors WHERE consumer = ?", (consumer,)
-            ).fetchone()
+        row = self._db.fetch_one("SELECT seq FROM cursors WHERE consumer = ?", (consumer,))
         return row[0] if row else 0
 
     def record_connection(
@@ -279,13 +235,17 @@ class Inbox:
 
     def gaps_after(self, gap_id: int = 0) -> list[Gap]:
         """Gaps recorded with an id above `gap_id`, oldest first."""
-        with self._lock:
-            return self._journal.gaps_after(self._db, gap_id)
+        with self._db.locked() as db:
+            return self._journal.gaps_after(db, gap_id)
+
+    def listener_coverage(self) -> ListenerCoverage:
+        """How many connections the journal holds open, and when the last one ended."""
+        with self._db.locked() as db:
+            return self._journal.coverage(db)
 
     def stats(self, consumer: str = DEFAULT_CONSUMER) -> InboxStats:
         """Counts for operators: received, duplicates, quarantined, pending, last event, gaps."""
-        with self._lock:
-            db = self._db
+        with self._db.locked() as db:
             received, last_born, last_received = db.execute(
                 "SELECT COUNT(*), MAX(born_at_ms), MAX(received_at_ms) FROM events"
             ).fetchone()
@@ -308,13 +268,17 @@ class Inbox:
             gaps=tuple(gaps),
         )
 
-    def close(self) -> None:
-        """Close the database connection."""
-        with self._lock:
-            self._db.close()
 
-    def __enter__(self) -> Inbox:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+def _stored_event(row: tuple) -> StoredEvent:
+    return StoredEvent(
+        seq=row[0],
+        event_id=row[1],
+        event_type=row[2],
+        born_at=from_epoch_ms(row[3]),
+        received_at=from_epoch_ms(row[4]),
+        source=row[5],
+        corp_id=row[6],
+        message_id=row[7],
+        payload=json.loads(row[8]),
+        headers=json.loads(row[9]),
+    )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeVar
 
 from pipelines.stream.models import Gap, from_epoch_ms
@@ -26,6 +27,14 @@ class Connection:
 
     id: int
     gap: Gap | None
+
+
+@dataclass(frozen=True)
+class ListenerCoverage:
+    """Connections still open (by the journal) and when the last one ended (None if never)."""
+
+    open_connections: int
+    last_disconnected_at: datetime | None
 
 
 class ConnectionJournal:
@@ -114,3 +123,15 @@ class ConnectionJournal:
         return db.execute(
             "SELECT COUNT(*) FROM connections WHERE disconnected_at_ms IS NULL"
         ).fetchone()[0]
+
+    @staticmethod
+    def coverage(db: sqlite3.Connection) -> ListenerCoverage:
+        open_count, last_disconnect = db.execute(
+            "SELECT SUM(disconnected_at_ms IS NULL), MAX(disconnected_at_ms) FROM connections"
+        ).fetchone()
+        return ListenerCoverage(
+            open_connections=int(open_count or 0),
+            last_disconnected_at=None
+            if last_disconnect is None
+            else from_epoch_ms(last_disconnect),
+        )

@@ -15,7 +15,9 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any, Protocol
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -25,6 +27,22 @@ from pipelines.warehouse.schemas import TABLES, TableSpec
 
 PART_FILE = "part-0.parquet"
 LOCK_TIMEOUT_SECONDS = 120
+# The column naming the approval instance (process instance id) that produced a row.
+INSTANCE_COLUMN = "proc_inst_id"
+
+
+class WarehouseRows(Protocol):
+    """What readers outside the warehouse (the refresh logic) may ask of the stored rows."""
+
+    def partition_rows(
+        self, table: str, partition: date | str, columns: Sequence[str]
+    ) -> list[dict[str, Any]] | None:
+        """`columns` of one partition's rows; None when the partition was never written."""
+        ...
+
+    def approval_instance_days(self, instance_id: str) -> set[tuple[date, str]]:
+        """(work_date, userid) of every daily row that approval instance `instance_id` produced."""
+        ...
 
 
 class ParquetStore:
@@ -65,6 +83,40 @@ class ParquetStore:
         if not path.exists():
             return _spec(table).schema.empty_table()
         return pq.read_table(path, schema=_spec(table).schema)
+
+    def partition_rows(
+        self, table: str, partition: date | str, columns: Sequence[str]
+    ) -> list[dict[str, Any]] | None:
+        """`columns` of one partition's rows; None when the partition was never written.
+
+        Raises OSError or ValueError for a file that cannot be read.
+        """
+        path = self.file_path(table, partition)
+        if not path.exists():
+            return None
+        return pq.read_table(path, columns=list(columns)).to_pylist()
+
+    def approval_instance_days(self, instance_id: str) -> set[tuple[date, str]]:
+        """(work_date, userid) of every daily row that approval instance `instance_id` produced.
+
+        Scans the daily tables that carry the instance column (a revoked or deleted approval can
+        no longer be fetched, but its rows still say where it was written).
+        """
+        found: set[tuple[date, str]] = set()
+        # One DuckDB scan per table (about five times faster than reading file by file), over
+        # the listed partition files only: never a half-written temporary file.
+        with duckdb.connect() as db:
+            for table in INSTANCE_TABLES:
+                files = [str(self.file_path(table, value)) for value in self.partitions(table)]
+                if not files:
+                    continue
+                rows = db.execute(
+                    "SELECT DISTINCT CAST(work_date AS DATE), userid FROM"
+                    " read_parquet(?, hive_partitioning = true) WHERE proc_inst_id = ?",
+                    [files, instance_id],
+                ).fetchall()
+                found.update((row[0], row[1]) for row in rows)
+        return found
 
     def write(
         self,
@@ -117,6 +169,14 @@ class ParquetStore:
             os.replace(temporary, target)
         finally:
             temporary.unlink(missing_ok=True)
+
+
+# Daily tables whose rows name the approval instance that produced them (docs/warehouse.md).
+INSTANCE_TABLES = tuple(
+    name
+    for name, spec in TABLES.items()
+    if spec.partition == "work_date" and INSTANCE_COLUMN in spec.columns
+)
 
 
 def to_arrow(table: str, rows: Sequence[Mapping] | pa.Table) -> pa.Table:

@@ -9,11 +9,11 @@ from datetime import datetime
 import pytest
 
 from pipelines.refresh.failed_push import (
-    FailedPushPages,
     UnusableEntry,
     entry_to_event,
     reconcile_failed_pushes,
 )
+from pipelines.state.failed_push_pages import FailedPushPages
 from pipelines.stream.inbox import Inbox
 from pipelines.stream.models import SHANGHAI, NewEvent
 

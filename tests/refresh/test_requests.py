@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from pipelines.refresh.requests import RefreshRequest, RefreshRequestQueue
+from pipelines.refresh.requests import RefreshRequest
+from pipelines.state.refresh_requests import RefreshRequestQueue
 
 
 def test_requests_round_trip_in_order(tmp_path):

@@ -69,7 +69,7 @@ def test_a_revoked_leave_also_refreshes_the_days_the_warehouse_wrote_it_on(tmp_p
     )
     fetch = Instances(p1=leave(days=[DAYS[0]]))
     change = [ResolveApproval("p1", "LEAVE", "terminate")]
-    resolution = resolve_approvals(change, fetch, warehouse_written_days(tmp_path))
+    resolution = resolve_approvals(change, fetch, warehouse_written_days(store))
     assert [r.work_date for r in resolution.requests] == [DAYS[0], date(2026, 11, 9)]
 
 
@@ -81,7 +81,7 @@ def test_a_deleted_instance_is_found_through_the_warehouse_only(tmp_path):
         DAYS[1],
     )
     resolution = resolve_approvals(
-        [ResolveApproval("gone", "LEAVE", "delete")], Instances(), warehouse_written_days(tmp_path)
+        [ResolveApproval("gone", "LEAVE", "delete")], Instances(), warehouse_written_days(store)
     )
     assert resolution.missing == ["gone"] and resolution.fetched == 0
     [request] = resolution.requests

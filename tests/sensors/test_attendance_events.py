@@ -12,9 +12,10 @@ import pytest
 
 from pipelines.definitions import defs
 from pipelines.jobs import REFRESH_ASSETS
-from pipelines.refresh.requests import RefreshRequest, RefreshRequestQueue
+from pipelines.refresh.requests import RefreshRequest
 from pipelines.refresh.tick import REFRESH_REQUEST_EVENT, SensorCursor
 from pipelines.resources import WarehouseResource
+from pipelines.state.refresh_requests import RefreshRequestQueue
 from pipelines.stream.inbox import Inbox
 from pipelines.stream.models import SHANGHAI, NewEvent
 from sensors.attendance_events import SENSOR_NAME, attendance_events_sensor

@@ -9,8 +9,8 @@ from datetime import date, datetime
 import dagster as dg
 
 from pipelines.dingtalk.ledger import QuotaLedger
-from pipelines.refresh.failed_push import FailedPushPages
 from pipelines.resources import WarehouseResource
+from pipelines.state.failed_push_pages import FailedPushPages
 from pipelines.stream.inbox import Inbox
 from pipelines.stream.models import SHANGHAI
 from sensors.schedules import (

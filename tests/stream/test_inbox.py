@@ -184,3 +184,40 @@ def test_several_processes_write_one_inbox_safely(tmp_path):
 def test_prebuilt_encoder_writes_what_json_dumps_wrote(value):
     expected = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
     assert _dumps(value) == expected
+
+
+def test_events_born_at_finds_events_by_type_born_time_and_source(inbox):
+    later = BORN + timedelta(milliseconds=1)
+    inbox.add(
+        [
+            event("a"),
+            event("b", "bpms_instance_change", processInstanceId="p1"),
+            NewEvent("c", "attendance_check_record", later, {"dataList": []}),
+            NewEvent("d", "attendance_check_record", BORN, {"x": 1}, source="failed_push"),
+        ]
+    )
+    found = inbox.events_born_at("attendance_check_record", BORN)
+    assert [e.event_id for e in found] == ["a", "d"]
+    streamed = inbox.events_born_at("attendance_check_record", BORN, source="stream")
+    assert [(e.event_id, e.payload) for e in streamed] == [("a", found[0].payload)]
+    assert inbox.events_born_at("attendance_check_record", BORN - timedelta(seconds=1)) == []
+
+
+def test_listener_coverage_counts_open_connections_and_the_last_disconnection(inbox):
+    assert (
+        inbox.listener_coverage().open_connections,
+        inbox.listener_coverage().last_disconnected_at,
+    ) == (0, None)
+    first = inbox.record_connection("a", 1, gap_threshold_s=60)
+    inbox.record_connection("b", 2, gap_threshold_s=60)
+    assert inbox.listener_coverage().open_connections == 2
+    inbox.record_disconnection(first.id, "network")
+    coverage = inbox.listener_coverage()
+    assert coverage.open_connections == 1
+    ended = (
+        sqlite3.connect(inbox.path)
+        .execute("SELECT disconnected_at_ms FROM connections WHERE id = ?", (first.id,))
+        .fetchone()[0]
+    )
+    assert coverage.last_disconnected_at is not None
+    assert round(coverage.last_disconnected_at.timestamp() * 1000) == ended

@@ -98,3 +98,33 @@ def test_bad_input_is_refused_with_a_clear_error(tmp_path):
         store.write("attendance_monthly", [], "../escape")
     with pytest.raises(ValueError, match="give a partition"):
         store.write("attendance_results", [])
+
+
+def test_partition_rows_reads_columns_and_tells_a_missing_partition_apart(tmp_path):
+    store = ParquetStore(tmp_path)
+    assert store.partition_rows("attendance_results", DAY, ["userid"]) is None
+    store.write("attendance_results", [], DAY)
+    assert store.partition_rows("attendance_results", DAY, ["userid"]) == []
+    store.write("attendance_results", [_result("u1", 1)], DAY)
+    [row] = store.partition_rows("attendance_results", DAY, ["userid", "plan_id"])
+    assert row == {"userid": "u1", "plan_id": 1}
+
+
+def test_approval_instance_days_finds_every_daily_row_of_an_instance(tmp_path):
+    store = ParquetStore(tmp_path)
+    other = date(2026, 11, 9)
+    store.write("attendance_approvals", [{"userid": "u1", "proc_inst_id": "p1"}], DAY)
+    store.write("attendance_results", [{"userid": "u2", "proc_inst_id": "p1"}], other)
+    store.write(
+        "attendance_punches",
+        [{"userid": "u3", "record_id": 1, "proc_inst_id": "p1"}, {"userid": "u4", "record_id": 2}],
+        other,
+    )
+    store.write("attendance_approvals", [{"userid": "u5", "proc_inst_id": "p2"}], other)
+    assert store.approval_instance_days("p1") == {(DAY, "u1"), (other, "u2"), (other, "u3")}
+    assert store.approval_instance_days("nowhere") == set()
+    assert set(store_module.INSTANCE_TABLES) == {
+        "attendance_approvals",
+        "attendance_results",
+        "attendance_punches",
+    }
