@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pipelines.emulator import params as p
+from pipelines.emulator import view
 from pipelines.emulator.approvals import KINDS
 from pipelines.emulator.calendar import epoch_ms, fmt, fmt_day, midnight
 from pipelines.emulator.http import ApiError
 from pipelines.emulator.model import Punch
+from pipelines.emulator.records import day_records, records_between
 from pipelines.emulator.routes import Call, ok, route
 from pipelines.emulator.view import Row
 
@@ -55,28 +57,41 @@ def attendance_list(call: Call) -> dict:
     return ok(hasMore=offset + limit < len(rows), recordresult=[list_row(r) for r in page])
 
 
-def record_row(call: Call, punch: Punch) -> dict:
-    """One attendance/listRecord row (camelCase, numbers as in the documented example)."""
-    point = next(
+def _point_of(call: Call, punch: Punch):
+    return next(
         x for x in call.org.day_points(punch.userid, punch.work_date) if x.plan_id == punch.plan_id
     )
+
+
+def _matched(call: Call, punch: Punch, item: dict) -> None:
+    """What a matched punch adds: its check point and the result that point has as of now."""
+    point = _point_of(call, punch)
+    row = view.effective_row(point, call.now)
+    item["baseCheckTime"] = item["planCheckTime"] = epoch_ms(point.plan_time)
+    item["planId"], item["classId"] = punch.plan_id, punch.class_id
+    item["timeResult"] = row.time_result if row is not None else punch.raw_time_result
+    if punch.approval is not None:
+        item["procInstId"] = punch.approval.proc_inst_id
+        item["approveId"] = punch.approval.approve_id
+
+
+def record_row(call: Call, punch: Punch) -> dict:
+    """One attendance/listRecord row (camelCase, numbers as in the documented example).
+
+    An unmatched punch (a second punch of the same check point) carries no plan and no result,
+    and says why it is invalid.
+    """
     item = {
         "gmtModified": epoch_ms(punch.at),
         "gmtCreate": epoch_ms(punch.at),
-        "baseCheckTime": epoch_ms(point.plan_time),
-        "planCheckTime": epoch_ms(point.plan_time),
         "userCheckTime": epoch_ms(punch.at),
         "workDate": epoch_ms(midnight(punch.work_date)),
         "groupId": punch.group_id,
-        "planId": punch.plan_id,
-        "classId": punch.class_id,
         "id": punch.record_id,
-        "timeResult": punch.raw_time_result,
         "locationResult": punch.location_result,
         "checkType": punch.check_type,
-        "sourceType": "USER",
+        "sourceType": punch.source_type,
         "locationMethod": punch.location_method,
-        "bizId": punch.biz_id,
         "corpId": call.org.corp_id,
         "userId": punch.userid,
         "userAddress": punch.address,
@@ -85,6 +100,13 @@ def record_row(call: Call, punch: Punch) -> dict:
         "userAccuracy": punch.accuracy,
         "isLegal": "Y",
     }
+    if punch.biz_id:
+        item["bizId"] = punch.biz_id
+    if punch.valid_matched:
+        _matched(call, punch, item)
+    else:
+        item["invalidRecordType"] = "Other"
+        item["invalidRecordMsg"] = "重复打卡，已有有效打卡记录"
     if punch.device_sn:
         item["deviceSN"] = item["deviceId"] = punch.device_sn
     if punch.location_result == "Outside":
@@ -94,6 +116,7 @@ def record_row(call: Call, punch: Punch) -> dict:
 
 @route("old", "/attendance/listRecord")
 def attendance_list_record(call: Call) -> dict:
+    """Every raw record in the window by punch time; no paging (offset/limit are ignored)."""
     params = call.params
     first, last = p.to_time(params, "checkDateFrom"), p.to_time(params, "checkDateTo")
     p.check(last >= first, "checkDateFrom/checkDateTo: 结束时间不能早于开始时间")
@@ -101,8 +124,13 @@ def attendance_list_record(call: Call) -> dict:
     p.check_not_older(first, call.now, 180, "checkDateFrom")
     users = p.str_list(p.need(params, "userIds"), "userIds")
     p.check_batch(users, MAX_USERS, "userIds")
-    punches = [x for u in users for x in call.org.punches_between(u, first, last, call.now)]
-    return ok(recordresult=[record_row(call, punch) for punch in punches])
+    assumptions = call.state.config.assumptions
+    records = [
+        record
+        for user in users
+        for record in records_between(call.org, user, first, last, call.now, assumptions)
+    ]
+    return ok(recordresult=[record_row(call, record) for record in records])
 
 
 def _approve_item(approval, day) -> dict:
@@ -155,7 +183,7 @@ def _check_item(punch: Punch) -> dict:
         "user_check_time": fmt(punch.at),
         "valid_matched": punch.valid_matched,
         "user_accuracy": f"{punch.accuracy:.1f}",
-        "source_type": "USER",
+        "source_type": punch.source_type,
         "user_longitude": str(punch.longitude),
         "user_latitude": str(punch.latitude),
         "base_accuracy": "0.0",
@@ -178,7 +206,10 @@ def get_update_data(call: Call) -> dict:
         "corpId": call.org.corp_id,
         "work_date": fmt_day(day),
         "userid": userid,
-        "check_record_list": [_check_item(x) for x in call.org.day_punches(userid, day, call.now)],
+        "check_record_list": [
+            _check_item(x)
+            for x in day_records(call.org, userid, day, call.now, call.state.config.assumptions)
+        ],
         "class_setting_info": {"rest_time_vo_list": [{"rest_begin_time": 0, "rest_end_time": 0}]},
     }
     return ok(result=result, success=True)

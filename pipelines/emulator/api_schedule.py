@@ -21,8 +21,10 @@ def _visible(point: CheckPoint, now: datetime) -> bool:
 
 
 def _approve_id(point: CheckPoint, now: datetime) -> int | None:
-    if point.cover is not None and point.cover.in_effect(now):
-        return point.cover.approve_id
+    """The approval bound to the check point as of `now`: a leave/trip/out, or a 补卡."""
+    for approval in (point.cover, point.supply):
+        if approval is not None and approval.in_effect(now):
+            return approval.approve_id
     return None
 
 
@@ -31,6 +33,8 @@ def list_schedule(call: Call) -> dict:
     day = p.to_time(call.params, "workDate").date()
     offset, size = p.to_int(call.params, "offset", 0), p.to_int(call.params, "size", 200)
     p.check(offset >= 0 and 1 <= size <= 200, "参数 size 必须在1到200之间, offset 不能小于0")
+    limit = call.state.config.assumptions.listschedule_max_employees
+    p.check(not limit or len(call.org.employees) < limit, f"企业人数超过{limit}人，不支持该接口")
     points = [x for x in call.org.points_by_date.get(day, []) if _visible(x, call.now)]
     page = points[offset : offset + size]
     schedules = []

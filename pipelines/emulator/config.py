@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from pipelines.emulator.assumptions import Assumptions
 from pipelines.emulator.calendar import midnight
 from pipelines.emulator.ids import stable_hex
 from pipelines.emulator.org import DEFAULT_START, OrgSpec
@@ -53,6 +54,7 @@ class EmulatorConfig:
     ip_limit_window_seconds: float = 20.0
     ip_ban_after_limit_seconds: float = 300.0
     faults: Faults = field(default_factory=Faults)
+    assumptions: Assumptions = field(default_factory=Assumptions)  # the [I] wire guesses
     stream: Any = None  # the Stream gateway's own config object (pipelines.emulator.stream)
     pump_interval_seconds: float = 0.05  # how often the server hands due events to the gateway
 

@@ -1,4 +1,5 @@
-"""Control endpoints under /_emulator (loopback only): stats, truth, clock, emit, faults."""
+"""Control endpoints under /_emulator (loopback only): stats, truth, clock, emit, faults,
+push_quota and assumptions."""
 
 from __future__ import annotations
 
@@ -42,10 +43,36 @@ def stats(state: EmulatorState) -> dict[str, Any]:
         "events_emitted": sum(state.events_emitted.values()),
         "events_emitted_by_type": dict(state.events_emitted),
         "stream": gateway,
+        "push_quota": _push_quota_status(state),
+        "assumptions": dict(state.config.assumptions.__dict__),
     }
     for figure, key in GATEWAY_FIGURES.items():
         document[figure] = (gateway or {}).get(key, 0)
     return document
+
+
+def _push_quota_status(state: EmulatorState) -> dict[str, Any] | None:
+    """This month's pushes against the quota (None without a Stream gateway)."""
+    if state.gateway is None:
+        return None
+    return state.gateway.push_quota_status(state.month())
+
+
+def _push_quota(state: EmulatorState, body: dict[str, Any]) -> dict[str, Any]:
+    if state.gateway is None:
+        raise ControlError("no Stream gateway is mounted")
+    try:
+        return state.gateway.set_push_quota(body, state.month())
+    except ValueError as error:
+        raise ControlError(str(error)) from None
+
+
+def _assumptions(state: EmulatorState, body: dict[str, Any]) -> dict[str, Any]:
+    try:
+        state.config.assumptions.update(body)
+    except (TypeError, ValueError) as error:
+        raise ControlError(str(error)) from None
+    return dict(state.config.assumptions.__dict__)
 
 
 def _truth(state: EmulatorState, request: ApiRequest) -> dict[str, Any]:
@@ -57,7 +84,7 @@ def _truth(state: EmulatorState, request: ApiRequest) -> dict[str, Any]:
         raise ControlError("from and to must be YYYY-MM-DD") from None
     if last < first or (last - first).days > 366:
         raise ControlError("to must be on or after from, at most 366 days later")
-    return export_truth(state.org, first, last, state.now())
+    return export_truth(state.org, first, last, state.now(), state.config.assumptions)
 
 
 def _clock(state: EmulatorState, body: dict[str, Any]) -> dict[str, Any]:
@@ -118,7 +145,14 @@ def dispatch_control(state: EmulatorState, request: ApiRequest) -> ApiAnswer:
             return ApiAnswer(200, stats(state))
         if request.method == "GET" and name == "truth":
             return ApiAnswer(200, _truth(state, request))
-        posts = {"clock": _clock, "emit": _emit, "faults": _faults, "disconnect": _disconnect}
+        posts = {
+            "clock": _clock,
+            "emit": _emit,
+            "faults": _faults,
+            "disconnect": _disconnect,
+            "push_quota": _push_quota,
+            "assumptions": _assumptions,
+        }
         if request.method == "POST" and name in posts:
             return ApiAnswer(200, posts[name](state, request.body_params()))
     except ControlError as error:

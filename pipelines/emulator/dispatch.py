@@ -7,6 +7,7 @@ import logging
 from pipelines.emulator import (  # noqa: F401  (importing registers the routes)
     api_attendance,
     api_auth,
+    api_meter,
     api_org,
     api_report,
     api_schedule,
@@ -18,6 +19,7 @@ from pipelines.emulator.state import EmulatorState
 
 logger = logging.getLogger(__name__)
 OLD_PREFIX = "/oapi"
+QUOTA_ERRCODE = 90020
 
 
 def _split(path: str) -> tuple[str, str]:
@@ -87,14 +89,20 @@ def _throttle(state: EmulatorState, route: Route) -> None:
 def _meter(state: EmulatorState, family: str, route: Route) -> None:
     """Count the call; failed calls (auth, QPS) never reach here, so they are not metered."""
     month, quota = state.month(), state.config.monthly_quota
-    if not state.meter.admit(f"{family}:{route.path}", route.metered, month, quota):
-        raise ApiError(
-            90020,
-            f"您的企业本月api调用量已超过限制,调用量:{state.meter.metered_in(month) + 1}次,"
-            f"额度:{quota}次,请登录开发者后台-资源管理-查看用量明细",
-            code="Forbidden.AccessDenied.ApiCountLimitForOrg",
-            status=403,
-        )
+    metered = route.metered
+    if route.path == api_meter.METER_PATH:
+        metered = state.config.assumptions.meter_api_metered
+    if state.meter.admit(f"{family}:{route.path}", metered, month, quota):
+        return
+    message = (
+        f"您的企业本月api调用量已超过限制,调用量:{state.meter.metered_in(month) + 1}次,"
+        f"额度:{quota}次,请登录开发者后台-资源管理-查看用量明细"
+    )
+    if family == "old" and state.config.assumptions.quota_error_style == "88":
+        raise ApiError(88, message, sub_code=str(QUOTA_ERRCODE), sub_msg=message)
+    raise ApiError(
+        QUOTA_ERRCODE, message, code="Forbidden.AccessDenied.ApiCountLimitForOrg", status=403
+    )
 
 
 def dispatch_api(state: EmulatorState, request: ApiRequest) -> ApiAnswer:
@@ -118,7 +126,8 @@ def dispatch_api(state: EmulatorState, request: ApiRequest) -> ApiAnswer:
         body = route.handler(Call(state, request, params, state.now()))
         return ApiAnswer(200, body)
     except ApiError as error:
-        if error.errcode == 88 or error.code in ("InvalidAuthentication",):
+        quota = error.extra.get("sub_code") == str(QUOTA_ERRCODE)
+        if (error.errcode == 88 and not quota) or error.code == "InvalidAuthentication":
             state.meter.reject("auth")
         return _error(family, error)
     except Exception:  # a bug in a handler: answer like DingTalk's systemError, keep serving

@@ -60,6 +60,8 @@ class Punch:
     valid_matched: bool
     raw_time_result: str
     emits_event: bool  # at most one attendance_check_record per user per minute
+    source_type: str = "USER"  # APPROVE (补卡) or BOSS for records the emulator derives
+    approval: Approval | None = field(default=None, compare=False)  # a derived 补卡 record's
 
 
 @dataclass

@@ -6,9 +6,11 @@ from datetime import date, datetime, timedelta
 
 from pipelines.days import days_between
 from pipelines.emulator.approvals import KINDS
+from pipelines.emulator.assumptions import Assumptions
 from pipelines.emulator.calendar import fmt, midnight
 from pipelines.emulator.model import Approval
 from pipelines.emulator.org import Org
+from pipelines.emulator.records import day_records
 from pipelines.emulator.view import Row, wire_value
 
 
@@ -60,7 +62,9 @@ def _approval(approval: Approval) -> dict:
     }
 
 
-def employee_day(org: Org, userid: str, day: date, now: datetime) -> dict:
+def employee_day(
+    org: Org, userid: str, day: date, now: datetime, assumptions: Assumptions | None = None
+) -> dict:
     """The truth of one user on one work date, as of `now`."""
     points = org.day_points(userid, day)
     rows = {row.point.plan_id: row for row in org.rows(userid, day, now)}
@@ -81,8 +85,9 @@ def employee_day(org: Org, userid: str, day: date, now: datetime) -> dict:
                 "check_type": x.check_type,
                 "valid_matched": x.valid_matched,
                 "location_result": x.location_result,
+                "source_type": x.source_type,
             }
-            for x in org.day_punches(userid, day, now)
+            for x in day_records(org, userid, day, now, assumptions or Assumptions())
         ],
         "approvals": [_approval(a) for a in org.approvals_on(userid, day, now)],
         "report": {alias: wire_value(value) for alias, value in report.items()},
@@ -90,7 +95,9 @@ def employee_day(org: Org, userid: str, day: date, now: datetime) -> dict:
     }
 
 
-def export_truth(org: Org, first: date, last: date, now: datetime) -> dict:
+def export_truth(
+    org: Org, first: date, last: date, now: datetime, assumptions: Assumptions | None = None
+) -> dict:
     """The truth document of `GET /_emulator/truth` (shape in docs/emulator.md)."""
     days = days_between(first, last)
     return {
@@ -99,6 +106,8 @@ def export_truth(org: Org, first: date, last: date, now: datetime) -> dict:
         "from": first.isoformat(),
         "to": last.isoformat(),
         "employee_days": [
-            employee_day(org, e.userid, day, now) for e in org.employees for day in days
+            employee_day(org, e.userid, day, now, assumptions)
+            for e in org.employees
+            for day in days
         ],
     }

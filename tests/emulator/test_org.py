@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import random
 from collections import Counter
 from datetime import date, timedelta
 
 import pytest
 
+from pipelines.emulator.approvals import shuffle
 from pipelines.emulator.calendar import GROUPS_BY_ID, epoch_ms, midnight
 from pipelines.emulator.org import OrgSpec, build_org
+from pipelines.emulator.truth import export_truth
 from pipelines.emulator.view import effective_row
 
 SPEC = OrgSpec(seed=7, employees=30, start=date(2026, 11, 2), days=14)
@@ -217,3 +222,29 @@ def test_event_payloads_have_the_reference_shapes(org):
     boss = next(e for e in org.events if e.event_type == "attend_bossCheck_change")
     assert boss.data["workDate"].endswith(" 00:00:00")
     assert boss.data["action"] == "attend_bossCheck_update"
+
+
+def test_the_fast_shuffle_is_random_shuffle_draw_for_draw():
+    for size in (0, 1, 2, 7, 1000):
+        ours, theirs = random.Random(size), random.Random(size)
+        mine, reference = list(range(size)), list(range(size))
+        shuffle(ours, mine)
+        theirs.shuffle(reference)
+        assert mine == reference and ours.getstate() == theirs.getstate()
+
+
+GOLDEN = "537473a8ccd9ad2040ad8ca76743d92b30fdc47d23702f093f361047004bf801"
+
+
+def _digest(org) -> str:
+    now = midnight(org.dates[-1] + timedelta(days=2))
+    truth = export_truth(org, org.dates[0], org.dates[-1], now)
+    events = [(e.at.isoformat(), e.event_type, e.key, e.data) for e in org.events]
+    text = json.dumps([truth, events], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def test_speeding_up_the_build_did_not_change_the_org():
+    # The digest of the 120-employee org built before the build was optimised (commit 4d80723):
+    # every user-day, punch, approval and event must stay what it was.
+    assert _digest(build_org(OrgSpec(employees=120, days=21))) == GOLDEN

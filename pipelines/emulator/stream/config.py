@@ -62,6 +62,12 @@ class GatewayConfig(BaseModel):
     pauses the service; what happens to the events is undocumented [I]) and are counted as
     ``quota_suppressed``."""
 
+    push_quota_on_exhausted: Literal["silence", "error_20001"] = "silence"
+    """What an enforced, spent quota looks like (undocumented for events [I]): ``silence``
+    (pushes stop) or ``error_20001`` (connections get a SYSTEM disconnect and new ones are
+    refused 403 with code 20001, the bot-message answer). Settable mid-run, see
+    `StreamGateway.set_push_quota`."""
+
     corp_id: str = "dingemulatorcorp0000000000000000"
     """Value of the ``eventCorpId`` header and of ``corpid`` in failed-push entries."""
 

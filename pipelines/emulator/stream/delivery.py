@@ -14,6 +14,7 @@ import logging
 import random
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -23,6 +24,7 @@ from pipelines.days import SHANGHAI
 from pipelines.emulator.stream.config import GatewayConfig
 from pipelines.emulator.stream.failed import FailedPush, FailedPushList
 from pipelines.emulator.stream.frames import MessageIds, event_frame, now_millis, read_ack
+from pipelines.emulator.stream.quota import PushQuota
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +85,15 @@ class Dispatcher:
         self.ids = ids
         self.connections: dict[int, Connection] = {}
         self.counts: Counter[str] = Counter()
-        self.pushes_by_month: Counter[str] = Counter()
+        self.quota = PushQuota(
+            quota=config.push_quota_per_month,
+            enforced=config.enforce_push_quota,
+            on_exhausted=config.push_quota_on_exhausted,
+            per_attempt=config.meter_redeliveries,
+        )
+        self.pushes_by_month = self.quota.by_month
+        self.paused_month: str | None = None  # error_20001: the month whose pushes ran out
+        self.on_paused: Callable[[], None] | None = None  # called when pushes get paused
         self._numbers = itertools.count(1)
         self._rng = random.Random(config.seed)
         self._inbox: deque[Message] = deque()  # filled from any thread
@@ -225,7 +235,7 @@ class Dispatcher:
             self.counts["attempts_offline"] += 1
             return
         first = not message.delivered
-        if (first or self.config.meter_redeliveries) and not self._meter(message):
+        if (first or self.quota.per_attempt) and not self._meter(message):
             return
         if first:
             message.delivered = True
@@ -239,7 +249,7 @@ class Dispatcher:
 
     def _send_duplicate(self, message: Message, targets: list[Connection], millis: int) -> None:
         """A network-level duplicate: same eventId, its own messageId, never redelivered."""
-        if self.config.meter_redeliveries and not self._meter(message):
+        if self.quota.per_attempt and not self._meter(message):
             return
         headers = dict(message.headers, messageId=self.ids.next())
         self._rng.choice(targets).enqueue(event_frame(headers, message.data_json, millis))
@@ -249,16 +259,34 @@ class Dispatcher:
     def _meter(self, message: Message) -> bool:
         """Count a push against the month of the event; False if an enforced quota forbids it."""
         month = datetime.fromtimestamp(message.born_millis / 1000, SHANGHAI).strftime("%Y-%m")
-        if self.pushes_by_month[month] >= self.config.push_quota_per_month:
-            if self.config.enforce_push_quota:
-                self.counts["quota_suppressed"] += 1
-                message.done = True
-                self._open.pop(message.message_id, None)
-                return False
+        allowed, over = self.quota.admit(month)
+        if not allowed:
+            self.counts["quota_suppressed"] += 1
+            message.done = True
+            self._open.pop(message.message_id, None)
+            self._pause(month)
+            return False
+        if over:
             self.counts["pushes_over_quota"] += 1  # would have been refused by DingTalk
-        self.pushes_by_month[month] += 1
         self.counts["pushes_metered"] += 1
         return True
+
+    def _pause(self, month: str) -> None:
+        if self.quota.on_exhausted != "error_20001" or self.paused_month == month:
+            return
+        self.paused_month = month
+        if self.on_paused is not None:
+            self.on_paused()
+
+    def paused(self) -> bool:
+        """True while pushes are paused with errCode 20001 (the quota still spent)."""
+        month = self.paused_month
+        return (
+            month is not None
+            and self.quota.enforced
+            and self.quota.on_exhausted == "error_20001"
+            and self.quota.exhausted(month)
+        )
 
     def _arm_timer(self, message: Message) -> None:
         message.generation += 1

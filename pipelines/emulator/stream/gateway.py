@@ -34,6 +34,7 @@ from pipelines.emulator.stream.frames import (
     now_millis,
     system_frame,
 )
+from pipelines.emulator.stream.quota import PAUSED_MESSAGE
 from pipelines.emulator.stream.registration import (
     DENIAL_NOISE,
     CredentialCheck,
@@ -68,6 +69,7 @@ class StreamGateway:
         self._ids = MessageIds()
         self.failed = FailedPushList(self.config.failed_list_capacity)
         self._dispatcher = Dispatcher(self.config, self.failed, self._ids)
+        self._dispatcher.on_paused = lambda: self._disconnect_all(f"20001 {PAUSED_MESSAGE}")
         self._pings: set[str] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task] = set()
@@ -179,7 +181,7 @@ class StreamGateway:
         return {
             **{key: counts.get(key, 0) for key in keys},
             "pushes_by_month": dict(self._dispatcher.pushes_by_month),
-            "push_quota_per_month": self.config.push_quota_per_month,
+            "push_quota_per_month": self._dispatcher.quota.quota,
             "acks": acks,
             "connections_open": len(self._dispatcher.connections),
             "in_flight": self._dispatcher.in_flight(),
@@ -188,6 +190,15 @@ class StreamGateway:
             "tickets_issued": self._tickets.issued,
             "tickets_refused": self._tickets.refused,
         }
+
+    def set_push_quota(self, changes: dict, month: str) -> dict:
+        """Change the push quota mid-run (`PushQuota.update`); returns its status for `month`."""
+        self._dispatcher.quota.update(changes, month)
+        return self.push_quota_status(month)
+
+    def push_quota_status(self, month: str) -> dict:
+        """Pushes of `month`, the quota, whether it is enforced and spent."""
+        return {**self._dispatcher.quota.status(month), "paused": self._dispatcher.paused()}
 
     def disconnect_all(self, reason: str = "connection is expired") -> None:
         """Send SYSTEM ``disconnect`` to every connection, close them after the configured
@@ -237,6 +248,8 @@ class StreamGateway:
             return error_response(
                 401, "InvalidAuthentication", "clientId or clientSecret is invalid"
             )
+        if self._dispatcher.paused():
+            return error_response(403, "20001", PAUSED_MESSAGE)
         ticket = self._tickets.issue(Grant(opened.client_id, opened.wants_events))
         # Derived from the request's Host, so clients reach the socket the way they reached us;
         # Starlette already gives a websocket route a ws:// (or wss://) URL.
