@@ -35,7 +35,9 @@ def loaded(tmp_path_factory) -> Loaded:
         resources = resources_for(server, data_dir)
         first = server.config.start
         last = first + timedelta(days=server.config.days - 1)
-        dg.materialize([a for a in ATTENDANCE_ASSETS if a.partitions_def is None], resources=resources)
+        dg.materialize(
+            [a for a in ATTENDANCE_ASSETS if a.partitions_def is None], resources=resources
+        )
         result = dg.materialize(
             ATTENDANCE_ASSETS,
             selection=[a.key for a in ATTENDANCE_ASSETS if a.partitions_def is not None],

@@ -65,7 +65,9 @@ def test_the_page_references_nothing_outside_the_file(page):
 
 def test_chromium_takes_a_screenshot_of_the_page(page, tmp_path):
     shot = tmp_path / "report.png"
-    run_chromium(tmp_path / "profile", "--window-size=1400,2200", f"--screenshot={shot}", page.as_uri())
+    run_chromium(
+        tmp_path / "profile", "--window-size=1400,2200", f"--screenshot={shot}", page.as_uri()
+    )
     image = shot.read_bytes()
     assert image[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = int.from_bytes(image[16:20], "big"), int.from_bytes(image[20:24], "big")
