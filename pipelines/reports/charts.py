@@ -18,6 +18,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 plt.rcParams.update(
     {
@@ -47,7 +48,9 @@ def lateness_heatmap(
         for column, value in enumerate(values):
             if value:
                 axes.text(column, row, str(value), ha="center", va="center", fontsize=7)
-    figure.colorbar(image, ax=axes, label="late check points", fraction=0.03)
+    bar = figure.colorbar(image, ax=axes, label="late check points", fraction=0.03)
+    bar.locator = MaxNLocator(integer=True)  # counts: no 0.25 ticks
+    bar.update_ticks()
     return _svg(figure, "late")
 
 
