@@ -9,6 +9,7 @@ import pandas as pd
 
 from pipelines.demo.queries import EXAMPLE_QUERIES, connect_read_only, row_counts, run_query
 from pipelines.demo.runner import DemoOutcome
+from pipelines.reports.data import ReportError
 from pipelines.reports.files import write_month_report
 from pipelines.warehouse import ParquetStore, warehouse_path
 
@@ -73,7 +74,11 @@ def report_file_lines(data_dir: Path) -> list[str]:
     """Write the monthly page and workbook of every loaded month; say where they are."""
     lines = ["", "== Monthly reports (HR: open the page, or the workbook in Excel) =="]
     for month in ParquetStore(data_dir).partitions("attendance_monthly"):
-        written = write_month_report(data_dir, month)
+        try:
+            written = write_month_report(data_dir, month)
+        except ReportError as error:  # a month partition without rows: say so, go on
+            lines.append(f"  {month}: no report ({error})")
+            continue
         lines += [f"  {month} page:     {written.page}", f"  {month} workbook: {written.workbook}"]
     return lines
 

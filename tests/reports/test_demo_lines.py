@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.demo.report import report_file_lines
+from pipelines.warehouse import ParquetStore, ensure_views
 from tests.reports.conftest import MONTH
 
 
@@ -18,3 +19,11 @@ def test_the_demo_says_where_the_report_and_workbook_are(loaded):
     assert f"  {MONTH} page:     {page}" in lines
     assert f"  {MONTH} workbook: {workbook}" in lines
     assert Path(page).stat().st_size > 0 and workbook.stat().st_size > 0
+
+
+def test_a_month_without_rows_is_named_not_fatal(tmp_path):
+    store = ParquetStore(tmp_path)
+    store.write("attendance_monthly", [], "2026-09")
+    ensure_views(tmp_path)
+    lines = report_file_lines(tmp_path)
+    assert lines[-1].startswith("  2026-09: no report (") and "months loaded: none" in lines[-1]
