@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Callable
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -79,7 +80,7 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def atomic_write(path: Path, save: Any) -> Path:
+def atomic_write(path: Path, save: Callable[[str], object]) -> Path:
     # A half-written workbook must never replace yesterday's: write aside, then rename.
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
