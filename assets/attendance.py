@@ -11,6 +11,7 @@ from collections.abc import Callable
 import dagster as dg
 
 from assets._support import RefreshConfig, metadata, run_days
+from assets.partition_figures import add_calls_per_day
 from pipelines.extract import loaders
 from pipelines.partitions import daily_partitions
 from pipelines.resources import DingTalkResource, WarehouseResource
@@ -56,6 +57,7 @@ def _pull_daily(
     with dingtalk.client() as client, client.track_calls() as spent:
         counts = loader(client, store, days, config.users or None)
     ensure_views(warehouse.path)
+    add_calls_per_day(context, spent.metered, days.days())
     if config.users:
         context.log.info(f"targeted refresh of {len(config.users)} users")
     checks = [_check(table, "unique_keys", quality.duplicate_keys(store, table, days.days()))]

@@ -17,6 +17,7 @@ from assets.attendance import (
     employees,
     report_columns,
 )
+from assets.partition_figures import add_daily_figures
 from pipelines.partitions import daily_partitions
 from pipelines.resources import WarehouseResource
 from pipelines.warehouse import ensure_views, marts, quality
@@ -65,6 +66,7 @@ def attendance_daily(
     store = warehouse.store()
     counts = {day: store.write(_DAILY, marts.build_daily(store, day), day) for day in days}
     ensure_views(warehouse.path)
+    add_daily_figures(context, warehouse.path, days)
     checks = [
         _check(_DAILY, "unique_keys", quality.duplicate_keys(store, _DAILY, days)),
         _check(

@@ -15,6 +15,7 @@ from assets.attendance import (
 )
 from assets.marts import attendance_daily, attendance_monthly
 from assets.reconciliation import failed_push_reconciliation
+from assets.reports import monthly_report
 from pipelines.jobs import attendance_refresh_job
 from pipelines.resources import resources_from_environment
 from sensors.attendance_events import attendance_events_sensor
@@ -35,7 +36,7 @@ ATTENDANCE_ASSETS = [
 EVENT_ASSETS = [approval_resolution, failed_push_reconciliation]
 
 defs = dg.Definitions(
-    assets=ATTENDANCE_ASSETS + EVENT_ASSETS,
+    assets=ATTENDANCE_ASSETS + EVENT_ASSETS + [monthly_report],
     jobs=[attendance_refresh_job, *EVENT_JOBS],
     sensors=[attendance_events_sensor],
     schedules=REFRESH_SCHEDULES,

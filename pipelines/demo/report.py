@@ -9,7 +9,9 @@ import pandas as pd
 
 from pipelines.demo.queries import EXAMPLE_QUERIES, connect_read_only, row_counts, run_query
 from pipelines.demo.runner import DemoOutcome
-from pipelines.warehouse import warehouse_path
+from pipelines.reports.data import ReportError
+from pipelines.reports.files import write_month_report
+from pipelines.warehouse import ParquetStore, warehouse_path
 
 # Standard edition since 2025-11-19 (reference 3.2): metered API calls and Stream/webhook pushes.
 MONTHLY_API_QUOTA = 5000
@@ -28,7 +30,8 @@ def report_lines(outcome: DemoOutcome) -> list[str]:
             lines += ["", f"== {query.title} ==", frame.to_string(index=False, max_rows=12)]
     finally:
         connection.close()
-    return lines + quota_lines(outcome) + location_lines(outcome.data_dir)
+    lines += quota_lines(outcome) + location_lines(outcome.data_dir)
+    return lines + report_file_lines(outcome.data_dir)
 
 
 def quota_lines(outcome: DemoOutcome) -> list[str]:
@@ -65,6 +68,19 @@ def location_lines(data_dir: Path) -> list[str]:
         f"  Dagster: DAGSTER_HOME={data_dir / 'dagster_home'} (dagster dev shows the runs)",
         f"  Query:   duckdb -readonly {warehouse_path(data_dir)}  (example queries: README.md)",
     ]
+
+
+def report_file_lines(data_dir: Path) -> list[str]:
+    """Write the monthly page and workbook of every loaded month; say where they are."""
+    lines = ["", "== Monthly reports (HR: open the page, or the workbook in Excel) =="]
+    for month in ParquetStore(data_dir).partitions("attendance_monthly"):
+        try:
+            written = write_month_report(data_dir, month)
+        except ReportError as error:  # a month partition without rows: say so, go on
+            lines.append(f"  {month}: no report ({error})")
+            continue
+        lines += [f"  {month} page:     {written.page}", f"  {month} workbook: {written.workbook}"]
+    return lines
 
 
 def print_report(outcome: DemoOutcome, say: Callable[[str], None]) -> None:

@@ -1,0 +1,59 @@
+"""`dingtalk-attendance export`: the month as the admin console exports it, .xlsx or CSV."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pipelines.cli import app
+from pipelines.settings import load_settings
+
+
+class ExportFormat(StrEnum):
+    xlsx = "xlsx"
+    csv = "csv"
+
+
+@app.command()
+def export(
+    month: Annotated[str, typer.Option("--month", help="The month, YYYY-MM.")],
+    file_format: Annotated[
+        ExportFormat, typer.Option("--format", help="xlsx (four sheets) or csv (one sheet).")
+    ] = ExportFormat.xlsx,
+    sheet: Annotated[
+        str, typer.Option("--sheet", help="CSV only: 月度汇总, 每日统计, 打卡时间 or 原始记录.")
+    ] = "月度汇总",
+    dept: Annotated[
+        int | None, typer.Option("--dept", help="Only the members of this department id.")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Where to write (default: the data dir's reports/<month>/)."),
+    ] = None,
+) -> None:
+    """Export 月度汇总, 每日统计, 打卡时间 and 原始记录 with the console's headers.
+
+    The column mapping is in docs/reports.md.
+
+    Reads the marts through a read-only DuckDB connection; makes no DingTalk call.
+    """
+    from pipelines.reports.data import ReportError, parse_month
+    from pipelines.reports.files import default_path, load_with_cost, write_export
+    from pipelines.reports.sheets import SHEET_NAMES
+
+    data_dir = load_settings().attendance_data_dir
+    try:
+        if sheet not in SHEET_NAMES:
+            raise ReportError(f"--sheet must be one of {', '.join(SHEET_NAMES)} (got {sheet!r})")
+        chosen = parse_month(month)
+        data = load_with_cost(data_dir, chosen, dept)
+        target = out or default_path(data_dir, chosen, file_format.value, dept)
+        path = write_export(data, target, file_format.value, sheet)
+    except ReportError as error:
+        print(f"export failed: {error}", file=sys.stderr)
+        raise typer.Exit(1) from None
+    typer.echo(f"export of {chosen} ({file_format.value}): {len(data.employees)} employees, {path}")
