@@ -12,8 +12,8 @@ from collections import Counter
 from datetime import date, datetime, time
 from pathlib import Path
 
+from pipelines.days import SHANGHAI
 from pipelines.dingtalk.ledger import LEDGER_FILENAME, QuotaLedger
-from pipelines.dingtalk.models.types import SHANGHAI
 from pipelines.stream.inbox import INBOX_FILENAME, Inbox
 
 PAGE = 1000

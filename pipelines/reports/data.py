@@ -16,9 +16,9 @@ from typing import Any
 
 import duckdb
 
+from pipelines.days import ZONE_NAME
 from pipelines.reports import queries
 from pipelines.warehouse import warehouse_path
-from pipelines.warehouse.schemas import SHANGHAI
 
 MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 OPEN_RETRIES = 10
@@ -97,7 +97,7 @@ def connect_read_only(data_dir: Path) -> duckdb.DuckDBPyConnection:
             if attempt == OPEN_RETRIES - 1:
                 raise ReportError(f"cannot open {path} read-only: {error}") from None
             time.sleep(0.2 * (attempt + 1))
-    connection.execute(f"SET TimeZone = '{SHANGHAI}'")
+    connection.execute(f"SET TimeZone = '{ZONE_NAME}'")
     connection.execute(queries.IN_SCOPE_MACRO)
     return connection
 

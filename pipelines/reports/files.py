@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
+from pipelines.days import SHANGHAI
 from pipelines.reports.cost import month_cost
 from pipelines.reports.data import MonthData, load_month
 from pipelines.reports.page import render_page
 from pipelines.reports.sheets import SHEET_NAMES, build_sheets
 from pipelines.reports.workbook import atomic_write, write_csv, write_xlsx
-from pipelines.warehouse.schemas import SHANGHAI
 
 REPORTS_FOLDER = "reports"
 
@@ -41,7 +40,7 @@ def load_with_cost(data_dir: Path, month: str, dept_id: int | None = None) -> Mo
 
 def write_page(data: MonthData, path: Path) -> Path:
     """Render the HTML page of `data` to `path` (atomically)."""
-    html = render_page(data, datetime.now(ZoneInfo(SHANGHAI)))
+    html = render_page(data, datetime.now(SHANGHAI))
     return atomic_write(path, lambda target: Path(target).write_text(html, encoding="utf-8"))
 
 

@@ -10,8 +10,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from pipelines.days import SHANGHAI
 from pipelines.reports.columns import (
     CHECK_TYPE_LABELS,
     DAILY_FIGURES,
@@ -28,11 +28,10 @@ from pipelines.reports.columns import (
 )
 from pipelines.reports.data import MonthData, Row
 from pipelines.reports.page import cell_value, monthly_columns
-from pipelines.warehouse.schemas import SHANGHAI
 
 SHEET_NAMES = ("月度汇总", "每日统计", "打卡时间", "原始记录")
 WEEKDAYS = "一二三四五六日"
-_ZONE = ZoneInfo(SHANGHAI)
+_ZONE = SHANGHAI
 
 
 @dataclass(frozen=True)
