@@ -11,10 +11,11 @@ from datetime import date, datetime
 
 import pyarrow.parquet as pq
 
+from pipelines.catalogue import Table
 from pipelines.refresh.mapping import SHANGHAI, OvernightLookup
 from pipelines.warehouse import ParquetStore
 
-RESULTS_TABLE = "attendance_results"
+RESULTS_TABLE = Table.ATTENDANCE_RESULTS
 
 
 def warehouse_overnight_lookup(store: ParquetStore) -> OvernightLookup:

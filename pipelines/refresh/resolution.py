@@ -18,6 +18,7 @@ from typing import Any
 
 import duckdb
 
+from pipelines.catalogue import Table
 from pipelines.dingtalk.errors import BadRequestError
 from pipelines.refresh.actions import ResolveApproval
 from pipelines.refresh.approval_days import covered_days
@@ -26,7 +27,7 @@ from pipelines.refresh.requests import RefreshRequest
 logger = logging.getLogger(__name__)
 
 # Tables whose rows name the approval instance that produced them (docs/warehouse.md).
-INSTANCE_TABLES = ("attendance_approvals", "attendance_results", "attendance_punches")
+INSTANCE_TABLES = (Table.ATTENDANCE_APPROVALS, Table.ATTENDANCE_RESULTS, Table.ATTENDANCE_PUNCHES)
 ENDED = frozenset({"terminate", "delete", "revoke"})
 
 FetchInstance = Callable[[str], Mapping[str, Any]]

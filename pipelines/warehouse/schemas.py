@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from pipelines.catalogue import Table
+
 SHANGHAI = "Asia/Shanghai"
 TS = pa.timestamp("ms", tz=SHANGHAI)
 
@@ -34,7 +36,7 @@ def _spec(name: str, key: tuple[str, ...], partition: str | None, fields: list) 
 
 
 EMPLOYEES = _spec(
-    "employees",
+    Table.EMPLOYEES,
     ("userid",),
     None,
     [
@@ -50,7 +52,7 @@ EMPLOYEES = _spec(
 )
 
 REPORT_COLUMNS = _spec(
-    "report_columns",
+    Table.REPORT_COLUMNS,
     ("kind", "name"),
     None,
     [
@@ -68,7 +70,7 @@ REPORT_COLUMNS = _spec(
 )
 
 ATTENDANCE_RESULTS = _spec(
-    "attendance_results",
+    Table.ATTENDANCE_RESULTS,
     ("work_date", "userid", "plan_id", "check_type"),
     "work_date",
     [
@@ -89,7 +91,7 @@ ATTENDANCE_RESULTS = _spec(
 )
 
 ATTENDANCE_PUNCHES = _spec(
-    "attendance_punches",
+    Table.ATTENDANCE_PUNCHES,
     ("work_date", "userid", "record_id"),
     "work_date",
     [
@@ -113,7 +115,7 @@ ATTENDANCE_PUNCHES = _spec(
 )
 
 ATTENDANCE_APPROVALS = _spec(
-    "attendance_approvals",
+    Table.ATTENDANCE_APPROVALS,
     ("work_date", "userid", "proc_inst_id"),
     "work_date",
     [
@@ -130,7 +132,7 @@ ATTENDANCE_APPROVALS = _spec(
 )
 
 ATTENDANCE_REPORT_VALUES = _spec(
-    "attendance_report_values",
+    Table.ATTENDANCE_REPORT_VALUES,
     ("work_date", "userid", "source", "column_name"),
     "work_date",
     [
@@ -146,7 +148,7 @@ ATTENDANCE_REPORT_VALUES = _spec(
 )
 
 ATTENDANCE_DAILY = _spec(
-    "attendance_daily",
+    Table.ATTENDANCE_DAILY,
     ("work_date", "userid"),
     "work_date",
     [
@@ -190,7 +192,7 @@ MONTHLY_FIGURES = [
 ]
 
 ATTENDANCE_MONTHLY = _spec(
-    "attendance_monthly",
+    Table.ATTENDANCE_MONTHLY,
     ("month", "userid"),
     "month",
     [
@@ -203,7 +205,7 @@ ATTENDANCE_MONTHLY = _spec(
 )
 
 ATTENDANCE_MONTHLY_DEPARTMENT = _spec(
-    "attendance_monthly_department",
+    Table.ATTENDANCE_MONTHLY_DEPARTMENT,
     ("month", "dept_id"),
     "month",
     [("dept_id", pa.int64()), ("dept_name", pa.string()), ("employees", pa.int64())]
