@@ -1,6 +1,7 @@
 """Settings for processes that run outside Dagster (listener, emulator, CLI).
 
-Inside Dagster the same variables are read through ``dg.EnvVar`` by the resources.
+Inside Dagster the resources (`pipelines/resources.py`) read the same variables through it,
+with the same defaults.
 """
 
 from __future__ import annotations
