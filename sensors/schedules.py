@@ -21,6 +21,7 @@ from pipelines.jobs import (
 )
 from pipelines.partitions import TIMEZONE
 from pipelines.refresh.budget import discretionary_skip_reason
+from pipelines.refresh.config import RefreshSettings
 from pipelines.refresh.failed_push import should_poll
 from pipelines.refresh.scopes import assets_for
 from pipelines.resources import DataDirResource, RefreshResource
@@ -144,7 +145,7 @@ def nightly_sweep_schedule(
     days = sweep_days(today, settings.sweep_days, settings.settlement_days)
     if not days:
         return dg.SkipReason("sweep depth covers no day beyond the settlement days")
-    over_budget = _over_budget(context, data_dir, refresh, "the nightly sweep")
+    over_budget = _over_budget(context, data_dir, refresh, settings, "the nightly sweep")
     if over_budget:
         return dg.SkipReason(over_budget)
     return [range_run(a, b, "sweep", today, Scopes.APPROVALS) for a, b in day_ranges(days)]
@@ -182,7 +183,9 @@ def report_settlement_schedule(
     if not days:
         return dg.SkipReason("report values are re-pulled weekly and at month close only")
     if today.day != settings.report_settlement_month_day:
-        over_budget = _over_budget(context, data_dir, refresh, "the weekly report re-pull")
+        over_budget = _over_budget(
+            context, data_dir, refresh, settings, "the weekly report re-pull"
+        )
         if over_budget:
             return dg.SkipReason(over_budget)
     runs = day_ranges(days)
@@ -193,10 +196,11 @@ def _over_budget(
     context: dg.ScheduleEvaluationContext,
     data_dir: DataDirResource,
     refresh: RefreshResource,
+    settings: RefreshSettings,
     what: str,
 ) -> str | None:
     now = context.scheduled_execution_time or datetime.now(tz=ZoneInfo(TIMEZONE))
-    share = refresh.settings().discretionary_quota_share
+    share = settings.discretionary_quota_share
     return discretionary_skip_reason(data_dir.path, refresh.quota(), share, now, what)
 
 
