@@ -7,12 +7,10 @@ that the sensor folds into the same coalesced day runs as punch events.
 
 import dagster as dg
 
+from pipelines.catalogue import Asset, Group, Pool
 from pipelines.refresh.actions import ResolveApproval
 from pipelines.refresh.resolution import resolve_approvals, warehouse_written_days
-from pipelines.resources import DingTalkResource, WarehouseResource
-from pipelines.state.refresh_requests import RefreshRequestQueue
-
-API_POOL = "dingtalk_api"
+from pipelines.resources import DataDirResource, DingTalkResource, WarehouseResource
 
 
 class ApprovalInstance(dg.Config):
@@ -29,12 +27,18 @@ class ApprovalResolutionConfig(dg.Config):
     instances: list[ApprovalInstance] = []
 
 
-@dg.asset(group_name="attendance_events", kinds={"dingtalk"}, pool=API_POOL)
+@dg.asset(
+    name=Asset.APPROVAL_RESOLUTION,
+    group_name=Group.ATTENDANCE_EVENTS,
+    kinds={"dingtalk"},
+    pool=Pool.DINGTALK_API,
+)
 def approval_resolution(
     context: dg.AssetExecutionContext,
     config: ApprovalResolutionConfig,
     dingtalk: DingTalkResource,
     warehouse: WarehouseResource,
+    data_dir: DataDirResource,
 ) -> dg.MaterializeResult:
     """Approval instances resolved to the days and users they cover, queued as refresh requests."""
     changes = [
@@ -48,7 +52,7 @@ def approval_resolution(
             return instance.model_dump(by_alias=True, mode="json")
 
         resolution = resolve_approvals(changes, fetch, warehouse_written_days(warehouse.store()))
-    with RefreshRequestQueue.in_data_dir(warehouse.path) as queue:
+    with data_dir.refresh_requests() as queue:
         queue.add(resolution.requests)
     for request in resolution.requests:
         context.log.info(f"queued refresh of {request.work_date} ({request.reason})")

@@ -12,6 +12,7 @@ import dagster as dg
 
 from assets._support import RefreshConfig, metadata, run_days
 from assets.partition_figures import add_calls_per_day
+from pipelines.catalogue import Asset, Group, Pool
 from pipelines.extract import loaders
 from pipelines.partitions import daily_partitions
 from pipelines.resources import DingTalkResource, WarehouseResource
@@ -20,10 +21,6 @@ from pipelines.warehouse import ensure_views, quality
 # BackfillPolicy is marked beta; it is what makes a backfill one range pull instead of N days.
 warnings.filterwarnings("ignore", category=dg.BetaWarning, message=".*backfill_policy.*")
 
-GROUP = "attendance"
-# Steps that call DingTalk share its 20 QPS per app and API; steps computing marts share CPU.
-API_POOL = "dingtalk_api"
-MART_POOL = "duckdb_writer"
 BACKFILL = dg.BackfillPolicy.single_run()
 KINDS = {"parquet", "duckdb"}
 
@@ -71,13 +68,13 @@ def _daily_asset(**kwargs):
     return dg.asset(
         partitions_def=daily_partitions,
         backfill_policy=BACKFILL,
-        group_name=GROUP,
+        group_name=Group.ATTENDANCE,
         kinds=KINDS,
         **kwargs,
     )
 
 
-@dg.asset(group_name=GROUP, kinds=KINDS, pool=API_POOL)
+@dg.asset(name=Asset.EMPLOYEES, group_name=Group.ATTENDANCE, kinds=KINDS, pool=Pool.DINGTALK_API)
 def employees(dingtalk: DingTalkResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """The roster: one row per employee with their departments (contacts APIs, not metered)."""
     store = warehouse.store()
@@ -85,7 +82,7 @@ def employees(dingtalk: DingTalkResource, warehouse: WarehouseResource) -> dg.Ma
         count = loaders.load_employees(client, store)
     ensure_views(warehouse.path)
     return dg.MaterializeResult(
-        metadata=metadata({}, spent.metered, store.read("employees"), {"row_count": count})
+        metadata=metadata({}, spent.metered, store.read(Asset.EMPLOYEES), {"row_count": count})
     )
 
 
@@ -95,7 +92,13 @@ class ReportColumnsConfig(dg.Config):
     op_userid: str = ""
 
 
-@dg.asset(group_name=GROUP, kinds=KINDS, pool=API_POOL, deps=[employees])
+@dg.asset(
+    name=Asset.REPORT_COLUMNS,
+    group_name=Group.ATTENDANCE,
+    kinds=KINDS,
+    pool=Pool.DINGTALK_API,
+    deps=[employees],
+)
 def report_columns(
     config: ReportColumnsConfig, dingtalk: DingTalkResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
@@ -106,11 +109,16 @@ def report_columns(
         count = loaders.load_report_columns(client, store, op_userid)
     ensure_views(warehouse.path)
     return dg.MaterializeResult(
-        metadata=metadata({}, spent.metered, store.read("report_columns"), {"row_count": count})
+        metadata=metadata({}, spent.metered, store.read(Asset.REPORT_COLUMNS), {"row_count": count})
     )
 
 
-@_daily_asset(pool=API_POOL, deps=[employees], check_specs=[_unique("attendance_results")])
+@_daily_asset(
+    name=Asset.ATTENDANCE_RESULTS,
+    pool=Pool.DINGTALK_API,
+    deps=[employees],
+    check_specs=[_unique(Asset.ATTENDANCE_RESULTS)],
+)
 def attendance_results(
     context: dg.AssetExecutionContext,
     config: RefreshConfig,
@@ -119,11 +127,16 @@ def attendance_results(
 ) -> dg.MaterializeResult:
     """One row per scheduled check point per employee-day (attendance/list, 50 users x 7 days)."""
     return _pull_daily(
-        context, config, dingtalk, warehouse, "attendance_results", loaders.load_results
+        context, config, dingtalk, warehouse, Asset.ATTENDANCE_RESULTS, loaders.load_results
     )
 
 
-@_daily_asset(pool=API_POOL, deps=[employees], check_specs=[_unique("attendance_punches")])
+@_daily_asset(
+    name=Asset.ATTENDANCE_PUNCHES,
+    pool=Pool.DINGTALK_API,
+    deps=[employees],
+    check_specs=[_unique(Asset.ATTENDANCE_PUNCHES)],
+)
 def attendance_punches(
     context: dg.AssetExecutionContext,
     config: RefreshConfig,
@@ -132,21 +145,22 @@ def attendance_punches(
 ) -> dg.MaterializeResult:
     """Every raw punch, invalid ones included (attendance/listRecord), by the shift's work date."""
     return _pull_daily(
-        context, config, dingtalk, warehouse, "attendance_punches", loaders.load_punches
+        context, config, dingtalk, warehouse, Asset.ATTENDANCE_PUNCHES, loaders.load_punches
     )
 
 
 _LEAVE_CHECK = dg.AssetCheckSpec(
     "leave_types_in_report",
-    asset="attendance_report_values",
+    asset=Asset.ATTENDANCE_REPORT_VALUES,
     description="Every leave type has report values (null means missing from report settings).",
 )
 
 
 @_daily_asset(
-    pool=API_POOL,
+    name=Asset.ATTENDANCE_REPORT_VALUES,
+    pool=Pool.DINGTALK_API,
     deps=[employees, report_columns],
-    check_specs=[_unique("attendance_report_values"), _LEAVE_CHECK],
+    check_specs=[_unique(Asset.ATTENDANCE_REPORT_VALUES), _LEAVE_CHECK],
 )
 def attendance_report_values(
     context: dg.AssetExecutionContext,
@@ -162,23 +176,24 @@ def attendance_report_values(
 
     def leave_check(days: list) -> list:
         finding = quality.leave_types_missing_from_report(store, days)
-        return [_check("attendance_report_values", "leave_types_in_report", finding, warn=True)]
+        return [_check(Asset.ATTENDANCE_REPORT_VALUES, "leave_types_in_report", finding, warn=True)]
 
     return _pull_daily(
         context,
         config,
         dingtalk,
         warehouse,
-        "attendance_report_values",
+        Asset.ATTENDANCE_REPORT_VALUES,
         loaders.load_report_values,
         leave_check,
     )
 
 
 @_daily_asset(
-    pool=API_POOL,
+    name=Asset.ATTENDANCE_APPROVALS,
+    pool=Pool.DINGTALK_API,
     deps=[attendance_results, attendance_report_values],
-    check_specs=[_unique("attendance_approvals")],
+    check_specs=[_unique(Asset.ATTENDANCE_APPROVALS)],
 )
 def attendance_approvals(
     context: dg.AssetExecutionContext,
@@ -191,5 +206,5 @@ def attendance_approvals(
     getupdatedata only for the user-days where the results or the report show an approval.
     """
     return _pull_daily(
-        context, config, dingtalk, warehouse, "attendance_approvals", loaders.load_approvals
+        context, config, dingtalk, warehouse, Asset.ATTENDANCE_APPROVALS, loaders.load_approvals
     )

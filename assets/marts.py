@@ -5,9 +5,7 @@ import dagster as dg
 from assets._support import RefreshConfig, metadata, run_days
 from assets.attendance import (
     BACKFILL,
-    GROUP,
     KINDS,
-    MART_POOL,
     _check,
     _unique,
     attendance_approvals,
@@ -18,11 +16,12 @@ from assets.attendance import (
     report_columns,
 )
 from assets.partition_figures import add_daily_figures
+from pipelines.catalogue import Asset, Group, Pool
 from pipelines.partitions import daily_partitions
 from pipelines.resources import WarehouseResource
 from pipelines.warehouse import ensure_views, marts, quality
 
-_DAILY = "attendance_daily"
+_DAILY = Asset.ATTENDANCE_DAILY
 _DAILY_CHECKS = [
     _unique(_DAILY),
     dg.AssetCheckSpec(
@@ -38,12 +37,19 @@ _DAILY_CHECKS = [
 ]
 
 
-@dg.asset(
-    partitions_def=daily_partitions,
-    backfill_policy=BACKFILL,
-    group_name=GROUP,
-    kinds=KINDS,
-    pool=MART_POOL,
+def _mart(**kwargs):
+    return dg.asset(
+        partitions_def=daily_partitions,
+        backfill_policy=BACKFILL,
+        group_name=Group.ATTENDANCE,
+        kinds=KINDS,
+        pool=Pool.DUCKDB_WRITER,
+        **kwargs,
+    )
+
+
+@_mart(
+    name=_DAILY,
     deps=[
         employees,
         report_columns,
@@ -86,27 +92,32 @@ def attendance_daily(
     )
 
 
-@dg.asset(
-    partitions_def=daily_partitions,
-    backfill_policy=BACKFILL,
-    group_name=GROUP,
-    kinds=KINDS,
-    pool=MART_POOL,
-    deps=[attendance_daily],
-)
+@_mart(name=Asset.ATTENDANCE_MONTHLY, deps=[attendance_daily])
 def attendance_monthly(
     context: dg.AssetExecutionContext, config: RefreshConfig, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    """The main 月度汇总 figures per employee-month (`attendance_monthly`) and per
-    department-month (`attendance_monthly_department`), recomputed for the months of the run.
-    """
+    """The main 月度汇总 figures per employee-month, recomputed for the months of the run."""
+    return _monthly(context, warehouse, Asset.ATTENDANCE_MONTHLY)
+
+
+@_mart(name=Asset.ATTENDANCE_MONTHLY_DEPARTMENT, deps=[attendance_daily])
+def attendance_monthly_department(
+    context: dg.AssetExecutionContext, config: RefreshConfig, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    """The same figures per department-month (employees counted once per department)."""
+    return _monthly(context, warehouse, Asset.ATTENDANCE_MONTHLY_DEPARTMENT)
+
+
+def _monthly(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, table: str
+) -> dg.MaterializeResult:
     days = run_days(context).days()
     store = warehouse.store()
     rows = {}
     for month in sorted({day.strftime("%Y-%m") for day in days}):
-        rows[month] = marts.write_monthly(store, month)
+        rows[month] = marts.write_monthly(store, month, (table,))
     ensure_views(warehouse.path)
-    total = sum(count["attendance_monthly"] for count in rows.values())
+    total = sum(count[table] for count in rows.values())
     extra = {"rows_per_month": dg.MetadataValue.json(rows), "row_count": total}
-    preview = store.read("attendance_monthly", max(rows))
+    preview = store.read(table, max(rows))
     return dg.MaterializeResult(metadata=metadata({}, {}, preview, extra))

@@ -8,26 +8,30 @@ other event.
 
 import dagster as dg
 
-from pipelines.refresh.config import load_refresh_settings
+from pipelines.catalogue import Asset, Group, Pool
 from pipelines.refresh.failed_push import reconcile_failed_pushes
-from pipelines.resources import DingTalkResource, WarehouseResource
-from pipelines.state.failed_push_pages import FailedPushPages
-from pipelines.stream.inbox import Inbox
-
-API_POOL = "dingtalk_api"
+from pipelines.resources import DataDirResource, DingTalkResource, RefreshResource
 
 
-@dg.asset(group_name="attendance_events", kinds={"dingtalk", "sqlite"}, pool=API_POOL)
+@dg.asset(
+    name=Asset.FAILED_PUSH_RECONCILIATION,
+    group_name=Group.ATTENDANCE_EVENTS,
+    kinds={"dingtalk", "sqlite"},
+    pool=Pool.DINGTALK_API,
+)
 def failed_push_reconciliation(
-    context: dg.AssetExecutionContext, dingtalk: DingTalkResource, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext,
+    dingtalk: DingTalkResource,
+    data_dir: DataDirResource,
+    refresh: RefreshResource,
 ) -> dg.MaterializeResult:
     """Failed pushes recovered from get_call_back_failed_result into the event inbox."""
-    settings = load_refresh_settings()
+    settings = refresh.settings()
     with (
         dingtalk.client() as client,
         client.track_calls() as spent,
-        FailedPushPages.in_data_dir(warehouse.path) as pages,
-        Inbox.in_data_dir(warehouse.path) as inbox,
+        data_dir.failed_push_pages() as pages,
+        data_dir.inbox() as inbox,
     ):
         result = reconcile_failed_pushes(
             client.fetch_failed_push_page, pages, inbox, settings.failed_push_max_pages

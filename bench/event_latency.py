@@ -111,14 +111,14 @@ class Driver:
         job.execute_in_process(asset_selection=keys, instance=self.instance, run_config=QUIET)
 
     def tick(self) -> int:
-        from pipelines.resources import WarehouseResource
+        from pipelines.resources import resources_for_data_dir
 
         sensor = self.defs.resolve_sensor_def("attendance_events_sensor")
         context = dg.build_sensor_context(
             instance=self.instance,
             cursor=self.cursor,
             definitions=self.defs,
-            resources={"warehouse": WarehouseResource(data_dir=str(self.data_dir))},
+            resources=resources_for_data_dir(self.data_dir),
         )
         data = sensor.evaluate_tick(context)
         self.cursor = data.cursor

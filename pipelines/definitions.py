@@ -13,13 +13,12 @@ from assets.attendance import (
     employees,
     report_columns,
 )
-from assets.marts import attendance_daily, attendance_monthly
+from assets.marts import attendance_daily, attendance_monthly, attendance_monthly_department
 from assets.reconciliation import failed_push_reconciliation
 from assets.reports import monthly_report
-from pipelines.jobs import attendance_refresh_job
+from pipelines.jobs import JOBS
 from pipelines.resources import resources_from_environment
 from sensors.attendance_events import attendance_events_sensor
-from sensors.jobs import EVENT_JOBS
 from sensors.schedules import REFRESH_SCHEDULES
 
 ATTENDANCE_ASSETS = [
@@ -31,13 +30,14 @@ ATTENDANCE_ASSETS = [
     attendance_approvals,
     attendance_daily,
     attendance_monthly,
+    attendance_monthly_department,
 ]
 
 EVENT_ASSETS = [approval_resolution, failed_push_reconciliation]
 
 defs = dg.Definitions(
     assets=ATTENDANCE_ASSETS + EVENT_ASSETS + [monthly_report],
-    jobs=[attendance_refresh_job, *EVENT_JOBS],
+    jobs=JOBS,
     sensors=[attendance_events_sensor],
     schedules=REFRESH_SCHEDULES,
     resources=resources_from_environment(),

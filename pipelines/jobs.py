@@ -1,9 +1,11 @@
-"""The refresh job that the event sensor (issue 6), schedules and the sync command launch.
+"""Every job: the refresh job and the event jobs the sensor and the schedules launch.
 
 `attendance_refresh_job` re-pulls one day (or a range) of the daily assets; with
 `refresh_run_config(users)` only those users are re-pulled and only their rows replaced.
-The job runs in process: its six steps are short and mostly wait on the network, and a process
-per step would cost more than the work itself.
+The jobs run in process: their steps are short and mostly wait on the network, and a process
+per step would cost more than the work itself. Selections name asset keys from the catalogue so
+that neither this module nor `sensors/` imports `assets/` (only `pipelines/definitions.py` sees
+both).
 """
 
 from __future__ import annotations
@@ -12,21 +14,56 @@ from collections.abc import Iterable
 
 import dagster as dg
 
+from pipelines.catalogue import Asset, Job
+from pipelines.refresh.actions import ResolveApproval
+
 REFRESH_ASSETS = (
-    "attendance_results",
-    "attendance_punches",
-    "attendance_report_values",
-    "attendance_approvals",
-    "attendance_daily",
-    "attendance_monthly",
+    Asset.ATTENDANCE_RESULTS,
+    Asset.ATTENDANCE_PUNCHES,
+    Asset.ATTENDANCE_REPORT_VALUES,
+    Asset.ATTENDANCE_APPROVALS,
+    Asset.ATTENDANCE_DAILY,
+    Asset.ATTENDANCE_MONTHLY,
+    Asset.ATTENDANCE_MONTHLY_DEPARTMENT,
 )
 
-attendance_refresh_job = dg.define_asset_job(
-    "attendance_refresh_job",
-    selection=dg.AssetSelection.assets(*REFRESH_ASSETS),
-    executor_def=dg.in_process_executor,
-    description="Re-pull a day of attendance (optionally only some users) and rebuild the marts.",
+
+def _in_process_job(name: str, assets: Iterable[str], description: str):
+    return dg.define_asset_job(
+        name,
+        selection=dg.AssetSelection.assets(*assets),
+        executor_def=dg.in_process_executor,
+        description=description,
+    )
+
+
+attendance_refresh_job = _in_process_job(
+    Job.ATTENDANCE_REFRESH,
+    REFRESH_ASSETS,
+    "Re-pull a day of attendance (optionally only some users) and rebuild the marts.",
 )
+approval_resolution_job = _in_process_job(
+    Job.APPROVAL_RESOLUTION,
+    [Asset.APPROVAL_RESOLUTION],
+    "Fetch changed approval instances and queue refreshes of the days they cover.",
+)
+report_columns_job = _in_process_job(
+    Job.REPORT_COLUMNS,
+    [Asset.REPORT_COLUMNS],
+    "Re-pull the report column catalogue after DingTalk announced a change.",
+)
+failed_push_reconciliation_job = _in_process_job(
+    Job.FAILED_PUSH_RECONCILIATION,
+    [Asset.FAILED_PUSH_RECONCILIATION],
+    "Drain DingTalk's failed-push list into the inbox.",
+)
+
+JOBS = [
+    attendance_refresh_job,
+    approval_resolution_job,
+    report_columns_job,
+    failed_push_reconciliation_job,
+]
 
 
 def refresh_run_config(
@@ -43,3 +80,12 @@ def refresh_run_config(
     """
     chosen = sorted(set(users or ()))
     return {"ops": {name: {"config": {"users": chosen}} for name in assets}}
+
+
+def approval_run_config(approvals: Iterable[ResolveApproval]) -> dict:
+    """Run config for `approval_resolution_job`: the instances to resolve and why."""
+    instances = [
+        {"process_instance_id": a.process_instance_id, "kind": a.kind, "status": a.status}
+        for a in approvals
+    ]
+    return {"ops": {Asset.APPROVAL_RESOLUTION: {"config": {"instances": instances}}}}

@@ -1,35 +1,25 @@
 """The daily partitions of every attendance asset: one per Asia/Shanghai calendar day.
 
 Today's partition exists (`end_offset=1`) so that today's punches can land while the day is
-still open. The first partition comes from `ATTENDANCE_START_DATE` (YYYY-MM-DD) when set, else
-DEFAULT_START_DATE: partitions are structure, not run configuration, so they are fixed when the
+still open. The first partition is `ATTENDANCE_START_DATE` (YYYY-MM-DD, read through `Settings`,
+default 2026-01-01): partitions are structure, not run configuration, so they are fixed when the
 code location loads. DingTalk serves attendance results for about half a year back, so an
 earlier start only adds partitions that cannot be filled.
 """
 
 from __future__ import annotations
 
-import os
-from datetime import date
-
 import dagster as dg
 
 from pipelines.days import ZONE_NAME
-from pipelines.settings import ConfigError
+from pipelines.settings import load_settings
 
 TIMEZONE = ZONE_NAME
-DEFAULT_START_DATE = "2026-01-01"
-START_DATE_VARIABLE = "ATTENDANCE_START_DATE"
 
 
 def start_date_from_environment() -> str:
     """The configured first partition as YYYY-MM-DD, validated (ConfigError names the variable)."""
-    value = os.environ.get(START_DATE_VARIABLE, "").strip() or DEFAULT_START_DATE
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"{START_DATE_VARIABLE} must be YYYY-MM-DD (got {value!r}).") from None
-    return value
+    return load_settings().attendance_start_date.isoformat()
 
 
 def build_daily_partitions(start_date: str | None = None) -> dg.DailyPartitionsDefinition:

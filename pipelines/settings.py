@@ -1,10 +1,12 @@
 """Settings for processes that run outside Dagster (listener, emulator, CLI).
 
-Inside Dagster the same variables are read through ``dg.EnvVar`` by the resources.
+Inside Dagster the resources (`pipelines/resources.py`) read the same variables through it,
+with the same defaults.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -30,6 +32,8 @@ class Settings(BaseSettings):
     attendance_data_dir: Path = Path("data")
     dingtalk_qps_per_api: float = Field(default=20, gt=0)
     dingtalk_monthly_api_quota: int = Field(default=5000, gt=0)
+    # The first daily partition (Dagster reads it when the code location loads).
+    attendance_start_date: date = date(2026, 1, 1)
 
     @field_validator("dingtalk_api_base_url", "dingtalk_oapi_base_url")
     @classmethod

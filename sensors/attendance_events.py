@@ -13,26 +13,24 @@ from collections.abc import Callable, Iterable
 
 import dagster as dg
 
-from pipelines.jobs import attendance_refresh_job, refresh_run_config
+from pipelines.catalogue import Sensor, Tag
+from pipelines.jobs import (
+    approval_resolution_job,
+    approval_run_config,
+    attendance_refresh_job,
+    refresh_run_config,
+    report_columns_job,
+)
 from pipelines.partitions import daily_partitions
 from pipelines.refresh.coalesce import DueRefresh
-from pipelines.refresh.config import load_refresh_settings
 from pipelines.refresh.mapping import MappingRules
 from pipelines.refresh.overnight import warehouse_overnight_lookup
 from pipelines.refresh.scopes import assets_for
 from pipelines.refresh.tick import SensorCursor, TickPlan, plan_tick, refresh_run_key
-from pipelines.resources import WarehouseResource
-from pipelines.state.refresh_requests import RefreshRequestQueue
-from pipelines.stream.inbox import Inbox
-from sensors.jobs import approval_resolution_job, approval_run_config, report_columns_job
+from pipelines.resources import DataDirResource, RefreshResource, WarehouseResource
 
-SENSOR_NAME = "attendance_events_sensor"
-TAG_EVENTS = "attendance/events"
-TAG_USERS = "attendance/users"
-TAG_TRIGGER = "attendance/trigger"
-TAG_SCOPE = "attendance/scope"
-# Honoured when the instance enables run retries (dagster.yaml `run_retries`).
-RETRIES = {"dagster/max_retries": "3"}
+SENSOR_NAME = Sensor.ATTENDANCE_EVENTS
+RETRIES = {Tag.MAX_RETRIES: "3"}
 
 
 def build_attendance_events_sensor(
@@ -50,17 +48,19 @@ def build_attendance_events_sensor(
         default_status=dg.DefaultSensorStatus.RUNNING,
         description=__doc__.split("\n\n")[1],
     )
-    def attendance_events_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
-        settings = load_refresh_settings()
+    def attendance_events_sensor(
+        context: dg.SensorEvaluationContext,
+        warehouse: WarehouseResource,
+        data_dir: DataDirResource,
+        refresh: RefreshResource,
+    ):
+        settings = refresh.settings()
         rules = MappingRules(
             overnight_cutoff_hour=settings.overnight_cutoff_hour,
             overnight=warehouse_overnight_lookup(warehouse.store()),
         )
         cursor = SensorCursor.from_json(context.cursor)
-        with (
-            Inbox.in_data_dir(warehouse.path) as inbox,
-            RefreshRequestQueue.in_data_dir(warehouse.path) as requests,
-        ):
+        with data_dir.inbox() as inbox, data_dir.refresh_requests() as requests:
             plan = plan_tick(cursor, inbox, requests, settings, time.time(), rules)
             # Informational for `inbox stats`: events up to here are folded into the cursor.
             inbox.mark_consumed(plan.cursor.seq, consumer=SENSOR_NAME)
@@ -92,11 +92,11 @@ def _refresh_runs(context, due: list[DueRefresh], known_days, job_name, run_conf
                 run_config=run_config_for(refresh.users),
                 asset_selection=[dg.AssetKey(name) for name in assets_for(refresh.scope)],
                 tags={
-                    TAG_TRIGGER: "events",
+                    Tag.TRIGGER: "events",
                     **RETRIES,
-                    TAG_SCOPE: refresh.scope,
-                    TAG_EVENTS: str(refresh.events),
-                    TAG_USERS: "all" if refresh.users is None else str(len(refresh.users)),
+                    Tag.SCOPE: refresh.scope,
+                    Tag.EVENTS: str(refresh.events),
+                    Tag.USERS: "all" if refresh.users is None else str(len(refresh.users)),
                 },
             )
         )
@@ -114,7 +114,7 @@ def _other_runs(plan: TickPlan) -> list[dg.RunRequest]:
                 run_config=approval_run_config(plan.approvals),
                 # The sensor's cursor has moved past these events: a failed run must be retried
                 # (when run retries are enabled on the instance) or re-executed, not forgotten.
-                tags={TAG_TRIGGER: "events", TAG_EVENTS: str(len(plan.approvals)), **RETRIES},
+                tags={Tag.TRIGGER: "events", Tag.EVENTS: str(len(plan.approvals)), **RETRIES},
             )
         )
     if plan.columns_seq:
@@ -122,7 +122,7 @@ def _other_runs(plan: TickPlan) -> list[dg.RunRequest]:
             dg.RunRequest(
                 run_key=f"report-columns:{plan.columns_seq}",
                 job_name=report_columns_job.name,
-                tags={TAG_TRIGGER: "events", **RETRIES},
+                tags={Tag.TRIGGER: "events", **RETRIES},
             )
         )
     return runs

@@ -12,25 +12,20 @@ from datetime import date, datetime, timedelta
 
 import dagster as dg
 
+from pipelines.catalogue import Schedule, Scope, Scopes, Tag
 from pipelines.days import SHANGHAI
-from pipelines.jobs import attendance_refresh_job, refresh_run_config
+from pipelines.jobs import (
+    attendance_refresh_job,
+    failed_push_reconciliation_job,
+    refresh_run_config,
+)
 from pipelines.partitions import TIMEZONE
-from pipelines.refresh.actions import Scope
 from pipelines.refresh.budget import discretionary_skip_reason
-from pipelines.refresh.config import RefreshSettings, load_refresh_settings
+from pipelines.refresh.config import RefreshSettings
 from pipelines.refresh.failed_push import should_poll
 from pipelines.refresh.scopes import assets_for
-from pipelines.resources import WarehouseResource
-from pipelines.settings import load_settings
-from pipelines.state.failed_push_pages import FailedPushPages
-from pipelines.stream.inbox import Inbox
+from pipelines.resources import DataDirResource, RefreshResource
 from pipelines.warehouse.marts import SETTLE_GRACE
-from sensors.jobs import failed_push_reconciliation_job
-
-RANGE_START = "dagster/asset_partition_range_start"
-RANGE_END = "dagster/asset_partition_range_end"
-TAG_TRIGGER = "attendance/trigger"
-TAG_SCOPE = "attendance/scope"
 
 # The warehouse marks a day settled once SETTLE_GRACE has passed after its end; settle half an
 # hour later so that the re-pull is the one that `attendance_daily.settled` describes.
@@ -42,14 +37,14 @@ RECONCILIATION_CRON = "*/10 * * * *"
 
 
 @dg.schedule(
-    name="failed_push_reconciliation_schedule",
+    name=Schedule.FAILED_PUSH_RECONCILIATION,
     job=failed_push_reconciliation_job,
     cron_schedule=RECONCILIATION_CRON,
     execution_timezone=TIMEZONE,
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
 def failed_push_reconciliation_schedule(
-    context: dg.ScheduleEvaluationContext, warehouse: WarehouseResource
+    context: dg.ScheduleEvaluationContext, data_dir: DataDirResource, refresh: RefreshResource
 ):
     """Every 10 minutes: drain the failed-push list into the inbox when it may hold events.
 
@@ -57,11 +52,8 @@ def failed_push_reconciliation_schedule(
     calls a month, most of the 5,000 quota, so a run is launched only after a listener
     disconnected, while none is connected, or when the list was not read for a while.
     """
-    settings = load_refresh_settings()
-    with (
-        Inbox.in_data_dir(warehouse.path) as inbox,
-        FailedPushPages.in_data_dir(warehouse.path) as pages,
-    ):
+    settings = refresh.settings()
+    with data_dir.inbox() as inbox, data_dir.failed_push_pages() as pages:
         decision = should_poll(
             inbox,
             pages.last_fetch_ms(),
@@ -74,7 +66,7 @@ def failed_push_reconciliation_schedule(
     scheduled = context.scheduled_execution_time or datetime.now(tz=SHANGHAI)
     return dg.RunRequest(
         run_key=f"failed-push:{scheduled.isoformat()}",
-        tags={TAG_TRIGGER: "reconciliation", "attendance/reason": decision.reason},
+        tags={Tag.TRIGGER: "reconciliation", Tag.REASON: decision.reason},
     )
 
 
@@ -99,11 +91,11 @@ def range_run(
         run_config=refresh_run_config(None),
         asset_selection=[dg.AssetKey(name) for name in assets_for(scope)],
         tags={
-            RANGE_START: first.isoformat(),
-            RANGE_END: last.isoformat(),
-            TAG_TRIGGER: trigger,
-            "dagster/max_retries": "3",
-            TAG_SCOPE: scope,
+            Tag.RANGE_START: first.isoformat(),
+            Tag.RANGE_END: last.isoformat(),
+            Tag.TRIGGER: trigger,
+            Tag.MAX_RETRIES: "3",
+            Tag.SCOPE: scope,
         },
     )
 
@@ -123,38 +115,40 @@ def sweep_days(today: date, depth: int, settled_offsets: list[int]) -> list[date
 
 
 @dg.schedule(
-    name="settlement_schedule",
+    name=Schedule.SETTLEMENT,
     job=attendance_refresh_job,
     cron_schedule=SETTLEMENT_CRON,
     execution_timezone=TIMEZONE,
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
-def settlement_schedule(context: dg.ScheduleEvaluationContext):
+def settlement_schedule(context: dg.ScheduleEvaluationContext, refresh: RefreshResource):
     """Re-pull D-1 and D-2 (ATTENDANCE_SETTLEMENT_DAYS) after DingTalk settled them."""
     today = _scheduled_day(context)
-    days = settlement_days(today, load_refresh_settings().settlement_days)
-    return [range_run(a, b, "settlement", today, "approvals") for a, b in day_ranges(days)]
+    days = settlement_days(today, refresh.settings().settlement_days)
+    return [range_run(a, b, "settlement", today, Scopes.APPROVALS) for a, b in day_ranges(days)]
 
 
 @dg.schedule(
-    name="nightly_sweep_schedule",
+    name=Schedule.NIGHTLY_SWEEP,
     job=attendance_refresh_job,
     cron_schedule=SWEEP_CRON,
     execution_timezone=TIMEZONE,
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
-def nightly_sweep_schedule(context: dg.ScheduleEvaluationContext, warehouse: WarehouseResource):
+def nightly_sweep_schedule(
+    context: dg.ScheduleEvaluationContext, data_dir: DataDirResource, refresh: RefreshResource
+):
     """Re-pull the last N days (ATTENDANCE_SWEEP_DAYS) to catch what no event announced, while
     the month's metered calls stay on pace (ATTENDANCE_DISCRETIONARY_QUOTA_SHARE)."""
     today = _scheduled_day(context)
-    settings = load_refresh_settings()
+    settings = refresh.settings()
     days = sweep_days(today, settings.sweep_days, settings.settlement_days)
     if not days:
         return dg.SkipReason("sweep depth covers no day beyond the settlement days")
-    over_budget = _over_budget(context, warehouse, settings, "the nightly sweep")
+    over_budget = _over_budget(context, data_dir, refresh, settings, "the nightly sweep")
     if over_budget:
         return dg.SkipReason(over_budget)
-    return [range_run(a, b, "sweep", today, "approvals") for a, b in day_ranges(days)]
+    return [range_run(a, b, "sweep", today, Scopes.APPROVALS) for a, b in day_ranges(days)]
 
 
 def report_settlement_days(today: date, weekday: int, month_day: int) -> list[date]:
@@ -170,39 +164,44 @@ def report_settlement_days(today: date, weekday: int, month_day: int) -> list[da
 
 
 @dg.schedule(
-    name="report_settlement_schedule",
+    name=Schedule.REPORT_SETTLEMENT,
     job=attendance_refresh_job,
     cron_schedule=REPORT_SETTLEMENT_CRON,
     execution_timezone=TIMEZONE,
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
-def report_settlement_schedule(context: dg.ScheduleEvaluationContext, warehouse: WarehouseResource):
+def report_settlement_schedule(
+    context: dg.ScheduleEvaluationContext, data_dir: DataDirResource, refresh: RefreshResource
+):
     """Weekly and at month close: re-pull report values (one call per user per range). The
     month close always runs (payroll); the weekly re-pull yields to the quota like the sweep."""
     today = _scheduled_day(context)
-    settings = load_refresh_settings()
+    settings = refresh.settings()
     days = report_settlement_days(
         today, settings.report_settlement_weekday, settings.report_settlement_month_day
     )
     if not days:
         return dg.SkipReason("report values are re-pulled weekly and at month close only")
     if today.day != settings.report_settlement_month_day:
-        over_budget = _over_budget(context, warehouse, settings, "the weekly report re-pull")
+        over_budget = _over_budget(
+            context, data_dir, refresh, settings, "the weekly report re-pull"
+        )
         if over_budget:
             return dg.SkipReason(over_budget)
-    return [range_run(a, b, "report_settlement", today, "full") for a, b in day_ranges(days)]
+    runs = day_ranges(days)
+    return [range_run(a, b, "report_settlement", today, Scopes.FULL) for a, b in runs]
 
 
 def _over_budget(
     context: dg.ScheduleEvaluationContext,
-    warehouse: WarehouseResource,
+    data_dir: DataDirResource,
+    refresh: RefreshResource,
     settings: RefreshSettings,
     what: str,
 ) -> str | None:
     now = context.scheduled_execution_time or datetime.now(tz=SHANGHAI)
-    quota = load_settings().dingtalk_monthly_api_quota
     share = settings.discretionary_quota_share
-    return discretionary_skip_reason(warehouse.path, quota, share, now, what)
+    return discretionary_skip_reason(data_dir.path, refresh.quota(), share, now, what)
 
 
 def _scheduled_day(context: dg.ScheduleEvaluationContext) -> date:

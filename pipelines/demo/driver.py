@@ -17,6 +17,7 @@ from datetime import date, datetime
 
 import dagster as dg
 
+from pipelines.catalogue import Sensor
 from pipelines.demo.live import DemoError
 
 # Runs log to the console at DEBUG by default; the demo shows progress bars and warnings only.
@@ -35,7 +36,7 @@ class DagsterDriver:
 
     defs: dg.Definitions
     instance: dg.DagsterInstance
-    sensor_name: str = "attendance_events_sensor"
+    sensor_name: str = Sensor.ATTENDANCE_EVENTS
     cursor: str | None = None
     runs_by_job: Counter = field(default_factory=Counter)
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from pipelines.catalogue import Schedule
 from pipelines.days import SHANGHAI
 from pipelines.demo.driver import DagsterDriver
 from pipelines.demo.environment import child_environment, emulator_variables
@@ -40,8 +41,8 @@ MARKER = ".dingtalk-attendance-demo"
 OUTAGE_HOURS = (17, 19)
 # When the schedules fire (sensors/schedules.py): the sweep at 03:00, settlement at 06:30.
 SCHEDULE_TIMES = (
-    ("nightly_sweep_schedule", timedelta(hours=3)),
-    ("settlement_schedule", timedelta(hours=6, minutes=30)),
+    (Schedule.NIGHTLY_SWEEP, timedelta(hours=3)),
+    (Schedule.SETTLEMENT, timedelta(hours=6, minutes=30)),
 )
 
 
@@ -183,7 +184,7 @@ def live_day(
             listener.stop(control)
         if hour == end:
             listener.start(control)
-            runs += driver.tick_schedule("failed_push_reconciliation_schedule", control.now())
+            runs += driver.tick_schedule(Schedule.FAILED_PUSH_RECONCILIATION, control.now())
         events += control.advance(3600)
         control.wait_until_delivered()
         runs += driver.tick_sensor()

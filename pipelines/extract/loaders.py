@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
+from pipelines.catalogue import Table
 from pipelines.days import SHANGHAI, DayRange, shanghai_today
 from pipelines.dingtalk.client import DingTalkClient
 from pipelines.dingtalk.errors import BadRequestError
@@ -27,7 +28,7 @@ class WarehouseStateError(RuntimeError):
 
 def roster(store: ParquetStore) -> list[str]:
     """Active user ids from the `employees` table (materialize `employees` first)."""
-    table = store.read("employees")
+    table = store.read(Table.EMPLOYEES)
     users = [
         userid
         for userid, active in zip(
@@ -88,10 +89,10 @@ def load_employees(client: DingTalkClient, store: ParquetStore) -> int:
             }
         )
     listed = {row["userid"] for row in employees}
-    for row in store.read("employees").to_pylist():
+    for row in store.read(Table.EMPLOYEES).to_pylist():
         if row["userid"] not in listed:
             employees.append({**row, "active": False})
-    return store.write("employees", employees)
+    return store.write(Table.EMPLOYEES, employees)
 
 
 def load_report_columns(client: DingTalkClient, store: ParquetStore, op_userid: str) -> int:
@@ -104,7 +105,7 @@ def load_report_columns(client: DingTalkClient, store: ParquetStore, op_userid: 
             f"vacation/type/list refused op_userid {op_userid!r} ({error}): set `op_userid` in "
             "the report_columns config to an OA administrator"
         ) from None
-    return store.write("report_columns", rows.report_column_rows(columns, leave_types))
+    return store.write(Table.REPORT_COLUMNS, rows.report_column_rows(columns, leave_types))
 
 
 def load_results(
@@ -114,7 +115,9 @@ def load_results(
     wanted = list(users) if users else roster(store)
     pulled_at = datetime.now(tz=SHANGHAI)
     found = client.list_attendance_results(wanted, days.first, days.last)
-    return write_days(store, "attendance_results", rows.result_rows(found, pulled_at), days, users)
+    return write_days(
+        store, Table.ATTENDANCE_RESULTS, rows.result_rows(found, pulled_at), days, users
+    )
 
 
 def load_punches(
@@ -127,7 +130,7 @@ def load_punches(
     """
     wanted = list(users) if users else roster(store)
     found = client.list_punch_records(wanted, days.first, days.last + timedelta(days=1))
-    return write_days(store, "attendance_punches", rows.punch_rows(found), days, users)
+    return write_days(store, Table.ATTENDANCE_PUNCHES, rows.punch_rows(found), days, users)
 
 
 def load_report_values(
@@ -147,7 +150,7 @@ def load_report_values(
     the window, is kept instead of being overwritten by that 0.
     """
     today = today or shanghai_today()
-    catalogue = store.read("report_columns").to_pylist()
+    catalogue = store.read(Table.REPORT_COLUMNS).to_pylist()
     if not catalogue:
         raise WarehouseStateError("report_columns is empty: materialize `report_columns` first")
     columns = {c["column_id"]: c for c in catalogue if c["kind"] == "column" and c["column_id"]}
@@ -179,7 +182,7 @@ def users_with_leave(client: DingTalkClient, users: Sequence[str], days: DayRang
     return {item.userid for item in client.get_leave_status(users, begin, end)}
 
 
-_RV = "attendance_report_values"
+_RV = Table.ATTENDANCE_REPORT_VALUES
 
 
 def keep_captured_should_attend(previous: list[dict], fresh: list[dict]) -> list[dict]:
@@ -211,7 +214,7 @@ def load_approvals(
     for userid, day in sorted(approval_user_days(store, days, users)):
         update = client.get_update_data(userid, day)
         by_day[day].extend(rows.approval_rows(userid, day, update.approve_list))
-    return write_days(store, "attendance_approvals", by_day, days, users)
+    return write_days(store, Table.ATTENDANCE_APPROVALS, by_day, days, users)
 
 
 def approval_user_days(
@@ -221,7 +224,7 @@ def approval_user_days(
     wanted = set(users) if users else None
     found: set[tuple[str, date]] = set()
     for day in days.days():
-        for row in store.read("attendance_results", day).to_pylist():
+        for row in store.read(Table.ATTENDANCE_RESULTS, day).to_pylist():
             if row["proc_inst_id"]:
                 found.add((row["userid"], day))
         for row in store.read(_RV, day).to_pylist():

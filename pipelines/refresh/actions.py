@@ -4,13 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
 
-# How much of a day to re-pull, cheapest first (see pipelines/refresh/scopes.py and
-# docs/events.md): check points only; plus approvals; plus report values (one metered call per
-# user, so only approvals and the report settlement ask for it).
-Scope = Literal["checks", "approvals", "full"]
-SCOPES: tuple[Scope, ...] = ("checks", "approvals", "full")
+from pipelines.catalogue import SCOPES, Scope, Scopes
 
 
 def wider(left: Scope, right: Scope) -> Scope:
@@ -24,7 +19,7 @@ class RefreshDay:
 
     work_date: date
     users: frozenset[str] | None
-    scope: Scope = "full"
+    scope: Scope = Scopes.FULL
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from pipelines.catalogue import Scopes
 from pipelines.refresh.actions import RefreshDay, Scope, wider
 
 ALL_USERS = None  # a pending refresh of the whole day
@@ -26,7 +27,7 @@ class DueRefresh:
     # Highest position folded in per source (inbox seq, request seq, gap id): a new event of any
     # source raises one component, so the run_key built from it never repeats for a day.
     position: tuple[int, ...] = ()
-    scope: Scope = "full"  # the widest scope any folded refresh asked for
+    scope: Scope = Scopes.FULL  # the widest scope any folded refresh asked for
 
 
 class Coalescer:
@@ -69,7 +70,7 @@ class Coalescer:
                         position[0],
                         entry["n"],
                         tuple(position),
-                        entry.get("scope", "full"),
+                        entry.get("scope", Scopes.FULL),
                     )
                 )
         for refresh in due:

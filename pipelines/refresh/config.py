@@ -1,7 +1,8 @@
-"""Tunables of the event-driven refresh, read from `ATTENDANCE_*` variables when a tick runs.
+"""Tunables of the event-driven refresh, read from `ATTENDANCE_*` variables.
 
-They are read at evaluation time (never at import time) so that an operator can change the
-coalescing window or the sweep depth by editing the environment of the Dagster daemon.
+Inside Dagster, `RefreshResource` (pipelines/resources.py) reads them once per tick or run,
+never at import time, so that an operator can change the coalescing window or the sweep depth
+by editing the environment of the Dagster daemon.
 """
 
 from __future__ import annotations

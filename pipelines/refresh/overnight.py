@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from pipelines.catalogue import Table
 from pipelines.days import SHANGHAI
 from pipelines.refresh.mapping import OvernightLookup
 from pipelines.warehouse.store import WarehouseRows
 
-RESULTS_TABLE = "attendance_results"
+RESULTS_TABLE = Table.ATTENDANCE_RESULTS
 
 
 def warehouse_overnight_lookup(store: WarehouseRows) -> OvernightLookup:

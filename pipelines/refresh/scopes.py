@@ -10,19 +10,15 @@ only after DingTalk settled it, and the report settlement schedule re-pulls them
 
 from __future__ import annotations
 
-from pipelines.refresh.actions import Scope
+from pipelines.catalogue import Asset, Scope, Scopes
 
-MARTS = ("attendance_daily", "attendance_monthly")
+# Computed from the pulled tables without API calls: every refresh rebuilds them.
+MARTS = (Asset.ATTENDANCE_DAILY, Asset.ATTENDANCE_MONTHLY, Asset.ATTENDANCE_MONTHLY_DEPARTMENT)
+_CHECKS = (Asset.ATTENDANCE_RESULTS, Asset.ATTENDANCE_PUNCHES)
 SCOPE_ASSETS: dict[Scope, tuple[str, ...]] = {
-    "checks": ("attendance_results", "attendance_punches", *MARTS),
-    "approvals": ("attendance_results", "attendance_punches", "attendance_approvals", *MARTS),
-    "full": (
-        "attendance_results",
-        "attendance_punches",
-        "attendance_approvals",
-        "attendance_report_values",
-        *MARTS,
-    ),
+    Scopes.CHECKS: (*_CHECKS, *MARTS),
+    Scopes.APPROVALS: (*_CHECKS, Asset.ATTENDANCE_APPROVALS, *MARTS),
+    Scopes.FULL: (*_CHECKS, Asset.ATTENDANCE_APPROVALS, Asset.ATTENDANCE_REPORT_VALUES, *MARTS),
 }
 
 

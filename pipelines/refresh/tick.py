@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from pipelines.catalogue import Scopes
 from pipelines.days import SHANGHAI
 from pipelines.refresh.actions import Ignore, RefreshColumns, RefreshDay, ResolveApproval
 from pipelines.refresh.coalesce import Coalescer, DueRefresh
@@ -155,7 +156,7 @@ def _read_gaps(plan, inbox, coalescer, max_days, now) -> None:
         # Whatever was missed, check points and approvals are re-pulled for everyone (batched
         # calls); report values follow with the report settlement.
         for day in gap_days(gap, max_days):
-            coalescer.add(RefreshDay(day, None, "approvals"), _position(plan), now)
+            coalescer.add(RefreshDay(day, None, Scopes.APPROVALS), _position(plan), now)
 
 
 def gap_days(gap: Gap, max_days: int) -> list[date]:

@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 import pyarrow as pa
 from filelock import FileLock
 
+from pipelines.catalogue import Table
 from pipelines.days import SHANGHAI
 from pipelines.warehouse.store import ParquetStore
 from pipelines.warehouse.views import scratch_connection
@@ -140,6 +141,11 @@ _DEPARTMENT_GROUPING = dict(
     group_columns="dept_id, any_value(dept_name) AS dept_name, "
     "count(DISTINCT userid)::BIGINT AS employees",
 )
+_MONTHLY_GROUPINGS = {
+    Table.ATTENDANCE_MONTHLY: _EMPLOYEE_GROUPING,
+    Table.ATTENDANCE_MONTHLY_DEPARTMENT: _DEPARTMENT_GROUPING,
+}
+MONTHLY_TABLES = tuple(_MONTHLY_GROUPINGS)
 
 
 def build_daily(store: ParquetStore, day: date, now: datetime | None = None) -> pa.Table:
@@ -159,31 +165,26 @@ def build_daily(store: ParquetStore, day: date, now: datetime | None = None) -> 
         connection.close()
 
 
-def build_monthly(store: ParquetStore, month: str) -> tuple[pa.Table, pa.Table]:
-    """Per employee-month and per department-month figures of `month` (YYYY-MM)."""
+def build_monthly(store: ParquetStore, month: str, table: str) -> pa.Table:
+    """The rows of one monthly table (`MONTHLY_TABLES`) for `month` (YYYY-MM)."""
     connection = scratch_connection(store.data_dir)
     try:
-        tables = []
-        for grouping in (_EMPLOYEE_GROUPING, _DEPARTMENT_GROUPING):
-            sql = _MONTHLY_SQL.format(**grouping)
-            tables.append(connection.sql(sql, params={"month": month}).to_arrow_table())
-        return tables[0], tables[1]
+        sql = _MONTHLY_SQL.format(**_MONTHLY_GROUPINGS[table])
+        return connection.sql(sql, params={"month": month}).to_arrow_table()
     finally:
         connection.close()
 
 
-def write_monthly(store: ParquetStore, month: str) -> dict[str, int]:
-    """Recompute and replace both monthly partitions of `month`; returns their row counts.
+def write_monthly(
+    store: ParquetStore, month: str, tables: tuple[str, ...] = MONTHLY_TABLES
+) -> dict[str, int]:
+    """Recompute and replace the monthly partitions of `month`; returns their row counts.
 
     Runs for days of the same month may finish in any order: the lock makes each recompute see
     every daily partition written before it, so the last one written is complete.
     """
     lock = FileLock(str(store.data_dir / "locks" / f"monthly-{month}.lock"), timeout=120)
     with lock:
-        by_employee, by_department = build_monthly(store, month)
         return {
-            "attendance_monthly": store.write("attendance_monthly", by_employee, month),
-            "attendance_monthly_department": store.write(
-                "attendance_monthly_department", by_department, month
-            ),
+            table: store.write(table, build_monthly(store, month, table), month) for table in tables
         }

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from pipelines.catalogue import Table
 from pipelines.days import ZONE_NAME
 
 TS = pa.timestamp("ms", tz=ZONE_NAME)
@@ -35,7 +36,7 @@ def _spec(name: str, key: tuple[str, ...], partition: str | None, fields: list) 
 
 
 EMPLOYEES = _spec(
-    "employees",
+    Table.EMPLOYEES,
     ("userid",),
     None,
     [
@@ -51,7 +52,7 @@ EMPLOYEES = _spec(
 )
 
 REPORT_COLUMNS = _spec(
-    "report_columns",
+    Table.REPORT_COLUMNS,
     ("kind", "name"),
     None,
     [
@@ -69,7 +70,7 @@ REPORT_COLUMNS = _spec(
 )
 
 ATTENDANCE_RESULTS = _spec(
-    "attendance_results",
+    Table.ATTENDANCE_RESULTS,
     ("work_date", "userid", "plan_id", "check_type"),
     "work_date",
     [
@@ -90,7 +91,7 @@ ATTENDANCE_RESULTS = _spec(
 )
 
 ATTENDANCE_PUNCHES = _spec(
-    "attendance_punches",
+    Table.ATTENDANCE_PUNCHES,
     ("work_date", "userid", "record_id"),
     "work_date",
     [
@@ -114,7 +115,7 @@ ATTENDANCE_PUNCHES = _spec(
 )
 
 ATTENDANCE_APPROVALS = _spec(
-    "attendance_approvals",
+    Table.ATTENDANCE_APPROVALS,
     ("work_date", "userid", "proc_inst_id"),
     "work_date",
     [
@@ -131,7 +132,7 @@ ATTENDANCE_APPROVALS = _spec(
 )
 
 ATTENDANCE_REPORT_VALUES = _spec(
-    "attendance_report_values",
+    Table.ATTENDANCE_REPORT_VALUES,
     ("work_date", "userid", "source", "column_name"),
     "work_date",
     [
@@ -151,7 +152,7 @@ SHOULD_ATTEND_ALIAS = "should_attendance_days"
 REPORT_WINDOW_DAYS = 15
 
 ATTENDANCE_DAILY = _spec(
-    "attendance_daily",
+    Table.ATTENDANCE_DAILY,
     ("work_date", "userid"),
     "work_date",
     [
@@ -195,7 +196,7 @@ MONTHLY_FIGURES = [
 ]
 
 ATTENDANCE_MONTHLY = _spec(
-    "attendance_monthly",
+    Table.ATTENDANCE_MONTHLY,
     ("month", "userid"),
     "month",
     [
@@ -208,7 +209,7 @@ ATTENDANCE_MONTHLY = _spec(
 )
 
 ATTENDANCE_MONTHLY_DEPARTMENT = _spec(
-    "attendance_monthly_department",
+    Table.ATTENDANCE_MONTHLY_DEPARTMENT,
     ("month", "dept_id"),
     "month",
     [("dept_id", pa.int64()), ("dept_name", pa.string()), ("employees", pa.int64())]

@@ -14,7 +14,7 @@ import pytest
 
 from pipelines.definitions import defs
 from pipelines.emulator.stream import GatewayConfig
-from pipelines.resources import WarehouseResource
+from pipelines.resources import resources_for_data_dir
 from pipelines.stream.inbox import Inbox
 from pipelines.stream.models import SHANGHAI
 from tests.sensors.pipeline import EventPipeline, emulator
@@ -36,7 +36,7 @@ def _reconciliation_run(instance, data_dir) -> dg.RunRequest:
     context = dg.build_schedule_context(
         instance=instance,
         scheduled_execution_time=datetime.now(tz=SHANGHAI),
-        resources={"warehouse": WarehouseResource(data_dir=str(data_dir))},
+        resources=resources_for_data_dir(data_dir),
     )
     [run] = schedule.evaluate_tick(context).run_requests
     return dg.RunRequest(job_name=schedule.job_name, run_config=run.run_config, tags=run.tags)

@@ -20,7 +20,7 @@ import httpx
 from pipelines.definitions import defs
 from pipelines.emulator.server import EmulatorConfig, EmulatorServer
 from pipelines.emulator.stream import GatewayConfig
-from pipelines.resources import WarehouseResource
+from pipelines.resources import resources_for_data_dir
 from pipelines.stream.inbox import Inbox
 from pipelines.stream.models import SHANGHAI
 from pipelines.warehouse import ParquetStore
@@ -139,7 +139,7 @@ class EventPipeline:
             instance=self.instance,
             cursor=self.cursor,
             definitions=defs,
-            resources={"warehouse": WarehouseResource(data_dir=str(self.data_dir))},
+            resources=resources_for_data_dir(self.data_dir),
         )
         result = attendance_events_sensor.evaluate_tick(context)
         self.cursor = result.cursor

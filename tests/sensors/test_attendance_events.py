@@ -14,7 +14,7 @@ from pipelines.definitions import defs
 from pipelines.jobs import REFRESH_ASSETS
 from pipelines.refresh.requests import RefreshRequest
 from pipelines.refresh.tick import REFRESH_REQUEST_EVENT, SensorCursor
-from pipelines.resources import WarehouseResource
+from pipelines.resources import resources_for_data_dir
 from pipelines.state.refresh_requests import RefreshRequestQueue
 from pipelines.stream.inbox import Inbox
 from pipelines.stream.models import SHANGHAI, NewEvent
@@ -78,7 +78,7 @@ def tick(data_dir, instance, cursor: str | None = None):
     context = dg.build_sensor_context(
         instance=instance,
         cursor=cursor,
-        resources={"warehouse": WarehouseResource(data_dir=str(data_dir))},
+        resources=resources_for_data_dir(data_dir),
         definitions=DEFINITIONS,
     )
     return attendance_events_sensor.evaluate_tick(context)
@@ -98,6 +98,7 @@ def test_punches_of_one_day_become_one_targeted_run(data_dir, inbox, instance):
         "attendance_punches",
         "attendance_daily",
         "attendance_monthly",
+        "attendance_monthly_department",
     }
     assert SensorCursor.from_json(result.cursor).seq == 3
     assert inbox.consumed_seq(SENSOR_NAME) == 3

@@ -9,7 +9,7 @@ from datetime import date, datetime
 import dagster as dg
 
 from pipelines.dingtalk.ledger import QuotaLedger
-from pipelines.resources import WarehouseResource
+from pipelines.resources import resources_for_data_dir
 from pipelines.state.failed_push_pages import FailedPushPages
 from pipelines.stream.inbox import Inbox
 from pipelines.stream.models import SHANGHAI
@@ -27,10 +27,10 @@ NIGHT = datetime(2026, 11, 28, 6, 30, tzinfo=SHANGHAI)
 
 
 def evaluate(schedule, when: datetime = NIGHT):
-    warehouse = WarehouseResource(data_dir=os.environ["ATTENDANCE_DATA_DIR"])
+    resources = resources_for_data_dir(os.environ["ATTENDANCE_DATA_DIR"])
     with dg.DagsterInstance.ephemeral() as instance:
         context = dg.build_schedule_context(
-            instance=instance, scheduled_execution_time=when, resources={"warehouse": warehouse}
+            instance=instance, scheduled_execution_time=when, resources=resources
         )
         return schedule.evaluate_tick(context)
 
@@ -98,7 +98,7 @@ def reconcile_tick(data_dir, when: datetime = NIGHT):
         context = dg.build_schedule_context(
             instance=instance,
             scheduled_execution_time=when,
-            resources={"warehouse": WarehouseResource(data_dir=str(data_dir))},
+            resources=resources_for_data_dir(data_dir),
         )
         return failed_push_reconciliation_schedule.evaluate_tick(context)
 
