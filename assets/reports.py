@@ -5,6 +5,7 @@ from datetime import date
 import dagster as dg
 
 from assets.marts import attendance_monthly
+from pipelines.catalogue import Asset, Group
 from pipelines.partitions import TIMEZONE, start_date_from_environment
 from pipelines.reports.data import MonthData
 from pipelines.reports.files import write_month_report
@@ -29,8 +30,9 @@ monthly_partitions = build_monthly_partitions()
 
 
 @dg.asset(
+    name=Asset.MONTHLY_REPORT,
     partitions_def=monthly_partitions,
-    group_name="reports",
+    group_name=Group.REPORTS,
     kinds={"html", "excel"},
     deps=[attendance_monthly],
 )
@@ -48,7 +50,7 @@ def monthly_report(
         metadata={
             "page": dg.MetadataValue.path(str(written.page)),
             "workbook": dg.MetadataValue.path(str(written.workbook)),
-            "employees": dg.MetadataValue.int(len(data.employees)),
+            "employee_count": dg.MetadataValue.int(len(data.employees)),
             "settled_share": dg.MetadataValue.float(round(data.freshness.settled_share, 4)),
             "final": dg.MetadataValue.bool(data.final),
             **{name: dg.MetadataValue.float(value) for name, value in totals.items()},

@@ -31,6 +31,7 @@ class Asset(Table):
 
     APPROVAL_RESOLUTION: Final = "approval_resolution"
     FAILED_PUSH_RECONCILIATION: Final = "failed_push_reconciliation"
+    MONTHLY_REPORT: Final = "monthly_report"  # the HR page and workbook of a month (no table)
 
 
 class Job:
@@ -78,6 +79,7 @@ class Pool:
 class Group:
     ATTENDANCE: Final = "attendance"
     ATTENDANCE_EVENTS: Final = "attendance_events"
+    REPORTS: Final = "reports"
 
 
 class Tag:

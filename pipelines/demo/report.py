@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipelines.catalogue import Table
 from pipelines.demo.queries import EXAMPLE_QUERIES, connect_read_only, row_counts, run_query
 from pipelines.demo.runner import DemoOutcome
 from pipelines.reports.data import ReportError
@@ -73,7 +74,7 @@ def location_lines(data_dir: Path) -> list[str]:
 def report_file_lines(data_dir: Path) -> list[str]:
     """Write the monthly page and workbook of every loaded month; say where they are."""
     lines = ["", "== Monthly reports (HR: open the page, or the workbook in Excel) =="]
-    for month in ParquetStore(data_dir).partitions("attendance_monthly"):
+    for month in ParquetStore(data_dir).partitions(Table.ATTENDANCE_MONTHLY):
         try:
             written = write_month_report(data_dir, month)
         except ReportError as error:  # a month partition without rows: say so, go on

@@ -27,7 +27,7 @@ class Meaning(StrEnum):
     OVERTIME = "overtime"  # re-pull everything of the listed user-days
     ATTENDANCE_APPROVAL = "attendance_approval"  # resolve the approval instance
     APPROVAL_INSTANCE = "approval_instance"  # resolve it when its suite touches attendance
-    REPORT_COLUMNS = "report_columns"  # re-read the report column catalogue
+    REPORT_COLUMNS = "column_catalogue"  # re-read the report column catalogue
     NOTHING = "nothing"  # stored as evidence, changes no attendance data
 
 

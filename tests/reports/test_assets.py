@@ -65,7 +65,7 @@ def test_monthly_report_writes_the_page_and_workbook_with_their_paths(loaded):
     employees = mart_rows(
         loaded.data_dir, "SELECT count(*) AS n, sum(late_minutes) AS late FROM attendance_monthly"
     )[0]
-    assert metadata["employees"].value == employees["n"]
+    assert metadata["employee_count"].value == employees["n"]
     assert metadata["late_minutes"].value == pytest.approx(employees["late"])
     assert f"**{MONTH}**: {employees['n']} employees" in metadata["summary"].value
 
