@@ -77,7 +77,8 @@ def _num(expression: str, kind: str = "DOUBLE") -> str:
 
 
 # The daily figures (每日统计), each one SQL expression over the user-day's aggregates `p`
-# (POINT_AGGREGATES), approvals `ap` and the 应出勤天数 report value `rv`. Sums are cast so no HUGEINT reaches Parquet.
+# (POINT_AGGREGATES), approvals `ap` and the 应出勤天数 report value `rv`. Sums are cast, so
+# no HUGEINT reaches Parquet.
 DAILY_FIGURES: dict[str, str] = {
     "scheduled": _SCHEDULED,
     "check_points": _num("p.check_points", "BIGINT"),

@@ -23,7 +23,7 @@ from pipelines.warehouse.views import scratch_connection
 SETTLE_GRACE = timedelta(hours=6)
 DEFAULT_HOURS_PER_DAY = 8.0
 
-_DAILY_SQL = """
+_DAILY_TEMPLATE = """
 WITH instances AS (
     SELECT proc_inst_id, any_value(category) AS category,
         count(DISTINCT work_date) AS days
@@ -104,14 +104,16 @@ SELECT * EXCLUDE (points_settled, approvals_settled, approvals_pulled_at),
         CASE WHEN approvals_settled THEN []::VARCHAR[] ELSE $approval_figures END
     ) AS provisional_figures
 FROM settling ORDER BY userid
-""".format(
+"""
+# The templates only receive the expressions of pipelines/warehouse/figures.py (no input).
+_DAILY_SQL = _DAILY_TEMPLATE.format(  # noqa: S608
     point_aggregates=figures.select_list(figures.POINT_AGGREGATES),
     share_hours=figures.APPROVAL_SHARE_HOURS,
     share_days=figures.APPROVAL_SHARE_DAYS,
     daily_figures=figures.select_list(figures.DAILY_FIGURES),
 )
 
-_MONTHLY_SQL = """
+_MONTHLY_TEMPLATE = """
 WITH d AS (SELECT * FROM attendance_daily WHERE strftime(work_date, '%Y-%m') = $month),
 leave_entries AS (
     SELECT {{group_key}}, unnest(map_keys(leave_hours_by_type)) AS k,
@@ -133,7 +135,8 @@ totals AS (
 )
 SELECT totals.*, coalesce(leave_map.m, MAP {{{{}}}}::MAP(VARCHAR, DOUBLE)) AS leave_hours_by_type
 FROM totals LEFT JOIN leave_map USING ({{group_key}}) ORDER BY {{group_key}}
-""".format(monthly_sums=figures.select_list(figures.MONTHLY_SUMS))
+"""
+_MONTHLY_SQL = _MONTHLY_TEMPLATE.format(monthly_sums=figures.select_list(figures.MONTHLY_SUMS))
 _EMPLOYEE_GROUPING = dict(
     group_key="userid",
     group_columns="userid, any_value(name) AS name, any_value(dept_id) AS dept_id, "
