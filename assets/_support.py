@@ -16,10 +16,15 @@ PREVIEW_ROWS = 5
 class RefreshConfig(dg.Config):
     """Targeted refresh: re-pull only these users (DingTalk userids) and replace only their rows.
 
-    Empty (the default) refreshes every employee of the partition's days.
+    Empty (the default) refreshes every employee of the partition's days. `scopes` names the
+    refresh scope each user asked for (pipelines/refresh/scopes.py); users not in it, and
+    everyone on a whole-day run, get `others_scope`. Each asset re-pulls only the users whose
+    scope includes it, so one user's full refresh does not cost every user a getcolumnval.
     """
 
     users: list[str] = []
+    scopes: dict[str, str] = {}
+    others_scope: str = "full"
 
 
 def run_days(context: dg.AssetExecutionContext) -> DayRange:

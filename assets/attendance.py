@@ -15,6 +15,7 @@ from assets.partition_figures import add_calls_per_day
 from pipelines.catalogue import Asset, Group, Pool
 from pipelines.extract import loaders
 from pipelines.partitions import daily_partitions
+from pipelines.refresh.scopes import users_needing
 from pipelines.resources import DingTalkResource, WarehouseResource
 from pipelines.warehouse import ensure_views, quality
 
@@ -51,12 +52,15 @@ def _pull_daily(
 ) -> dg.MaterializeResult:
     days = run_days(context)
     store = warehouse.store()
+    users = users_needing(table, config.users, config.scopes, config.others_scope)
+    counts: dict = {}
     with dingtalk.client() as client, client.track_calls() as spent:
-        counts = loader(client, store, days, config.users or None)
+        if users is None or users:
+            counts = loader(client, store, days, users)
     ensure_views(warehouse.path)
     add_calls_per_day(context, spent.metered, days.days())
-    if config.users:
-        context.log.info(f"targeted refresh of {len(config.users)} users")
+    if users is not None:
+        context.log.info(f"targeted refresh of {len(users)} users")
     checks = [_check(table, "unique_keys", quality.duplicate_keys(store, table, days.days()))]
     return dg.MaterializeResult(
         metadata=metadata(counts, spent.metered, store.read(table, days.last)),

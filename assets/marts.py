@@ -19,7 +19,7 @@ from assets.partition_figures import add_daily_figures
 from pipelines.catalogue import Asset, Group, Pool
 from pipelines.partitions import daily_partitions
 from pipelines.resources import WarehouseResource
-from pipelines.warehouse import ensure_views, marts, quality
+from pipelines.warehouse import crosscheck, ensure_views, marts, quality
 
 _DAILY = Asset.ATTENDANCE_DAILY
 _DAILY_CHECKS = [
@@ -33,6 +33,11 @@ _DAILY_CHECKS = [
         "should_attend_captured_in_window",
         asset=_DAILY,
         description="应出勤天数 was pulled while the day was inside DingTalk's 15-day window.",
+    ),
+    dg.AssetCheckSpec(
+        "report_values_agree",
+        asset=_DAILY,
+        description="Settled figures equal DingTalk's settled report values (names the columns).",
     ),
 ]
 
@@ -84,6 +89,12 @@ def attendance_daily(
             _DAILY,
             "should_attend_captured_in_window",
             quality.should_attend_outside_window(store, days),
+            warn=True,
+        ),
+        _check(
+            _DAILY,
+            "report_values_agree",
+            crosscheck.report_values_disagree(store, days),
             warn=True,
         ),
     ]

@@ -89,7 +89,7 @@ def _refresh_runs(context, due: list[DueRefresh], known_days, job_name, run_conf
                 partition_key=day,
                 # The config names every asset of the job, so a driver that ignores the
                 # selection still runs a correct (only costlier) refresh.
-                run_config=run_config_for(refresh.users),
+                run_config=_with_user_scopes(run_config_for(refresh.users), refresh),
                 asset_selection=[dg.AssetKey(name) for name in assets_for(refresh.scope)],
                 tags={
                     Tag.TRIGGER: "events",
@@ -101,6 +101,17 @@ def _refresh_runs(context, due: list[DueRefresh], known_days, job_name, run_conf
             )
         )
     return runs
+
+
+def _with_user_scopes(run_config: dict, refresh: DueRefresh) -> dict:
+    """Each op's config also carries every user's own scope (assets pull only what it needs)."""
+    extra = {
+        "scopes": dict(refresh.user_scopes),
+        "others_scope": refresh.others_scope or refresh.scope,
+    }
+    for op in run_config.get("ops", {}).values():
+        op.setdefault("config", {}).update(extra)
+    return run_config
 
 
 def _other_runs(plan: TickPlan) -> list[dg.RunRequest]:

@@ -33,6 +33,8 @@ REPORT_COLUMNS: tuple[tuple[int, str, str], ...] = (
     (129339049, "overtime_duration", "加班时长"),
     (129339050, "business_trip_duration", "出差时长"),
     (129339051, "out_duration", "外出时长"),
+    (129339052, "serious_late_minute", "严重迟到时长"),
+    (129339053, "absenteeism_late_times", "旷工迟到次数"),
 )
 # 应出勤天数 only has a value this many days ahead of the clock; beyond, DingTalk answers "0".
 SHOULD_ATTEND_HORIZON_DAYS = 15
@@ -83,17 +85,24 @@ def _count(rows: list[Row], *results: str) -> float:
 
 
 def _punctuality(rows: list[Row]) -> dict[str, float]:
-    """Late, early, missing and absent figures of one user-day's rows."""
+    """Late, early, missing and absent figures of one user-day's rows.
+
+    The three lateness tiers are exclusive (Late, SeriousLate, Absenteeism on OnDuty points) and
+    minutes are whole minutes, seconds truncated: docs/warehouse.md "Figures" states the same.
+    """
     on = [r for r in rows if r.point.check_type == "OnDuty"]
     off = [r for r in rows if r.point.check_type == "OffDuty"]
-    late = [r for r in on if r.time_result in ("Late", "SeriousLate")]
+    late = [r for r in on if r.time_result == "Late"]
+    serious = [r for r in on if r.time_result == "SeriousLate"]
     early = [r for r in off if r.time_result == "Early"]
     # Missing every check point is a day of absence (旷工), not two missing punches (缺卡).
     absent = len(rows) >= 2 and _count(rows, "NotSigned") == len(rows)
     return {
         "late_times": float(len(late)),
         "late_minute": float(sum(_minutes(r) for r in late)),
-        "serious_late_times": _count(on, "SeriousLate"),
+        "serious_late_times": float(len(serious)),
+        "serious_late_minute": float(sum(_minutes(r) for r in serious)),
+        "absenteeism_late_times": _count(on, "Absenteeism"),
         "leave_early_times": float(len(early)),
         "leave_early_minute": float(sum(_minutes(r) for r in early)),
         "on_work_lack_card_times": 0.0 if absent else _count(on, "NotSigned"),

@@ -211,9 +211,10 @@ def load_approvals(
     That costs one call per approval-day instead of one per employee-day.
     """
     by_day: dict[date, list[dict]] = defaultdict(list)
+    pulled_at = datetime.now(tz=SHANGHAI)
     for userid, day in sorted(approval_user_days(store, days, users)):
         update = client.get_update_data(userid, day)
-        by_day[day].extend(rows.approval_rows(userid, day, update.approve_list))
+        by_day[day].extend(rows.approval_rows(userid, day, update.approve_list, pulled_at))
     return write_days(store, Table.ATTENDANCE_APPROVALS, by_day, days, users)
 
 

@@ -89,8 +89,16 @@ def punch_rows(punches: Iterable[PunchRecord]) -> dict[date, Rows]:
     return dict(by_day)
 
 
-def approval_rows(userid: str, work_date: date, approvals: Iterable[ApproveItem]) -> Rows:
-    """`getupdatedata` `approve_list` entries of one user-day as `attendance_approvals` rows."""
+def approval_rows(
+    userid: str,
+    work_date: date,
+    approvals: Iterable[ApproveItem],
+    pulled_at: datetime | None = None,
+) -> Rows:
+    """`getupdatedata` `approve_list` entries of one user-day as `attendance_approvals` rows.
+
+    `pulled_at` (when the pull started) tells whether they were read after the day settled.
+    """
     rows = []
     for item in approvals:
         category = _CATEGORY_BY_TAG.get(item.tag_name or "") or _CATEGORY_BY_BIZ_TYPE.get(
@@ -107,6 +115,7 @@ def approval_rows(userid: str, work_date: date, approvals: Iterable[ApproveItem]
                 "end_time": item.end_time,
                 "duration": _number(item.duration),
                 "duration_unit": item.duration_unit,
+                "pulled_at": pulled_at,
             }
         )
     return rows

@@ -27,7 +27,12 @@ class DueRefresh:
     # Highest position folded in per source (inbox seq, request seq, gap id): a new event of any
     # source raises one component, so the run_key built from it never repeats for a day.
     position: tuple[int, ...] = ()
-    scope: Scope = Scopes.FULL  # the widest scope any folded refresh asked for
+    scope: Scope = Scopes.FULL  # the widest scope any folded refresh asked for (asset selection)
+    # What each user needs, so merging a full-scope refresh of one user into a punch refresh of
+    # others does not widen their cost: (userid, scope) pairs, and the scope of everyone else
+    # (None: nobody else; set when a whole-day refresh was folded in).
+    user_scopes: tuple[tuple[str, Scope], ...] = ()
+    others_scope: Scope | None = None
 
 
 class Coalescer:
@@ -53,6 +58,12 @@ class Coalescer:
             entry["users"] = sorted(set(entry["users"]) | refresh.users)
         entry["seq"] = _elementwise_max(entry["seq"], position)
         entry["scope"] = wider(entry.get("scope", refresh.scope), refresh.scope)
+        scopes = entry.setdefault("user_scopes", {})
+        if refresh.users is ALL_USERS:
+            entry["others"] = wider(entry.get("others") or refresh.scope, refresh.scope)
+        else:
+            for userid in refresh.users:
+                scopes[userid] = wider(scopes.get(userid, refresh.scope), refresh.scope)
         entry["n"] += 1
 
     def pop_due(self, now: float, window_seconds: float) -> list[DueRefresh]:
@@ -71,6 +82,8 @@ class Coalescer:
                         entry["n"],
                         tuple(position),
                         entry.get("scope", Scopes.FULL),
+                        tuple(sorted(entry.get("user_scopes", {}).items())),
+                        entry.get("others"),
                     )
                 )
         for refresh in due:

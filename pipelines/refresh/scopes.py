@@ -10,6 +10,8 @@ only after DingTalk settled it, and the report settlement schedule re-pulls them
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from pipelines.catalogue import Asset, Scope, Scopes
 
 # Computed from the pulled tables without API calls: every refresh rebuilds them.
@@ -25,3 +27,17 @@ SCOPE_ASSETS: dict[Scope, tuple[str, ...]] = {
 def assets_for(scope: Scope) -> tuple[str, ...]:
     """Asset keys (as strings) a refresh of this scope materializes."""
     return SCOPE_ASSETS[scope]
+
+
+def users_needing(
+    asset: str, users: Sequence[str], scopes: Mapping[str, Scope], others: Scope
+) -> list[str] | None:
+    """The users `asset` must re-pull in a run whose users each asked for their own scope.
+
+    `users` empty means the whole day: everyone at scope `others`. Returns None for everyone,
+    a list of userids otherwise (empty: this asset has nothing to pull in this run).
+    """
+    if not users and asset in SCOPE_ASSETS[others]:
+        return None
+    named = users or sorted(scopes)
+    return [user for user in named if asset in SCOPE_ASSETS[scopes.get(user, others)]]

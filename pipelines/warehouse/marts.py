@@ -15,6 +15,7 @@ from filelock import FileLock
 
 from pipelines.catalogue import Table
 from pipelines.days import SHANGHAI
+from pipelines.warehouse import figures
 from pipelines.warehouse.store import ParquetStore
 from pipelines.warehouse.views import scratch_connection
 
@@ -23,114 +24,120 @@ from pipelines.warehouse.views import scratch_connection
 SETTLE_GRACE = timedelta(hours=6)
 DEFAULT_HOURS_PER_DAY = 8.0
 
-_DAILY_SQL = """
-WITH res AS (
-    SELECT userid,
-        count(*) AS check_points,
-        count(*) FILTER (WHERE time_result IN ('Late', 'SeriousLate')) AS late_count,
-        sum(floor(abs(epoch(user_check_time) - epoch(plan_check_time)) / 60))
-            FILTER (WHERE time_result IN ('Late', 'SeriousLate')) AS late_minutes,
-        count(*) FILTER (WHERE time_result = 'Early') AS early_count,
-        sum(floor(abs(epoch(user_check_time) - epoch(plan_check_time)) / 60))
-            FILTER (WHERE time_result = 'Early') AS early_minutes,
-        count(*) FILTER (WHERE time_result = 'NotSigned') AS missing_count,
-        count(*) FILTER (WHERE time_result = 'Absenteeism') AS absenteeism_points,
-        min(pulled_at) AS pulled_at
-    FROM attendance_results WHERE work_date = $day GROUP BY userid
+_DAILY_TEMPLATE = """
+WITH instances AS (
+    SELECT proc_inst_id, any_value(category) AS category,
+        count(DISTINCT work_date) AS days
+    FROM attendance_approvals WHERE proc_inst_id IS NOT NULL GROUP BY proc_inst_id
 ),
-col AS (
-    SELECT userid,
-        max(value_num) FILTER (WHERE column_alias = 'should_attendance_days') AS should_attend,
-        max(value_num) FILTER (WHERE column_alias = 'attendance_days') AS attended,
-        max(value_num) FILTER (WHERE column_alias = 'late_times') AS late_times,
-        max(value_num) FILTER (WHERE column_alias = 'late_minute') AS late_minute,
-        max(value_num) FILTER (WHERE column_alias = 'leave_early_times') AS early_times,
-        max(value_num) FILTER (WHERE column_alias = 'leave_early_minute') AS early_minute,
-        sum(value_num) FILTER (WHERE column_alias IN
-            ('on_work_lack_card_times', 'off_work_lack_card_times')) AS lack_times,
-        max(value_num) FILTER (WHERE column_alias = 'absenteeism_days') AS absent_days,
-        max(value_num) FILTER (WHERE column_alias = 'overtime_duration') AS overtime
-    FROM attendance_report_values WHERE work_date = $day AND source = 'column' GROUP BY userid
+p AS (
+    SELECT r.userid,
+        {point_aggregates}
+    FROM attendance_results r LEFT JOIN instances i USING (proc_inst_id)
+    WHERE r.work_date = $day GROUP BY r.userid
 ),
-unit AS (
-    SELECT name, CASE WHEN leave_view_unit IN ('day', 'halfDay')
-        THEN coalesce(hours_in_per_day, $hours_per_day) ELSE 1 END AS hours_per_unit
-    FROM report_columns WHERE kind = 'leave_type'
+rv AS (
+    SELECT userid, max(value_num) AS should_attend FROM attendance_report_values
+    WHERE work_date = $day AND source = 'column' AND column_alias = 'should_attendance_days'
+    GROUP BY userid
 ),
-lv AS (
-    SELECT v.userid, sum(v.value_num * coalesce(u.hours_per_unit, 1)) AS leave_hours,
-        map_from_entries(list(struct_pack(k := v.column_name,
-            v := v.value_num * coalesce(u.hours_per_unit, 1)) ORDER BY v.column_name)) AS by_type
-    FROM attendance_report_values v LEFT JOIN unit u ON u.name = v.column_name
-    WHERE v.work_date = $day AND v.source = 'leave' AND v.value_num > 0 GROUP BY v.userid
+unit AS (SELECT name, hours_in_per_day FROM report_columns WHERE kind = 'leave_type'),
+shares AS (
+    SELECT a.userid, a.category, a.sub_type, a.pulled_at,
+        {share_hours} AS hours, {share_days} AS days
+    FROM attendance_approvals a JOIN instances i USING (proc_inst_id)
+    LEFT JOIN unit u ON u.name = a.sub_type AND a.category = 'leave'
+    WHERE a.work_date = $day
+),
+leave_types AS (
+    SELECT userid, sub_type, sum(hours) AS hours FROM shares
+    WHERE category = 'leave' GROUP BY ALL
+),
+ap AS (
+    SELECT s.userid,
+        sum(hours) FILTER (WHERE category = 'leave') AS leave_hours,
+        sum(hours) FILTER (WHERE category = 'overtime') AS overtime_hours,
+        sum(days) FILTER (WHERE category = 'business_trip') AS trip_days,
+        sum(hours) FILTER (WHERE category = 'out') AS out_hours,
+        min(pulled_at) AS approvals_pulled_at,
+        any_value(t.by_type) AS leave_by_type
+    FROM shares s LEFT JOIN (
+        SELECT userid, map_from_entries(list(struct_pack(k := sub_type, v := hours)
+            ORDER BY sub_type)) AS by_type
+        FROM leave_types GROUP BY userid
+    ) t USING (userid)
+    GROUP BY s.userid
 ),
 people AS (
     SELECT userid FROM employees WHERE active IS NOT false
-    UNION SELECT userid FROM res UNION SELECT userid FROM col WHERE should_attend > 0
+    UNION SELECT userid FROM p UNION SELECT userid FROM ap
+    UNION SELECT userid FROM rv WHERE should_attend > 0
 ),
 figures AS (
-    SELECT p.userid, e.name, e.dept_id, e.dept_name,
-        coalesce(res.check_points, 0) > 0 OR coalesce(col.should_attend, 0) > 0 AS scheduled,
-        coalesce(res.check_points, 0) AS check_points,
-        CAST(coalesce(col.late_times, res.late_count, 0) AS BIGINT) AS late_count,
-        CAST(coalesce(col.late_minute, res.late_minutes, 0) AS DOUBLE) AS late_minutes,
-        CAST(coalesce(col.early_times, res.early_count, 0) AS BIGINT) AS early_count,
-        CAST(coalesce(col.early_minute, res.early_minutes, 0) AS DOUBLE) AS early_minutes,
-        CAST(coalesce(col.lack_times, res.missing_count, 0) AS BIGINT) AS missing_count,
-        coalesce(col.absent_days, 0) > 0 OR coalesce(res.absenteeism_points, 0) > 0 AS absent,
-        CAST(coalesce(col.absent_days, 0.5 * res.absenteeism_points, 0) AS DOUBLE) AS absent_days,
-        CAST(coalesce(col.attended, 0) AS DOUBLE) AS attended_days,
-        CAST(coalesce(lv.leave_hours, 0) AS DOUBLE) AS leave_hours,
-        coalesce(lv.by_type, MAP {}::MAP(VARCHAR, DOUBLE)) AS leave_hours_by_type,
-        CAST(coalesce(col.overtime, 0) AS DOUBLE) AS overtime_hours,
-        col.should_attend AS should_attend_days,
-        res.pulled_at
-    FROM people p
-    LEFT JOIN employees e USING (userid) LEFT JOIN res USING (userid)
-    LEFT JOIN col USING (userid) LEFT JOIN lv USING (userid)
+    SELECT people.userid, e.name, e.dept_id, e.dept_name,
+        {daily_figures},
+        p.pulled_at, ap.approvals_pulled_at
+    FROM people
+    LEFT JOIN employees e USING (userid) LEFT JOIN p USING (userid)
+    LEFT JOIN ap USING (userid) LEFT JOIN rv USING (userid)
+),
+settling AS (
+    SELECT *,
+        -- Check points are final when read after DingTalk's cut-off; a day without any (rest
+        -- day) once the cut-off has passed. Approval figures are final when the approvals were
+        -- read after it too (a user-day without approvals follows its check points).
+        coalesce(pulled_at >= $settle_after, $now >= $settle_after) AS points_settled,
+        coalesce(approvals_pulled_at >= $settle_after,
+            coalesce(pulled_at >= $settle_after, $now >= $settle_after)) AS approvals_settled
+    FROM figures
 )
-SELECT * EXCLUDE (pulled_at),
+SELECT * EXCLUDE (points_settled, approvals_settled, approvals_pulled_at),
     CASE WHEN NOT scheduled THEN 'rest'
         WHEN absent THEN 'absent'
         WHEN missing_count > 0 THEN 'missing'
-        WHEN late_count > 0 THEN 'late'
+        WHEN late_count + serious_late_count + absent_late_count > 0 THEN 'late'
         WHEN early_count > 0 THEN 'early'
         WHEN leave_hours > 0 THEN 'leave'
         ELSE 'normal' END AS status,
-    -- Settled when the user's results were read after DingTalk's cut-off; a day without
-    -- results (rest day) is settled once the cut-off has passed.
-    coalesce(pulled_at >= $settle_after, $now >= $settle_after) AS settled
-FROM figures ORDER BY userid
+    points_settled AND approvals_settled AS settled,
+    list_concat(
+        CASE WHEN points_settled THEN []::VARCHAR[] ELSE $point_figures END,
+        CASE WHEN approvals_settled THEN []::VARCHAR[] ELSE $approval_figures END
+    ) AS provisional_figures
+FROM settling ORDER BY userid
 """
+# The templates only receive the expressions of pipelines/warehouse/figures.py (no input).
+_DAILY_SQL = _DAILY_TEMPLATE.format(  # noqa: S608
+    point_aggregates=figures.select_list(figures.POINT_AGGREGATES),
+    share_hours=figures.APPROVAL_SHARE_HOURS,
+    share_days=figures.APPROVAL_SHARE_DAYS,
+    daily_figures=figures.select_list(figures.DAILY_FIGURES),
+)
 
-_MONTHLY_SQL = """
+_MONTHLY_TEMPLATE = """
 WITH d AS (SELECT * FROM attendance_daily WHERE strftime(work_date, '%Y-%m') = $month),
 leave_entries AS (
-    SELECT {group_key}, unnest(map_keys(leave_hours_by_type)) AS k,
+    SELECT {{group_key}}, unnest(map_keys(leave_hours_by_type)) AS k,
         unnest(map_values(leave_hours_by_type)) AS v
     FROM d
 ),
 leave_map AS (
-    SELECT {group_key}, map_from_entries(list(struct_pack(k := k, v := total) ORDER BY k)) AS m
-    FROM (SELECT {group_key}, k, sum(v) AS total FROM leave_entries GROUP BY ALL)
+    SELECT {{group_key}}, map_from_entries(list(struct_pack(k := k, v := total) ORDER BY k)) AS m
+    FROM (SELECT {{group_key}}, k, sum(v) AS total FROM leave_entries GROUP BY ALL)
     GROUP BY ALL
 ),
 totals AS (
-    SELECT {group_columns},
-        sum(coalesce(should_attend_days, CASE WHEN scheduled THEN 1 ELSE 0 END))
-            AS should_attend_days,
-        sum(attended_days) AS attended_days,
-        sum(late_count)::BIGINT AS late_count, sum(late_minutes) AS late_minutes,
-        sum(early_count)::BIGINT AS early_count, sum(early_minutes) AS early_minutes,
-        sum(missing_count)::BIGINT AS missing_count, sum(absent_days) AS absent_days,
-        sum(leave_hours) AS leave_hours, sum(overtime_hours) AS overtime_hours,
+    SELECT {{group_columns}},
+        {monthly_sums},
         count(*) FILTER (WHERE settled AND scheduled)::BIGINT AS days_settled,
-        count(*) FILTER (WHERE scheduled)::BIGINT AS days_loaded
+        count(*) FILTER (WHERE scheduled)::BIGINT AS days_loaded,
+        count(*) FILTER (WHERE NOT settled)::BIGINT AS days_unsettled
     FROM d GROUP BY ALL
 )
-SELECT totals.*, coalesce(leave_map.m, MAP {{}}::MAP(VARCHAR, DOUBLE)) AS leave_hours_by_type
-FROM totals LEFT JOIN leave_map USING ({group_key}) ORDER BY {group_key}
+SELECT totals.*, coalesce(leave_map.m, MAP {{{{}}}}::MAP(VARCHAR, DOUBLE)) AS leave_hours_by_type
+FROM totals LEFT JOIN leave_map USING ({{group_key}}) ORDER BY {{group_key}}
 """
+_MONTHLY_SQL = _MONTHLY_TEMPLATE.format(monthly_sums=figures.select_list(figures.MONTHLY_SUMS))
 _EMPLOYEE_GROUPING = dict(
     group_key="userid",
     group_columns="userid, any_value(name) AS name, any_value(dept_id) AS dept_id, "
@@ -159,6 +166,8 @@ def build_daily(store: ParquetStore, day: date, now: datetime | None = None) -> 
             "hours_per_day": DEFAULT_HOURS_PER_DAY,
             "now": now,
             "settle_after": settle_after,
+            "point_figures": list(figures.POINT_FIGURES),
+            "approval_figures": list(figures.APPROVAL_FIGURES),
         }
         return connection.sql(_DAILY_SQL, params=params).to_arrow_table()
     finally:

@@ -128,6 +128,7 @@ ATTENDANCE_APPROVALS = _spec(
         ("end_time", TS),
         ("duration", pa.float64()),  # of the whole approval, in duration_unit
         ("duration_unit", pa.string()),
+        ("pulled_at", TS),  # when the pull that wrote the row started (settlement)
     ],
 )
 
@@ -151,6 +152,29 @@ ATTENDANCE_REPORT_VALUES = _spec(
 SHOULD_ATTEND_ALIAS = "should_attendance_days"
 REPORT_WINDOW_DAYS = 15
 
+# The figures of one employee-day; their definitions are in pipelines/warehouse/figures.py.
+DAILY_FIGURES = [
+    ("should_attend_days", pa.float64()),  # 应出勤天数
+    ("attended_days", pa.float64()),  # 出勤天数 (0 or 1)
+    ("late_count", pa.int64()),  # 迟到次数 (Late only)
+    ("late_minutes", pa.float64()),  # 迟到时长
+    ("serious_late_count", pa.int64()),  # 严重迟到次数
+    ("serious_late_minutes", pa.float64()),  # 严重迟到时长
+    ("absent_late_count", pa.int64()),  # 旷工迟到次数
+    ("early_count", pa.int64()),  # 早退次数
+    ("early_minutes", pa.float64()),  # 早退时长
+    ("on_missing_count", pa.int64()),  # 上班缺卡次数
+    ("off_missing_count", pa.int64()),  # 下班缺卡次数
+    ("missing_count", pa.int64()),  # 缺卡次数 (上班 + 下班)
+    ("absent_days", pa.float64()),  # 旷工天数: 1 for a whole day, 0.5 per Absenteeism point
+    ("making_up_count", pa.int64()),  # 补卡次数
+    ("leave_hours", pa.float64()),
+    ("leave_hours_by_type", pa.map_(pa.string(), pa.float64())),
+    ("overtime_hours", pa.float64()),  # 加班时长
+    ("business_trip_days", pa.float64()),  # 出差时长 (days)
+    ("out_hours", pa.float64()),  # 外出时长
+]
+
 ATTENDANCE_DAILY = _spec(
     Table.ATTENDANCE_DAILY,
     ("work_date", "userid"),
@@ -162,37 +186,22 @@ ATTENDANCE_DAILY = _spec(
         ("dept_name", pa.string()),
         ("scheduled", pa.bool_()),
         ("check_points", pa.int64()),
-        ("late_count", pa.int64()),
-        ("late_minutes", pa.float64()),
-        ("early_count", pa.int64()),
-        ("early_minutes", pa.float64()),
-        ("missing_count", pa.int64()),
         ("absent", pa.bool_()),
-        ("absent_days", pa.float64()),  # 旷工天数: 1 for a whole day, 0.5 per absent check point
-        ("attended_days", pa.float64()),  # 出勤天数 as DingTalk counts it (0 or 1)
-        ("leave_hours", pa.float64()),
-        ("leave_hours_by_type", pa.map_(pa.string(), pa.float64())),
-        ("overtime_hours", pa.float64()),
-        ("should_attend_days", pa.float64()),
+    ]
+    + DAILY_FIGURES
+    + [
         ("status", pa.string()),
         ("settled", pa.bool_()),
+        ("provisional_figures", pa.list_(pa.string())),  # figures DingTalk may still change
+        ("pulled_at", TS),  # oldest pull of the user-day's check points (null: none)
     ],
 )
 
 MONTHLY_FIGURES = [
-    ("should_attend_days", pa.float64()),  # 应出勤天数
-    ("attended_days", pa.float64()),  # 出勤天数
-    ("late_count", pa.int64()),  # 迟到次数
-    ("late_minutes", pa.float64()),  # 迟到时长
-    ("early_count", pa.int64()),  # 早退次数
-    ("early_minutes", pa.float64()),  # 早退时长
-    ("missing_count", pa.int64()),  # 缺卡次数
-    ("absent_days", pa.float64()),  # 旷工天数
-    ("leave_hours", pa.float64()),
-    ("leave_hours_by_type", pa.map_(pa.string(), pa.float64())),
-    ("overtime_hours", pa.float64()),
+    *DAILY_FIGURES,
     ("days_settled", pa.int64()),
     ("days_loaded", pa.int64()),
+    ("days_unsettled", pa.int64()),  # employee-days (rest days too) DingTalk may still change
 ]
 
 ATTENDANCE_MONTHLY = _spec(

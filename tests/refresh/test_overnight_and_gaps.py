@@ -55,3 +55,46 @@ def test_refresh_request_events_map_and_bad_ones_are_ignored():
     ]
     [ignored] = request_event_actions({"workDates": "tomorrow"})
     assert isinstance(ignored, Ignore) and REFRESH_REQUEST_EVENT in ignored.reason
+
+
+def _punch_at(userid: str, moment: datetime) -> dict:
+    return {"dataList": [{"userId": userid, "checkTime": int(moment.timestamp() * 1000)}]}
+
+
+def test_an_unknown_shift_end_is_not_a_day_shift(tmp_path):
+    store = ParquetStore(tmp_path)
+    morning = date(2026, 11, 3)
+    night = {"check_type": "OffDuty", "plan_check_time": _at(morning, 6), "group_id": 7}
+    store.write(
+        "attendance_results",
+        [
+            # Only the OnDuty of these two is pulled: their OffDuty row is not in yet.
+            {"userid": "alone", "check_type": "OnDuty", "plan_check_time": _at(NIGHT, 22)},
+            {
+                "userid": "mate",
+                "check_type": "OnDuty",
+                "plan_check_time": _at(NIGHT, 22),
+                "group_id": 7,
+            },
+            {"userid": "night", **night},
+        ],
+        NIGHT,
+    )
+    lookup = warehouse_overnight_lookup(store)
+    assert lookup("alone", NIGHT) is None  # unknown, not False
+    assert lookup("mate", NIGHT) is True  # the group's shift runs past midnight
+    assert lookup("absent", NIGHT) is None
+    rules = MappingRules(overnight=lookup)
+    both = [
+        RefreshDay(NIGHT, frozenset({"alone"}), "checks"),
+        RefreshDay(morning, frozenset({"alone"}), "checks"),
+    ]
+    assert (
+        actions_for_event("attendance_check_record", _punch_at("alone", _at(morning, 6)), rules)
+        == both
+    )
+    # After the cut-off hour the group's overnight shift still closes on this punch.
+    [shift_day, _] = actions_for_event(
+        "attendance_check_record", _punch_at("mate", _at(morning, 9)), rules
+    )
+    assert shift_day == RefreshDay(NIGHT, frozenset({"mate"}), "checks")

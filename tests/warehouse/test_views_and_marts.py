@@ -41,7 +41,7 @@ def _seed(store: ParquetStore) -> None:
     store.write(
         "attendance_results",
         [
-            {"userid": "u1", "check_type": "OnDuty", "plan_id": 1, **late},
+            {"userid": "u1", "check_type": "OnDuty", "plan_id": 1, "source_type": "USER", **late},
             {
                 "userid": "u1",
                 "check_type": "OffDuty",
@@ -49,6 +49,7 @@ def _seed(store: ParquetStore) -> None:
                 "time_result": "Normal",
                 "plan_check_time": _at(18, 0),
                 "user_check_time": _at(18, 5),
+                "source_type": "USER",
             },
             {
                 "userid": "u2",
@@ -92,6 +93,26 @@ def _seed(store: ParquetStore) -> None:
         ],
         DAY,
     )
+    store.write(
+        "attendance_approvals",
+        [
+            _leave("u3", "p-annual", "年假", 0.5, "halfDay"),
+            _leave("u3", "p-personal", "事假", 4.0, "hour"),
+        ],
+        DAY,
+    )
+
+
+def _leave(userid: str, proc_inst_id: str, name: str, duration: float, unit: str) -> dict:
+    return {
+        "userid": userid,
+        "proc_inst_id": proc_inst_id,
+        "category": "leave",
+        "tag_name": "请假",
+        "sub_type": name,
+        "duration": duration,
+        "duration_unit": unit,
+    }
 
 
 def test_views_are_typed_and_empty_before_any_data(tmp_path):
@@ -130,14 +151,14 @@ def test_concurrent_processes_creating_views_all_succeed(tmp_path):
         assert connection.execute("SELECT count(*) FROM attendance_results").fetchone() == (4,)
 
 
-def test_daily_mart_takes_dingtalk_figures_and_falls_back_to_check_points(tmp_path):
+def test_daily_mart_computes_figures_from_check_points_and_approvals(tmp_path):
     store = ParquetStore(tmp_path)
     _seed(store)
     daily = {row["userid"]: row for row in build_daily(store, DAY).to_pylist()}
     assert daily["u1"]["late_count"] == 1 and daily["u1"]["late_minutes"] == 17.0
     assert daily["u1"]["status"] == "late" and daily["u1"]["attended_days"] == 1.0
     assert daily["u2"]["absent"] and daily["u2"]["status"] == "absent"
-    assert daily["u2"]["missing_count"] == 2
+    assert daily["u2"]["missing_count"] == 0  # a whole day missed is 旷工, not two 缺卡
     assert daily["u3"]["leave_hours"] == 8.0  # half a day of 年假 (4 h) + 4 h of 事假
     assert dict(daily["u3"]["leave_hours_by_type"]) == {"年假": 4.0, "事假": 4.0}
     assert daily["u3"]["scheduled"] and daily["u3"]["check_points"] == 0
