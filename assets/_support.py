@@ -8,6 +8,7 @@ from datetime import date
 import dagster as dg
 import pyarrow as pa
 
+from pipelines.catalogue import Scopes
 from pipelines.days import DayRange
 
 PREVIEW_ROWS = 5
@@ -24,7 +25,7 @@ class RefreshConfig(dg.Config):
 
     users: list[str] = []
     scopes: dict[str, str] = {}
-    others_scope: str = "full"
+    others_scope: str = Scopes.FULL
 
 
 def run_days(context: dg.AssetExecutionContext) -> DayRange:

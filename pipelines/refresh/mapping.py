@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from pipelines.catalogue import Scopes
 from pipelines.days import SHANGHAI
 from pipelines.refresh.actions import (
     Action,
@@ -87,7 +88,8 @@ def _punch(spec: EventSpec, payload: Mapping[str, Any], rules: MappingRules) -> 
         for work_date in work_dates_for_punch(userid, checked, rules):
             users_by_day.setdefault(work_date, set()).add(userid)
     return [
-        RefreshDay(day, frozenset(users), "checks") for day, users in sorted(users_by_day.items())
+        RefreshDay(day, frozenset(users), Scopes.CHECKS)
+        for day, users in sorted(users_by_day.items())
     ]
 
 
@@ -96,7 +98,7 @@ def _user_day(spec: EventSpec, payload: Mapping[str, Any], _rules: MappingRules)
     # for changed check points (a day settling, an admin edit); the report values they also
     # touch cost a call per user, so the report settlement schedule re-pulls those.
     work_date = date.fromisoformat(str(spec.value(payload, "workDate"))[:10])
-    return [RefreshDay(work_date, frozenset({str(spec.value(payload, "userId"))}), "checks")]
+    return [RefreshDay(work_date, frozenset({str(spec.value(payload, "userId"))}), Scopes.CHECKS)]
 
 
 def _overtime(spec: EventSpec, payload: Mapping[str, Any], _rules: MappingRules) -> list[Action]:

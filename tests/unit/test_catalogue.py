@@ -23,8 +23,6 @@ HOMONYMS = {
     ("pipelines/doctor/probes.py", "approvals"): "a permission probe",
     ("pipelines/doctor/connection.py", "approvals"): "a permission probe",
     ("pipelines/warehouse/schemas.py", "employees"): "a column of attendance_monthly_department",
-    # The events helper rewrites this module (issue 10 item 5); it then reads Scopes.CHECKS.
-    ("pipelines/refresh/mapping.py", "checks"): "the scope of a punch event",
 }
 NAMES = {
     *names(Asset),
