@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     attendance_data_dir: Path = Path("data")
     dingtalk_qps_per_api: float = Field(default=20, gt=0)
     dingtalk_monthly_api_quota: int = Field(default=5000, gt=0)
+    attendance_profile: Path | None = None
 
     @field_validator("dingtalk_api_base_url", "dingtalk_oapi_base_url")
     @classmethod

@@ -35,6 +35,7 @@ COMMAND_MODULES = (
     "emulator",
     "inbox",
     "listen",
+    "plan",
     "serve",
     "sync",
     "usage",
