@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     dingtalk_monthly_api_quota: int = Field(default=5000, gt=0)
     # The first daily partition (Dagster reads it when the code location loads).
     attendance_start_date: date = date(2026, 1, 1)
+    attendance_profile: Path | None = None
 
     @field_validator("dingtalk_api_base_url", "dingtalk_oapi_base_url")
     @classmethod

@@ -37,6 +37,7 @@ COMMAND_MODULES = (
     "inbox",
     "listen",
     "report",
+    "plan",
     "serve",
     "sync",
     "usage",

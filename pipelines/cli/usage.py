@@ -3,21 +3,32 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from pipelines.cli import app
-from pipelines.settings import load_settings
+from pipelines.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from pipelines.dingtalk.usage import DingTalkUsage
 
 
 @app.command()
 def usage(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    from_dingtalk: Annotated[
+        bool,
+        typer.Option(
+            "--dingtalk",
+            help="Also ask DingTalk's meter API for its own figures (one call, where permitted).",
+        ),
+    ] = False,
 ) -> None:
     """Show metered API calls this month per endpoint, the quota, and a month-end projection.
 
-    Reads the quota ledger that every process of this project writes; makes no DingTalk call.
+    Reads the quota ledger that every process of this project writes; makes no DingTalk call
+    unless --dingtalk is given.
     """
     from pipelines.dingtalk.ledger import LEDGER_FILENAME, QuotaLedger
     from pipelines.dingtalk.usage import usage_report
@@ -29,8 +40,12 @@ def usage(
         report = usage_report(ledger, settings.dingtalk_monthly_api_quota)
     finally:
         ledger.close()
+    remote = _dingtalk_usage(settings) if from_dingtalk else None
     if as_json:
-        typer.echo(json.dumps({"ledger": str(path), **report.as_dict()}, ensure_ascii=False))
+        document = {"ledger": str(path), **report.as_dict()}
+        if remote is not None:
+            document["dingtalk"] = remote.as_dict()
+        typer.echo(json.dumps(document, ensure_ascii=False))
         return
     typer.echo(f"DingTalk metered API calls, {report.month} (Asia/Shanghai), ledger {path}")
     width = max([len(name) for name in report.by_endpoint] + [8])
@@ -44,3 +59,23 @@ def usage(
     )
     if report.projected > report.quota:
         typer.echo("  warning: at this pace the monthly quota runs out before the month ends")
+    if remote is not None:
+        _echo_remote(remote)
+
+
+def _dingtalk_usage(settings: Settings) -> DingTalkUsage:
+    from pipelines.dingtalk import DingTalkClient
+    from pipelines.dingtalk.usage import read_dingtalk_usage
+
+    with DingTalkClient.from_settings(settings) as client:
+        return read_dingtalk_usage(client)
+
+
+def _echo_remote(remote: DingTalkUsage) -> None:
+    typer.echo(f"DingTalk's own figures (meter API), {remote.month}:")
+    if remote.unavailable:
+        typer.echo(f"  {remote.unavailable}")
+        return
+    for label, pair in (("API calls", remote.api_calls), ("pushes", remote.pushes)):
+        if pair is not None:
+            typer.echo(f"  {label:<9}  {pair[0]:>7,} of {pair[1]:,}")

@@ -8,13 +8,16 @@ from typing import TYPE_CHECKING, Any
 from pipelines.dingtalk import endpoints as ep
 from pipelines.dingtalk.api_attendance import parse_rows
 from pipelines.dingtalk.batching import PAGE_SIZE_QUERY_ON_JOB, Page, iter_cursor_pages
-from pipelines.dingtalk.models import Department, ProcessInstance, User
+from pipelines.dingtalk.models import Department, ProcessInstance, ResourceUse, User
 
 if TYPE_CHECKING:
     from pipelines.dingtalk.http import ApiCaller
 
 ROOT_DEPARTMENT_ID = 1
 ON_JOB_STATUSES = "2,3,5,-1"  # probation, regular, leaving soon, no status
+# The meter API's benefit codes are undocumented [I] (reference 11.3): these are the emulator's.
+API_CALLS_BENEFIT = "OPEN_API_CALL"
+PUSHES_BENEFIT = "WEBHOOK_STREAM_PUSH"
 
 
 class OrgApi:
@@ -73,6 +76,17 @@ class OrgApi:
         )
         result = {"processInstanceId": process_instance_id, **(data.get("result") or {})}
         return parse_rows(ProcessInstance, [result], ep.PROCESS_INSTANCE.path)[0]
+
+    def get_resource_usage(
+        self, month: str, benefit_codes: tuple[str, ...] = (API_CALLS_BENEFIT, PUSHES_BENEFIT)
+    ) -> dict[str, ResourceUse]:
+        """DingTalk's own usage figures for `month` ("YYYY-MM") per benefit code
+        (`POST /v1.0/meter/resources/useInfos/query`); the answer lists them in the order asked.
+        """
+        body = {"benefitCodeList": list(benefit_codes), "period": month}
+        data = self._caller.call(ep.METER_USAGE, body=body)
+        found = parse_rows(ResourceUse, data.get("result") or [], ep.METER_USAGE.path)
+        return dict(zip(benefit_codes, found, strict=False))
 
     def fetch_failed_push_page(self) -> dict[str, Any]:
         """One page of the old failed-push list, raw (`failed_list`, `has_more`).

@@ -37,6 +37,9 @@ DEPARTMENT_USER_IDS = Endpoint("/topapi/user/listid", "oapi", metered=False)
 USER = Endpoint("/topapi/v2/user/get", "oapi", metered=False)
 ON_JOB = Endpoint("/topapi/smartwork/hrm/employee/queryonjob", "oapi", metered=False)
 PROCESS_INSTANCE = Endpoint("/v1.0/workflow/processInstances", "api", "GET")
+# Whether DingTalk bills its own usage query is undocumented [I]: count it, to be safe.
+METER_USAGE = Endpoint("/v1.0/meter/resources/useInfos/query", "api")
+LIST_SCHEDULE = Endpoint("/topapi/attendance/listschedule", "oapi")
 FAILED_PUSH = Endpoint("/call_back/get_call_back_failed_result", "oapi", "GET")
 
 ALL_ENDPOINTS = tuple(value for value in list(globals().values()) if isinstance(value, Endpoint))

@@ -73,8 +73,23 @@ class TokenInvalidError(DingTalkError):
     """The access token was rejected (88/40014, 42001, 40001, 400 InvalidAuthentication)."""
 
 
+QUOTA_EXHAUSTED_HINT = (
+    "DingTalk's monthly metered-call quota of the organisation is spent: every metered call is "
+    "refused until the 1st of next month (Asia/Shanghai) or until more quota is bought; "
+    "`dingtalk-attendance usage` shows where the calls went"
+)
+
+
 class QuotaExhaustedError(DingTalkError):
-    """The organisation's monthly metered-call quota is spent (90020); never retried."""
+    """The organisation's monthly metered-call quota is spent: a hard stop, never retried.
+
+    DingTalk says so three ways (reference 3.1, 11.3): old-API `errcode 90020`, `errcode 88`
+    with `sub_code "90020"`, and new-API 403 `Forbidden.AccessDenied.ApiCountLimitForOrg`. All
+    three become this one error with one message, so every caller can stop spending calls.
+    """
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        super().__init__(f"{QUOTA_EXHAUSTED_HINT} ({message})", **kwargs)
 
 
 class IpBannedError(DingTalkError):
@@ -183,6 +198,8 @@ def _check_old(response: httpx.Response, body: dict[str, Any], endpoint: str) ->
 
 def _old_error_class(errcode: int, sub_code: str | None) -> type[DingTalkError]:
     if errcode == 88:
+        if sub_code is not None and _int_or_none(sub_code) in QUOTA_EXHAUSTED_CODES:
+            return QuotaExhaustedError
         if sub_code is None:  # auth service timeout, documented as retryable
             return TransientError
         return TokenInvalidError if sub_code in TOKEN_INVALID_CODES else BadRequestError
@@ -197,6 +214,14 @@ def _old_error_class(errcode: int, sub_code: str | None) -> type[DingTalkError]:
     if errcode in BAD_CREDENTIAL_CODES:
         return BadCredentialsError
     return BadRequestError
+
+
+def _int_or_none(text: str) -> int | None:
+    """`text` as an int, or None when it is not a number (sub_codes are strings)."""
+    try:
+        return int(text)
+    except ValueError:
+        return None
 
 
 def _check_new(response: httpx.Response, body: dict[str, Any], endpoint: str) -> dict[str, Any]:

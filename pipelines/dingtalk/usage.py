@@ -5,9 +5,15 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from pipelines.days import SHANGHAI
+from pipelines.dingtalk.api_org import API_CALLS_BENEFIT, PUSHES_BENEFIT
+from pipelines.dingtalk.errors import DingTalkError
 from pipelines.dingtalk.ledger import CallLedger, shanghai_now
+
+if TYPE_CHECKING:
+    from pipelines.dingtalk.client import DingTalkClient
 
 # Early in a month a few calls would project absurdly; treat less than an hour as an hour.
 _MIN_ELAPSED = timedelta(hours=1)
@@ -56,3 +62,43 @@ def usage_report(ledger: CallLedger, quota: int, now: datetime | None = None) ->
     elapsed = max(local - month_start, _MIN_ELAPSED)
     projected = round(used * timedelta(days=days) / elapsed)
     return UsageReport(f"{local:%Y-%m}", quota, by_endpoint, used, projected)
+
+
+@dataclass(frozen=True)
+class DingTalkUsage:
+    """DingTalk's own figures for a month (meter API), or why they could not be read."""
+
+    month: str
+    api_calls: tuple[int, int] | None = None  # (used, quota)
+    pushes: tuple[int, int] | None = None
+    unavailable: str | None = None
+
+    def as_dict(self) -> dict:
+        """A JSON-ready view."""
+
+        def pair(value: tuple[int, int] | None) -> dict | None:
+            return None if value is None else {"used": value[0], "quota": value[1]}
+
+        return {
+            "month": self.month,
+            "api_calls": pair(self.api_calls),
+            "pushes": pair(self.pushes),
+            "unavailable": self.unavailable,
+        }
+
+
+def read_dingtalk_usage(client: DingTalkClient, now: datetime | None = None) -> DingTalkUsage:
+    """The meter API's figures for `now`'s month; where the app may not call it (403, or any
+    refusal), `unavailable` says so and the local ledger stays the source of truth."""
+    month = f"{(now or shanghai_now()).astimezone(SHANGHAI):%Y-%m}"
+    try:
+        found = client.get_resource_usage(month)
+    except DingTalkError as error:
+        reason = f"the meter API is not available to this app ({error}); the local ledger counts"
+        return DingTalkUsage(month, unavailable=reason)
+
+    def pair(code: str) -> tuple[int, int] | None:
+        use = found.get(code)
+        return None if use is None else (use.used_num, use.quota_num)
+
+    return DingTalkUsage(month, pair(API_CALLS_BENEFIT), pair(PUSHES_BENEFIT))

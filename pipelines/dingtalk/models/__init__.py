@@ -16,6 +16,7 @@ from pipelines.dingtalk.models.org import (
     FormComponentValue,
     OperationRecord,
     ProcessInstance,
+    ResourceUse,
     User,
 )
 from pipelines.dingtalk.models.reports import (
@@ -51,6 +52,7 @@ __all__ = [
     "ProcessInstance",
     "PunchRecord",
     "ReportColumn",
+    "ResourceUse",
     "ScheduleItem",
     "UpdateData",
     "User",

@@ -92,3 +92,10 @@ class ProcessInstance(ApiModel):
     def approved(self) -> bool:
         """True when the instance completed with `agree`."""
         return self.status == "COMPLETED" and self.result == "agree"
+
+
+class ResourceUse(ApiModel):
+    """One benefit's month from the meter API (`quotaNum`, `usedNum`, reference 11.3)."""
+
+    quota_num: int = 0
+    used_num: int = 0
