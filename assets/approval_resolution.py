@@ -5,12 +5,13 @@ to resolve; the asset fetches each once, reads the days it covers, and queues re
 that the sensor folds into the same coalesced day runs as punch events.
 """
 
+from contextlib import closing
+
 import dagster as dg
 
 from pipelines.refresh.actions import ResolveApproval
 from pipelines.refresh.resolution import resolve_approvals, warehouse_written_days
 from pipelines.resources import DingTalkResource, WarehouseResource
-from pipelines.state.refresh_requests import RefreshRequestQueue
 
 API_POOL = "dingtalk_api"
 
@@ -48,7 +49,7 @@ def approval_resolution(
             return instance.model_dump(by_alias=True, mode="json")
 
         resolution = resolve_approvals(changes, fetch, warehouse_written_days(warehouse.store()))
-    with RefreshRequestQueue.in_data_dir(warehouse.path) as queue:
+    with closing(warehouse.state().refresh_requests()) as queue:
         queue.add(resolution.requests)
     for request in resolution.requests:
         context.log.info(f"queued refresh of {request.work_date} ({request.reason})")

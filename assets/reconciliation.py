@@ -6,13 +6,13 @@ entries to the inbox with source `failed_push`, where the events sensor treats t
 other event.
 """
 
+from contextlib import closing
+
 import dagster as dg
 
 from pipelines.refresh.config import load_refresh_settings
 from pipelines.refresh.failed_push import reconcile_failed_pushes
 from pipelines.resources import DingTalkResource, WarehouseResource
-from pipelines.state.failed_push_pages import FailedPushPages
-from pipelines.stream.inbox import Inbox
 
 API_POOL = "dingtalk_api"
 
@@ -26,8 +26,8 @@ def failed_push_reconciliation(
     with (
         dingtalk.client() as client,
         client.track_calls() as spent,
-        FailedPushPages.in_data_dir(warehouse.path) as pages,
-        Inbox.in_data_dir(warehouse.path) as inbox,
+        closing(warehouse.state().failed_push_pages()) as pages,
+        closing(warehouse.state().inbox()) as inbox,
     ):
         result = reconcile_failed_pushes(
             client.fetch_failed_push_page, pages, inbox, settings.failed_push_max_pages

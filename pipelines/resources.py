@@ -15,6 +15,7 @@ import dagster as dg
 
 from pipelines.dingtalk.client import DingTalkClient
 from pipelines.settings import Settings, load_settings
+from pipelines.state.factory import StateLocation
 from pipelines.warehouse import ParquetStore
 
 
@@ -62,6 +63,12 @@ class WarehouseResource(dg.ConfigurableResource):
     @property
     def path(self) -> Path:
         return Path(self.data_dir)
+
+    def state(self) -> StateLocation:
+        """Where the inbox, queues, ledger and limiter live: `ATTENDANCE_STATE_URL` (read when
+        the run or tick starts, like the other settings) or SQLite files in `data_dir`."""
+        settings = load_settings(attendance_data_dir=self.data_dir)
+        return StateLocation.from_settings(settings)
 
     def store(self) -> ParquetStore:
         """The Parquet store (atomic partition writes, targeted user replacement)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from contextlib import closing
 
 import dagster as dg
 
@@ -22,8 +23,6 @@ from pipelines.refresh.overnight import warehouse_overnight_lookup
 from pipelines.refresh.scopes import assets_for
 from pipelines.refresh.tick import SensorCursor, TickPlan, plan_tick, refresh_run_key
 from pipelines.resources import WarehouseResource
-from pipelines.state.refresh_requests import RefreshRequestQueue
-from pipelines.stream.inbox import Inbox
 from sensors.jobs import approval_resolution_job, approval_run_config, report_columns_job
 
 SENSOR_NAME = "attendance_events_sensor"
@@ -58,8 +57,8 @@ def build_attendance_events_sensor(
         )
         cursor = SensorCursor.from_json(context.cursor)
         with (
-            Inbox.in_data_dir(warehouse.path) as inbox,
-            RefreshRequestQueue.in_data_dir(warehouse.path) as requests,
+            closing(warehouse.state().inbox()) as inbox,
+            closing(warehouse.state().refresh_requests()) as requests,
         ):
             plan = plan_tick(cursor, inbox, requests, settings, time.time(), rules)
             # Informational for `inbox stats`: events up to here are folded into the cursor.

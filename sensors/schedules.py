@@ -8,6 +8,7 @@ users): a 5-day sweep costs about what one day costs, not five times that.
 from __future__ import annotations
 
 import time
+from contextlib import closing
 from datetime import date, datetime, timedelta
 
 import dagster as dg
@@ -22,8 +23,6 @@ from pipelines.refresh.failed_push import should_poll
 from pipelines.refresh.scopes import assets_for
 from pipelines.resources import WarehouseResource
 from pipelines.settings import load_settings
-from pipelines.state.failed_push_pages import FailedPushPages
-from pipelines.stream.inbox import Inbox
 from pipelines.warehouse.marts import SETTLE_GRACE
 from sensors.jobs import failed_push_reconciliation_job
 
@@ -59,8 +58,8 @@ def failed_push_reconciliation_schedule(
     """
     settings = load_refresh_settings()
     with (
-        Inbox.in_data_dir(warehouse.path) as inbox,
-        FailedPushPages.in_data_dir(warehouse.path) as pages,
+        closing(warehouse.state().inbox()) as inbox,
+        closing(warehouse.state().failed_push_pages()) as pages,
     ):
         decision = should_poll(
             inbox,
@@ -202,7 +201,8 @@ def _over_budget(
     now = context.scheduled_execution_time or datetime.now(tz=SHANGHAI)
     quota = load_settings().dingtalk_monthly_api_quota
     share = settings.discretionary_quota_share
-    return discretionary_skip_reason(warehouse.path, quota, share, now, what)
+    with closing(warehouse.state().ledger()) as ledger:
+        return discretionary_skip_reason(ledger, quota, share, now, what)
 
 
 def _scheduled_day(context: dg.ScheduleEvaluationContext) -> date:

@@ -19,18 +19,20 @@ def usage(
 
     Reads the quota ledger that every process of this project writes; makes no DingTalk call.
     """
-    from pipelines.dingtalk.ledger import LEDGER_FILENAME, QuotaLedger
+    from pipelines.dingtalk.ledger import LEDGER_FILENAME
     from pipelines.dingtalk.usage import usage_report
+    from pipelines.state.factory import StateLocation
 
     settings = load_settings()
-    path = settings.attendance_data_dir / LEDGER_FILENAME
-    ledger = QuotaLedger(path)
+    state = StateLocation.from_settings(settings)
+    path = state.describe() if state.is_postgres else str(state.data_dir / LEDGER_FILENAME)
+    ledger = state.ledger()
     try:
         report = usage_report(ledger, settings.dingtalk_monthly_api_quota)
     finally:
         ledger.close()
     if as_json:
-        typer.echo(json.dumps({"ledger": str(path), **report.as_dict()}, ensure_ascii=False))
+        typer.echo(json.dumps({"ledger": path, **report.as_dict()}, ensure_ascii=False))
         return
     typer.echo(f"DingTalk metered API calls, {report.month} (Asia/Shanghai), ledger {path}")
     width = max([len(name) for name in report.by_endpoint] + [8])
