@@ -36,6 +36,7 @@ COMMAND_MODULES = (
     "inbox",
     "listen",
     "serve",
+    "state",
     "sync",
     "usage",
 )
