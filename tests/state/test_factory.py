@@ -29,7 +29,9 @@ def test_sqlite_stays_the_default(tmp_path):
 
 def test_the_client_built_from_settings_counts_and_limits_in_postgres(postgres_url, monkeypatch):
     monkeypatch.setenv("ATTENDANCE_STATE_URL", postgres_url)
-    settings = load_settings(dingtalk_client_id="id", dingtalk_client_secret="pg-factory-test-secret-7f3a")
+    settings = load_settings(
+        dingtalk_client_id="id", dingtalk_client_secret="pg-factory-test-secret-7f3a"
+    )
     with DingTalkClient.from_settings(settings) as client:
         assert isinstance(client.ledger, PostgresLedger)
         assert isinstance(client.limiter, PostgresRateLimiter)
