@@ -13,17 +13,19 @@ Dagster hides them in the UI.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import dagster as dg
 
 from pipelines.dingtalk.client import DingTalkClient
+from pipelines.dingtalk.ledger import CallLedger
 from pipelines.refresh.config import RefreshSettings, load_refresh_settings
+from pipelines.refresh.failed_push import FailedPushPageStore
+from pipelines.refresh.requests import RefreshRequestStore
 from pipelines.settings import Settings, load_settings
-from pipelines.state.failed_push_pages import FailedPushPages
-from pipelines.state.refresh_requests import RefreshRequestQueue
-from pipelines.stream.inbox import Inbox
+from pipelines.state.factory import StateLocation
+from pipelines.stream.protocol import EventInbox
 from pipelines.warehouse import ParquetStore
 
 DEFAULT_DATA_DIR = str(Settings.model_fields["attendance_data_dir"].default)
@@ -63,6 +65,12 @@ class _InDataDir(dg.ConfigurableResource):
         """`data_dir` when given, else ATTENDANCE_DATA_DIR, else `data`."""
         overrides = _overrides(self, SETTINGS_NAMES, ["data_dir"])
         return Path(load_settings(**overrides).attendance_data_dir)
+
+    def state(self) -> StateLocation:
+        """Where the inbox, queues, ledger and limiter live: `ATTENDANCE_STATE_URL` (read when
+        the run or tick starts, like the other settings) or SQLite files in the data dir."""
+        overrides = _overrides(self, SETTINGS_NAMES, ["data_dir"])
+        return StateLocation.from_settings(load_settings(**overrides))
 
 
 class DingTalkResource(dg.ConfigurableResource):
@@ -108,14 +116,17 @@ class DataDirResource(_InDataDir):
     Each method returns the store as a context manager that closes it.
     """
 
-    def inbox(self) -> Inbox:
-        return Inbox.in_data_dir(self.path)
+    def inbox(self) -> closing[EventInbox]:
+        return closing(self.state().inbox())
 
-    def refresh_requests(self) -> RefreshRequestQueue:
-        return RefreshRequestQueue.in_data_dir(self.path)
+    def refresh_requests(self) -> closing[RefreshRequestStore]:
+        return closing(self.state().refresh_requests())
 
-    def failed_push_pages(self) -> FailedPushPages:
-        return FailedPushPages.in_data_dir(self.path)
+    def failed_push_pages(self) -> closing[FailedPushPageStore]:
+        return closing(self.state().failed_push_pages())
+
+    def ledger(self) -> closing[CallLedger]:
+        return closing(self.state().ledger())
 
 
 _REFRESH = RefreshSettings.model_fields

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     # The first daily partition (Dagster reads it when the code location loads).
     attendance_start_date: date = date(2026, 1, 1)
     attendance_profile: Path | None = None
+    # Empty: the state stores are SQLite files in the data dir. A URL may hold a password.
+    attendance_state_url: SecretStr = SecretStr("")
 
     @field_validator("dingtalk_api_base_url", "dingtalk_oapi_base_url")
     @classmethod
@@ -42,6 +44,14 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("attendance_state_url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr) -> SecretStr:
+        url = value.get_secret_value()
+        if url and not url.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must be empty (SQLite in the data dir) or a postgresql:// URL")
+        return value
 
     def require_credentials(self) -> None:
         """Raise ConfigError unless both credentials are set (needed to talk to DingTalk)."""
@@ -61,5 +71,6 @@ def load_settings(**overrides: object) -> Settings:
         first = error.errors()[0]
         variable = str(first["loc"][0]).upper() if first["loc"] else "configuration"
         given = first.get("input")
-        shown = "" if "secret" in variable.lower() else f" (got {given!r})"
+        hidden = "secret" in variable.lower() or variable == "ATTENDANCE_STATE_URL"
+        shown = "" if hidden else f" (got {given!r})"
         raise ConfigError(f"{variable} is invalid: {first['msg']}{shown}.") from None

@@ -201,7 +201,8 @@ def _over_budget(
 ) -> str | None:
     now = context.scheduled_execution_time or datetime.now(tz=SHANGHAI)
     share = settings.discretionary_quota_share
-    return discretionary_skip_reason(data_dir.path, refresh.quota(), share, now, what)
+    with data_dir.ledger() as ledger:
+        return discretionary_skip_reason(ledger, refresh.quota(), share, now, what)
 
 
 def _scheduled_day(context: dg.ScheduleEvaluationContext) -> date:

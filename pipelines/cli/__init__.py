@@ -39,6 +39,7 @@ COMMAND_MODULES = (
     "report",
     "plan",
     "serve",
+    "state",
     "sync",
     "usage",
 )

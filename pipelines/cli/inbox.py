@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import typer
 
@@ -20,20 +19,25 @@ def stats(
     consumer: str = typer.Option("default", help="Whose cursor defines 'pending'."),
 ) -> None:
     """Print received, duplicates, quarantined, pending, last event time and gaps."""
-    from pipelines.stream.inbox import INBOX_FILENAME, Inbox
+    from pipelines.state.factory import STATE_ERRORS, StateLocation
+    from pipelines.stream.inbox import INBOX_FILENAME
 
-    settings = load_settings()
-    path = settings.attendance_data_dir / INBOX_FILENAME
-    if not path.exists():
+    state = StateLocation.from_settings(load_settings())
+    path = state.data_dir / INBOX_FILENAME
+    if not state.is_postgres and not path.exists():
         typer.echo(
             f"no inbox at {path}: has the listener run with this ATTENDANCE_DATA_DIR?", err=True
         )
         raise typer.Exit(1)
     try:
-        with Inbox(path) as inbox:
+        inbox = state.inbox()
+        try:
             summary = inbox.stats(consumer=consumer).to_dict()
-    except sqlite3.Error as error:
-        typer.echo(f"cannot read the inbox at {path}: {error}", err=True)
+        finally:
+            inbox.close()
+    except STATE_ERRORS as error:
+        where = state.describe() if state.is_postgres else str(path)
+        typer.echo(f"cannot read the inbox at {where}: {error}", err=True)
         raise typer.Exit(1) from None
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False))

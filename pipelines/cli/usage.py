@@ -30,19 +30,21 @@ def usage(
     Reads the quota ledger that every process of this project writes; makes no DingTalk call
     unless --dingtalk is given.
     """
-    from pipelines.dingtalk.ledger import LEDGER_FILENAME, QuotaLedger
+    from pipelines.dingtalk.ledger import LEDGER_FILENAME
     from pipelines.dingtalk.usage import usage_report
+    from pipelines.state.factory import StateLocation
 
     settings = load_settings()
-    path = settings.attendance_data_dir / LEDGER_FILENAME
-    ledger = QuotaLedger(path)
+    state = StateLocation.from_settings(settings)
+    path = state.describe() if state.is_postgres else str(state.data_dir / LEDGER_FILENAME)
+    ledger = state.ledger()
     try:
         report = usage_report(ledger, settings.dingtalk_monthly_api_quota)
     finally:
         ledger.close()
     remote = _dingtalk_usage(settings) if from_dingtalk else None
     if as_json:
-        document = {"ledger": str(path), **report.as_dict()}
+        document = {"ledger": path, **report.as_dict()}
         if remote is not None:
             document["dingtalk"] = remote.as_dict()
         typer.echo(json.dumps(document, ensure_ascii=False))

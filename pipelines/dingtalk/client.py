@@ -22,14 +22,16 @@ from pipelines.dingtalk.auth import DEFAULT_SAFETY_MARGIN, IssuedToken, TokenPro
 from pipelines.dingtalk.counters import CallCounter, CallMark, CallTally
 from pipelines.dingtalk.errors import DingTalkError
 from pipelines.dingtalk.http import ApiCaller, RetryPolicy
-from pipelines.dingtalk.ledger import CallLedger, QuotaLedger
+from pipelines.dingtalk.ledger import CallLedger
 from pipelines.dingtalk.redaction import install_log_redaction, register_secret
 from pipelines.dingtalk.throttle import (
     DEFAULT_HEADROOM,
+    CallLimiter,
     IpBanBreaker,
     RateLimiter,
     SharedRateLimiter,
 )
+from pipelines.state.factory import StateLocation
 
 if TYPE_CHECKING:
     from pipelines.settings import Settings
@@ -55,6 +57,8 @@ class DingTalkClient(AttendanceApi, OrgApi):
         limiter_headroom: fraction of `qps_per_api` the limiter allows.
         rate_limit_dir: a directory (the data directory) whose `rate_limit.sqlite` holds the
             per-API schedule shared by every process using it; None limits this process only.
+        state: where the shared schedule lives (SQLite in the data dir or PostgreSQL, shared
+            by every host); takes precedence over `rate_limit_dir`.
     """
 
     def __init__(
@@ -73,6 +77,7 @@ class DingTalkClient(AttendanceApi, OrgApi):
         token_safety_margin: float = DEFAULT_SAFETY_MARGIN,
         limiter_headroom: float = DEFAULT_HEADROOM,
         rate_limit_dir: Path | str | None = None,
+        state: StateLocation | None = None,
     ) -> None:
         secret = client_secret if isinstance(client_secret, SecretStr) else SecretStr(client_secret)
         if not client_id or not secret.get_secret_value():
@@ -85,8 +90,10 @@ class DingTalkClient(AttendanceApi, OrgApi):
         self.counter = CallCounter()
         self._http = httpx.Client(transport=transport, timeout=timeout)
         rate = qps_per_api * limiter_headroom
-        self.limiter: RateLimiter | SharedRateLimiter = (
-            RateLimiter(rate)
+        self.limiter: CallLimiter = (
+            state.limiter(rate, namespace=f"{client_id} ")
+            if state is not None
+            else RateLimiter(rate)
             if rate_limit_dir is None
             # DingTalk counts per app and per API: apps sharing a data dir do not share slots.
             else SharedRateLimiter.in_data_dir(rate_limit_dir, rate, namespace=f"{client_id} ")
@@ -109,17 +116,18 @@ class DingTalkClient(AttendanceApi, OrgApi):
     def from_settings(
         cls, settings: Settings, transport: httpx.BaseTransport | None = None, **options: Any
     ) -> DingTalkClient:
-        """Build a client from `Settings`: ledger and shared rate limit in the data directory."""
+        """Build a client from `Settings`: ledger and shared rate limit in the configured state."""
         settings.require_credentials()
+        state = StateLocation.from_settings(settings)
         return cls(
             client_id=settings.dingtalk_client_id,
             client_secret=settings.dingtalk_client_secret,
             api_base_url=settings.dingtalk_api_base_url,
             oapi_base_url=settings.dingtalk_oapi_base_url,
             qps_per_api=settings.dingtalk_qps_per_api,
-            ledger=QuotaLedger.in_data_dir(settings.attendance_data_dir),
+            ledger=state.ledger(),
             transport=transport,
-            **{"rate_limit_dir": settings.attendance_data_dir, **options},
+            **{"state": state, **options},
         )
 
     def calls_mark(self) -> CallMark:

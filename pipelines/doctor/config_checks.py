@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pipelines.dingtalk.ledger import LEDGER_FILENAME, QuotaLedger
+from pipelines.dingtalk.ledger import LEDGER_FILENAME, CallLedger, QuotaLedger
 from pipelines.doctor.findings import DoctorReport
 from pipelines.settings import ConfigError, Settings, load_settings
 
@@ -88,14 +88,21 @@ def _check_data_dir(report: DoctorReport, data_dir: Path) -> bool:
 
 def check_quota_ledger(report: DoctorReport, settings: Settings) -> None:
     """Compare this month's metered calls in the ledger with DINGTALK_MONTHLY_API_QUOTA."""
+    if settings.attendance_state_url.get_secret_value():
+        return  # the ledger is in PostgreSQL: checked by state_checks once the schema is known
     path = settings.attendance_data_dir / LEDGER_FILENAME
     if not path.exists():
         return
     ledger = QuotaLedger(path)
     try:
-        spent = sum(ledger.month_to_date().values())
+        report_quota_spent(report, ledger, settings)
     finally:
         ledger.close()
+
+
+def report_quota_spent(report: DoctorReport, ledger: CallLedger, settings: Settings) -> None:
+    """One line: this month's metered calls in `ledger` against the monthly quota."""
+    spent = sum(ledger.month_to_date().values())
     quota = settings.dingtalk_monthly_api_quota
     message = f"{spent} of {quota} metered calls spent this month (DINGTALK_MONTHLY_API_QUOTA)."
     if spent >= quota:

@@ -11,21 +11,16 @@ sweep resumes by itself once the pace falls back under the line.
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
-from pipelines.dingtalk.ledger import QuotaLedger
+from pipelines.dingtalk.ledger import CallLedger
 from pipelines.dingtalk.usage import usage_report
 
 
 def discretionary_skip_reason(
-    data_dir: Path, quota: int, share: float, now: datetime, what: str
+    ledger: CallLedger, quota: int, share: float, now: datetime, what: str
 ) -> str | None:
     """None when `what` may spend calls now; otherwise the one-line reason it is skipped."""
-    ledger = QuotaLedger.in_data_dir(data_dir)
-    try:
-        report = usage_report(ledger, quota, now)
-    finally:
-        ledger.close()
+    report = usage_report(ledger, quota, now)
     if report.projected <= share * quota:
         return None
     return (

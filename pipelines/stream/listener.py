@@ -6,18 +6,16 @@ import asyncio
 import gc
 import logging
 import signal
-import sqlite3
 from datetime import timedelta
-from pathlib import Path
 
 from dingtalk_stream import Credential
 
 from pipelines.settings import ConfigError, Settings
+from pipelines.state.factory import STATE_ERRORS, StateLocation
 from pipelines.stream.client import HardenedStreamClient
 from pipelines.stream.config import ListenerConfig
 from pipelines.stream.events import DateWindow
 from pipelines.stream.handler import InboxEventHandler
-from pipelines.stream.inbox import Inbox
 from pipelines.stream.logs import configure_logging
 from pipelines.stream.session import SessionJournal
 from pipelines.stream.writer import BatchWriter
@@ -27,7 +25,8 @@ log = logging.getLogger(__name__)
 
 async def serve(settings: Settings, config: ListenerConfig) -> None:
     """Run the listener until SIGTERM or SIGINT, then finish in-flight writes and ACKs."""
-    inbox = Inbox.in_data_dir(settings.attendance_data_dir, synchronous=config.inbox_synchronous)
+    state = StateLocation.from_settings(settings)
+    inbox = state.inbox(synchronous=config.inbox_synchronous)
     writer = BatchWriter(inbox)
     writer.start()
     window = DateWindow(max_future=timedelta(days=config.max_future_days))
@@ -82,7 +81,7 @@ def run_listener(settings: Settings, config: ListenerConfig | None = None) -> in
     """Run one listener process to completion; returns the exit code (0 after SIGTERM)."""
     settings.require_credentials()
     config = config or ListenerConfig()
-    _check_inbox(settings.attendance_data_dir, config)
+    _check_inbox(StateLocation.from_settings(settings), config)
     configure_logging(config.log_level)
     # Everything is imported by now (the CLI imports every command's libraries): move those
     # objects out of the garbage collector's view, so that collections triggered by per-event
@@ -95,11 +94,15 @@ def run_listener(settings: Settings, config: ListenerConfig | None = None) -> in
     return 0
 
 
-def _check_inbox(data_dir: Path, config: ListenerConfig) -> None:
+def _check_inbox(state: StateLocation, config: ListenerConfig) -> None:
     """Fail fast, in one line, when the inbox cannot be opened (before any connection)."""
     try:
-        Inbox.in_data_dir(data_dir, synchronous=config.inbox_synchronous).close()
-    except (OSError, sqlite3.Error) as error:
-        raise ConfigError(
-            f"ATTENDANCE_DATA_DIR={data_dir}: cannot open the inbox ({error})."
-        ) from None
+        state.inbox(synchronous=config.inbox_synchronous).close()
+    except STATE_ERRORS as error:
+        where = (
+            f"ATTENDANCE_STATE_URL={state.describe()}"
+            if state.is_postgres
+            else f"ATTENDANCE_DATA_DIR={state.data_dir}"
+        )
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        raise ConfigError(f"{where}: cannot open the inbox ({first_line}).") from None

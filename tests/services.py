@@ -1,0 +1,66 @@
+"""The machine's services (PostgreSQL, Redis, RabbitMQ, an S3 server) for the tests that need them.
+
+Where a service is unreachable its tests skip with a one-line reason, so the README's two
+commands work on any machine; CI exports ATTENDANCE_REQUIRE_SERVICES=1 (`.ci/run`), which turns
+those skips into failures: a CI run never passes by skipping them.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import quote
+
+import pytest
+
+REQUIRE_SERVICES = "ATTENDANCE_REQUIRE_SERVICES"
+# Trust auth on loopback, as on the project's machines; a developer may point elsewhere.
+POSTGRES_ADMIN_URL = os.environ.get(
+    "ATTENDANCE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+
+
+def unavailable(reason: str) -> None:
+    """Skip the test, or fail it where the services are required (CI)."""
+    if os.environ.get(REQUIRE_SERVICES) == "1":
+        pytest.fail(f"{reason} ({REQUIRE_SERVICES}=1: services are required here)")
+    pytest.skip(reason)
+
+
+def _admin_connection():  # noqa: ANN202 - psycopg is imported lazily
+    import psycopg
+
+    try:
+        return psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as error:
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else "no answer"
+        unavailable(f"PostgreSQL unreachable at {POSTGRES_ADMIN_URL}: {first_line}")
+        raise
+
+
+def with_search_path(url: str, schema: str) -> str:
+    """`url` with libpq `options` that put `schema` first on the search path."""
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options={quote(f'-csearch_path={schema}')}"
+
+
+@contextmanager
+def postgres_schema() -> Iterator[str]:
+    """A URL on a new schema with a random name, dropped (with everything in it) afterwards."""
+    from psycopg import sql
+
+    from pipelines.state.factory import close_databases
+
+    schema = f"t_{secrets.token_hex(6)}"
+    admin = _admin_connection()
+    try:
+        admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+        try:
+            yield with_search_path(POSTGRES_ADMIN_URL, schema)
+        finally:
+            close_databases()  # no pooled connection may hold the schema's locks
+            admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+    finally:
+        admin.close()
