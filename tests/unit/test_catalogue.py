@@ -20,6 +20,7 @@ SKIPPED = [REPO / "pipelines" / "emulator"]
 # Literals that spell a catalogue name but mean something else.
 HOMONYMS = {
     ("pipelines/doctor/probes.py", "employees"): "a permission probe",
+    ("pipelines/quota/plan.py", "employees"): "the head count in a quota profile",
     ("pipelines/doctor/probes.py", "approvals"): "a permission probe",
     ("pipelines/doctor/connection.py", "approvals"): "a permission probe",
     ("pipelines/warehouse/schemas.py", "employees"): "a column of attendance_monthly_department",
