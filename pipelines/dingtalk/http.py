@@ -95,6 +95,19 @@ class ApiCaller:
             DingTalkError: a subclass naming what DingTalk refused; RetriesExhaustedError when
                 a retryable answer persisted through every attempt.
         """
+        return self._call(endpoint, params, body, authenticated)[1]
+
+    def call_raw(self, endpoint: Endpoint, *, authenticated: bool = True) -> bytes:
+        """`call`, returning the successful answer's body byte for byte (for read-once data).
+
+        The body is checked (errcode, ban) like any answer, but the caller gets the bytes, so
+        it can store them before decoding anything.
+        """
+        return self._call(endpoint, None, None, authenticated)[0]
+
+    def _call(
+        self, endpoint: Endpoint, params: Any, body: Any, authenticated: bool
+    ) -> tuple[bytes, dict[str, Any]]:
         try:
             return self._with_retries(endpoint, params, body, authenticated)
         except TokenInvalidError as rejected:
@@ -116,7 +129,7 @@ class ApiCaller:
 
     def _with_retries(
         self, endpoint: Endpoint, params: Any, body: Any, authenticated: bool
-    ) -> dict[str, Any]:
+    ) -> tuple[bytes, dict[str, Any]]:
         retrying = Retrying(
             stop=stop_after_attempt(self._retry.attempts),
             wait=self._wait,
@@ -156,7 +169,7 @@ class ApiCaller:
 
     def _attempt(
         self, endpoint: Endpoint, params: Any, body: Any, authenticated: bool, last: bool
-    ) -> dict[str, Any]:
+    ) -> tuple[bytes, dict[str, Any]]:
         self._breaker.wait_until_closed()
         self._limiter.acquire(endpoint.path)
         token = self.tokens.get() if authenticated and self.tokens is not None else None
@@ -178,7 +191,7 @@ class ApiCaller:
                 error.token = token  # type: ignore[attr-defined]
             raise
         self._count(endpoint, "ok")
-        return data
+        return response.content, data
 
     def _send(
         self, endpoint: Endpoint, params: Any, body: Any, token: str | None
