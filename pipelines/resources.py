@@ -7,6 +7,7 @@ in the data directory, and the Parquet store of the warehouse.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +17,8 @@ import dagster as dg
 from pipelines.dingtalk.client import DingTalkClient
 from pipelines.settings import Settings, load_settings
 from pipelines.warehouse import ParquetStore
+
+SECRET_VARIABLE = "DINGTALK_CLIENT_SECRET"
 
 
 class DingTalkResource(dg.ConfigurableResource):
@@ -84,12 +87,18 @@ def resources_from_environment() -> dict[str, dg.ConfigurableResource]:
 
 
 def resources_from_settings(settings: Settings) -> dict[str, dg.ConfigurableResource]:
-    """The resources bound to concrete values (the command line, tests and benchmarks)."""
+    """The resources bound to concrete values (the command line, tests and benchmarks).
+
+    The client secret is the exception: it goes into this process's environment and reaches
+    the resource as `dg.EnvVar`, resolved when the run starts, so the instance's run snapshots
+    and event logs hold only the variable's name, never the secret.
+    """
     data_dir = str(settings.attendance_data_dir)
+    os.environ[SECRET_VARIABLE] = settings.dingtalk_client_secret.get_secret_value()
     return {
         "dingtalk": DingTalkResource(
             client_id=settings.dingtalk_client_id,
-            client_secret=settings.dingtalk_client_secret.get_secret_value(),
+            client_secret=dg.EnvVar(SECRET_VARIABLE),
             api_base_url=settings.dingtalk_api_base_url,
             oapi_base_url=settings.dingtalk_oapi_base_url,
             qps_per_api=str(settings.dingtalk_qps_per_api),
