@@ -6,14 +6,23 @@ data path; the only writes are these idempotent view definitions, made under a f
 skipped when nothing changed (a marker file records what the views were last built from).
 Code that only reads (marts, asset checks, tests) uses `scratch_connection`, an in-memory
 database with the same views, so it never touches the shared file at all.
+
+Readers never fail a run: the views are written into a new file beside the old one, which is
+then renamed over `warehouse.duckdb`. A reader holding the old file (an analyst's read-only
+connection, a BI tool) keeps reading it and sees the new views when it reconnects; the writer
+never opens a file a reader holds, so it never waits for, or fails on, DuckDB's lock.
+
+The folder travels: the views name their Parquet files relative to the data directory, so a
+copied folder reads its own files. DuckDB resolves relative paths against the working
+directory or `file_search_path`: `connect_read_only(data_dir)` sets it; a DuckDB shell started
+inside the folder needs nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
-import time
+import uuid
 from pathlib import Path
 
 import duckdb
@@ -24,10 +33,7 @@ from pipelines.days import ZONE_NAME
 from pipelines.warehouse.schemas import TABLES, TableSpec
 from pipelines.warehouse.store import PART_FILE, ParquetStore
 
-log = logging.getLogger(__name__)
-
 WAREHOUSE_FILE = "warehouse.duckdb"
-OPEN_RETRIES = 10
 
 
 def warehouse_path(data_dir: str | os.PathLike[str]) -> Path:
@@ -35,16 +41,18 @@ def warehouse_path(data_dir: str | os.PathLike[str]) -> Path:
 
 
 def view_statements(data_dir: str | os.PathLike[str]) -> list[str]:
-    """`CREATE OR REPLACE VIEW` for every table: over its files, or typed and empty if none yet."""
+    """`CREATE OR REPLACE VIEW` for every table: over its files (paths relative to `data_dir`),
+    or typed and empty if none yet."""
     store = ParquetStore(data_dir)
-    return [_view_sql(spec, store) for spec in TABLES.values()]
+    return [_view_sql(spec, store, Path(data_dir)) for spec in TABLES.values()]
 
 
 def ensure_views(data_dir: str | os.PathLike[str]) -> bool:
     """Create or refresh the views in `warehouse.duckdb`; returns False when nothing had to change.
 
-    Safe to call from any number of concurrent runs: a file lock serializes the writers, and the
-    marker makes the common case (views already right) a file read without opening DuckDB.
+    Safe to call from any number of concurrent runs, and beside any number of readers: a file
+    lock serializes the writers, the new views go into a fresh file renamed over the old one,
+    and the marker makes the common case (views already right) a file read.
     """
     statements = view_statements(data_dir)
     digest = hashlib.sha256("\n".join(statements).encode()).hexdigest()
@@ -54,49 +62,74 @@ def ensure_views(data_dir: str | os.PathLike[str]) -> bool:
     with FileLock(str(path.with_name(f".{WAREHOUSE_FILE}.lock")), timeout=120):
         if path.exists() and marker.exists() and marker.read_text() == digest:
             return False
-        connection = _open_for_write(path)
-        try:
-            for statement in statements:
-                connection.execute(statement)
-        finally:
-            connection.close()
+        _write_and_swap(path, statements)
         marker.write_text(digest)
     return True
+
+
+def _write_and_swap(path: Path, statements: list[str]) -> None:
+    """Build the views in a new file, then rename it over `path` (atomic for readers)."""
+    for leftover in path.parent.glob(f".{WAREHOUSE_FILE}.*.tmp*"):  # from a killed writer
+        leftover.unlink(missing_ok=True)
+    fresh = path.with_name(f".{WAREHOUSE_FILE}.{uuid.uuid4().hex}.tmp")
+    connection = duckdb.connect(str(fresh))
+    try:
+        _search_in(connection, path.parent)
+        for statement in statements:
+            connection.execute(statement)
+    finally:
+        connection.close()  # checkpoints: the new file is complete, with no WAL beside it
+    with open(fresh, "rb") as handle:
+        os.fsync(handle.fileno())
+    # A WAL left beside the old file would be replayed into the new one: it must go first.
+    path.with_name(WAREHOUSE_FILE + ".wal").unlink(missing_ok=True)
+    os.replace(fresh, path)
+    _fsync_directory(path.parent)
+
+
+def connect_read_only(data_dir: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to `<data_dir>/warehouse.duckdb` with its views resolved in
+    `data_dir` (wherever the folder was copied to); never holds DuckDB's writer lock."""
+    connection = duckdb.connect(str(warehouse_path(data_dir)), read_only=True)
+    _search_in(connection, Path(data_dir))
+    return connection
 
 
 def scratch_connection(data_dir: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the warehouse views: for reads that must never take a file lock."""
     connection = duckdb.connect()
     connection.execute(f"SET TimeZone = '{ZONE_NAME}'")
+    _search_in(connection, Path(data_dir))
     for statement in view_statements(data_dir):
         connection.execute(statement)
     return connection
 
 
-def _open_for_write(path: Path) -> duckdb.DuckDBPyConnection:
-    # Another process (an analyst's notebook, a BI tool) may hold the file; wait for it briefly.
-    for attempt in range(OPEN_RETRIES):
-        try:
-            return duckdb.connect(str(path))
-        except duckdb.IOException:
-            if attempt == OPEN_RETRIES - 1:
-                raise
-            log.warning("warehouse.duckdb is busy (another process holds it); retrying")
-            time.sleep(0.5 * (attempt + 1))
-    raise AssertionError("unreachable")
+def _search_in(connection: duckdb.DuckDBPyConnection, data_dir: Path) -> None:
+    # SET takes no bound parameters; the path is quoted like every other literal here.
+    connection.execute(f"SET file_search_path = {_quoted(str(data_dir.resolve()))}")
 
 
-def _view_sql(spec: TableSpec, store: ParquetStore) -> str:
+def _fsync_directory(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _view_sql(spec: TableSpec, store: ParquetStore, data_dir: Path) -> str:
     folder = store.table_dir(spec.name)
+    relative = folder.resolve().relative_to(data_dir.resolve())
     if spec.partition is None:
         if not (folder / PART_FILE).exists():
             return _empty_view(spec)
-        columns, source = "*", f"read_parquet({_literal(folder / PART_FILE)})"
+        columns, source = "*", f"read_parquet({_literal(relative / PART_FILE)})"
     else:
         if not store.partitions(spec.name):
             return _empty_view(spec)
         hive_type = "DATE" if spec.partition == "work_date" else "VARCHAR"
-        pattern = _literal(folder / f"{spec.partition}=*" / PART_FILE)
+        pattern = _literal(relative / f"{spec.partition}=*" / PART_FILE)
         columns = f"{spec.partition}, * EXCLUDE ({spec.partition})"
         source = (
             f"read_parquet({pattern}, hive_partitioning = true, union_by_name = true, "
@@ -133,5 +166,10 @@ def _duck_type(arrow_type: pa.DataType) -> str:
 
 
 def _literal(path: Path) -> str:
-    # View DDL cannot take bound parameters; the path comes from configuration, so quote it.
-    return "'" + str(path.resolve()).replace("'", "''") + "'"
+    # View DDL cannot take bound parameters: the path (relative to the data directory, with
+    # forward slashes on every platform) is quoted instead.
+    return _quoted(path.as_posix())
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
