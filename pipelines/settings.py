@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     attendance_data_dir: Path = Path("data")
     dingtalk_qps_per_api: float = Field(default=20, gt=0)
     dingtalk_monthly_api_quota: int = Field(default=5000, gt=0)
+    # Seconds per unit of an IP-ban answer's `wait` (60 if your bans' `wait` means minutes).
+    dingtalk_ip_ban_wait_unit_s: float = Field(default=1.0, gt=0)
 
     @field_validator("dingtalk_api_base_url", "dingtalk_oapi_base_url")
     @classmethod

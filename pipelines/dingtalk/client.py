@@ -51,6 +51,7 @@ class DingTalkClient(AttendanceApi, OrgApi):
         timeout: seconds (or an httpx.Timeout) for every request.
         retry: attempts and backoff for throttled and transient answers.
         ip_ban_wait: seconds to wait out an IP ban; None uses the ban answer's `wait`.
+        ip_ban_wait_unit: seconds per unit of a ban answer's `wait` (see `IpBanBreaker`).
         token_safety_margin: refetch the token this many seconds before it expires.
         limiter_headroom: fraction of `qps_per_api` the limiter allows.
         rate_limit_dir: a directory (the data directory) whose `rate_limit.sqlite` holds the
@@ -70,6 +71,7 @@ class DingTalkClient(AttendanceApi, OrgApi):
         *,
         retry: RetryPolicy | None = None,
         ip_ban_wait: float | None = None,
+        ip_ban_wait_unit: float = 1.0,
         token_safety_margin: float = DEFAULT_SAFETY_MARGIN,
         limiter_headroom: float = DEFAULT_HEADROOM,
         rate_limit_dir: Path | str | None = None,
@@ -95,7 +97,7 @@ class DingTalkClient(AttendanceApi, OrgApi):
             self._http,
             base_urls={"api": api_base_url, "oapi": oapi_base_url},
             limiter=self.limiter,
-            breaker=IpBanBreaker(ip_ban_wait),
+            breaker=IpBanBreaker(ip_ban_wait, wait_unit_s=ip_ban_wait_unit),
             retry=retry or RetryPolicy(),
             counter=self.counter,
             ledger=ledger,
@@ -117,6 +119,7 @@ class DingTalkClient(AttendanceApi, OrgApi):
             api_base_url=settings.dingtalk_api_base_url,
             oapi_base_url=settings.dingtalk_oapi_base_url,
             qps_per_api=settings.dingtalk_qps_per_api,
+            ip_ban_wait_unit=settings.dingtalk_ip_ban_wait_unit_s,
             ledger=QuotaLedger.in_data_dir(settings.attendance_data_dir),
             transport=transport,
             **{"rate_limit_dir": settings.attendance_data_dir, **options},

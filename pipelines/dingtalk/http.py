@@ -39,6 +39,8 @@ from pipelines.dingtalk.throttle import CallLimiter, IpBanBreaker
 logger = logging.getLogger(__name__)
 
 TOKEN_HEADER = "x-acs-dingtalk-access-token"
+# Bans answered in a row before a call gives up (with 5 s waits, about 10 minutes).
+MAX_BAN_PROBES = 120
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class ApiCaller:
         self._retry = retry
         self._counter = counter
         self._ledger = ledger
+        self._stop_after = stop_after_attempt(retry.attempts)
         self._backoff = wait_exponential_jitter(
             multiplier=retry.initial_wait, max=retry.max_wait, jitter=retry.jitter
         )
@@ -131,7 +134,7 @@ class ApiCaller:
         self, endpoint: Endpoint, params: Any, body: Any, authenticated: bool
     ) -> tuple[bytes, dict[str, Any]]:
         retrying = Retrying(
-            stop=stop_after_attempt(self._retry.attempts),
+            stop=self._stop,
             wait=self._wait,
             retry=retry_if_exception(_is_retryable),
             before_sleep=self._log_retry,
@@ -150,6 +153,13 @@ class ApiCaller:
                 last_error=error,
             ) from None
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _stop(self, state: RetryCallState) -> bool:
+        # A ban answer is not a failed attempt (nothing was billed, and the breaker waited the
+        # ban out): a ban that needs several probes must not use up the retries.
+        if state.outcome is not None and isinstance(state.outcome.exception(), IpBannedError):
+            return state.attempt_number >= MAX_BAN_PROBES
+        return self._stop_after(state)
 
     def _wait(self, state: RetryCallState) -> float:
         # A ban is waited out by the breaker before the next attempt, so no backoff on top.
@@ -186,7 +196,9 @@ class ApiCaller:
         except DingTalkError as error:
             self._count(endpoint, _outcome_of(error, last))
             if isinstance(error, IpBannedError):
-                self._breaker.trip(error.wait_seconds)
+                self._breaker.trip(
+                    self._breaker.ban_seconds(error.declared_wait, error.wait_seconds)
+                )
             if isinstance(error, TokenInvalidError):
                 error.token = token  # type: ignore[attr-defined]
             raise
@@ -219,6 +231,7 @@ class ApiCaller:
 def _outcome_of(error: DingTalkError, last: bool) -> str:
     if isinstance(error, ThrottledError):
         return "throttled"
-    if isinstance(error, TokenInvalidError) or (error.retryable and not last):
+    # 5xx answers and rejected tokens are not billed, on the last attempt either.
+    if isinstance(error, TokenInvalidError | TransientError | IpBannedError):
         return "retried"
-    return "error"
+    return "retried" if error.retryable and not last else "error"
