@@ -12,10 +12,11 @@ then renamed over `warehouse.duckdb`. A reader holding the old file (an analyst'
 connection, a BI tool) keeps reading it and sees the new views when it reconnects; the writer
 never opens a file a reader holds, so it never waits for, or fails on, DuckDB's lock.
 
-The folder travels: the views name their Parquet files relative to the data directory, so a
-copied folder reads its own files. DuckDB resolves relative paths against the working
-directory or `file_search_path`: `connect_read_only(data_dir)` sets it; a DuckDB shell started
-inside the folder needs nothing.
+The folder travels: `connect_read_only(data_dir)` resolves the views at open, as temporary
+views over the files of the folder it is given (they shadow the stored ones), so a copied
+folder answers from its own Parquet. The stored views name absolute paths, so that any DuckDB
+client, from any working directory, reads the folder where it was built; the first run (or
+`ensure_views`) in a copied folder rewrites them for the new place (the marker holds the paths).
 """
 
 from __future__ import annotations
@@ -40,11 +41,11 @@ def warehouse_path(data_dir: str | os.PathLike[str]) -> Path:
     return Path(data_dir) / WAREHOUSE_FILE
 
 
-def view_statements(data_dir: str | os.PathLike[str]) -> list[str]:
-    """`CREATE OR REPLACE VIEW` for every table: over its files (paths relative to `data_dir`),
-    or typed and empty if none yet."""
+def view_statements(data_dir: str | os.PathLike[str], temporary: bool = False) -> list[str]:
+    """`CREATE OR REPLACE [TEMP] VIEW` for every table: over its files, or typed and empty."""
     store = ParquetStore(data_dir)
-    return [_view_sql(spec, store, Path(data_dir)) for spec in TABLES.values()]
+    kind = "TEMP VIEW" if temporary else "VIEW"
+    return [_view_sql(spec, store, kind) for spec in TABLES.values()]
 
 
 def ensure_views(data_dir: str | os.PathLike[str]) -> bool:
@@ -74,7 +75,6 @@ def _write_and_swap(path: Path, statements: list[str]) -> None:
     fresh = path.with_name(f".{WAREHOUSE_FILE}.{uuid.uuid4().hex}.tmp")
     connection = duckdb.connect(str(fresh))
     try:
-        _search_in(connection, path.parent)
         for statement in statements:
             connection.execute(statement)
     finally:
@@ -88,10 +88,11 @@ def _write_and_swap(path: Path, statements: list[str]) -> None:
 
 
 def connect_read_only(data_dir: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to `<data_dir>/warehouse.duckdb` with its views resolved in
-    `data_dir` (wherever the folder was copied to); never holds DuckDB's writer lock."""
+    """A read-only connection to `<data_dir>/warehouse.duckdb` whose views read `data_dir`'s
+    own files (wherever the folder was copied to); never holds DuckDB's writer lock."""
     connection = duckdb.connect(str(warehouse_path(data_dir)), read_only=True)
-    _search_in(connection, Path(data_dir))
+    for statement in view_statements(data_dir, temporary=True):
+        connection.execute(statement)
     return connection
 
 
@@ -99,15 +100,9 @@ def scratch_connection(data_dir: str | os.PathLike[str]) -> duckdb.DuckDBPyConne
     """An in-memory DuckDB with the warehouse views: for reads that must never take a file lock."""
     connection = duckdb.connect()
     connection.execute(f"SET TimeZone = '{ZONE_NAME}'")
-    _search_in(connection, Path(data_dir))
     for statement in view_statements(data_dir):
         connection.execute(statement)
     return connection
-
-
-def _search_in(connection: duckdb.DuckDBPyConnection, data_dir: Path) -> None:
-    # SET takes no bound parameters; the path is quoted like every other literal here.
-    connection.execute(f"SET file_search_path = {_quoted(str(data_dir.resolve()))}")
 
 
 def _fsync_directory(folder: Path) -> None:
@@ -118,33 +113,32 @@ def _fsync_directory(folder: Path) -> None:
         os.close(descriptor)
 
 
-def _view_sql(spec: TableSpec, store: ParquetStore, data_dir: Path) -> str:
+def _view_sql(spec: TableSpec, store: ParquetStore, kind: str) -> str:
     folder = store.table_dir(spec.name)
-    relative = folder.resolve().relative_to(data_dir.resolve())
     if spec.partition is None:
         if not (folder / PART_FILE).exists():
-            return _empty_view(spec)
-        columns, source = "*", f"read_parquet({_literal(relative / PART_FILE)})"
+            return _empty_view(spec, kind)
+        columns, source = "*", f"read_parquet({_literal(folder / PART_FILE)})"
     else:
         if not store.partitions(spec.name):
-            return _empty_view(spec)
+            return _empty_view(spec, kind)
         hive_type = "DATE" if spec.partition == "work_date" else "VARCHAR"
-        pattern = _literal(relative / f"{spec.partition}=*" / PART_FILE)
+        pattern = _literal(folder / f"{spec.partition}=*" / PART_FILE)
         columns = f"{spec.partition}, * EXCLUDE ({spec.partition})"
         source = (
             f"read_parquet({pattern}, hive_partitioning = true, union_by_name = true, "
             f"hive_types = {{'{spec.partition}': {hive_type}}})"
         )
     # DDL takes no bound parameters: names come from TABLES and paths go through _literal.
-    return f"CREATE OR REPLACE VIEW {spec.name} AS SELECT {columns} FROM {source}"  # noqa: S608
+    return f"CREATE OR REPLACE {kind} {spec.name} AS SELECT {columns} FROM {source}"  # noqa: S608
 
 
-def _empty_view(spec: TableSpec) -> str:
+def _empty_view(spec: TableSpec, kind: str) -> str:
     columns = [f"CAST(NULL AS {_duck_type(field.type)}) AS {field.name}" for field in spec.schema]
     if spec.partition is not None:
         hive_type = "DATE" if spec.partition == "work_date" else "VARCHAR"
         columns.insert(0, f"CAST(NULL AS {hive_type}) AS {spec.partition}")
-    return f"CREATE OR REPLACE VIEW {spec.name} AS SELECT {', '.join(columns)} WHERE false"
+    return f"CREATE OR REPLACE {kind} {spec.name} AS SELECT {', '.join(columns)} WHERE false"
 
 
 def _duck_type(arrow_type: pa.DataType) -> str:
@@ -166,10 +160,5 @@ def _duck_type(arrow_type: pa.DataType) -> str:
 
 
 def _literal(path: Path) -> str:
-    # View DDL cannot take bound parameters: the path (relative to the data directory, with
-    # forward slashes on every platform) is quoted instead.
-    return _quoted(path.as_posix())
-
-
-def _quoted(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+    # View DDL cannot take bound parameters; the path comes from configuration, so quote it.
+    return "'" + str(path.resolve()).replace("'", "''") + "'"

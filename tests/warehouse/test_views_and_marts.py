@@ -7,9 +7,11 @@ import multiprocessing
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from pipelines.warehouse import ParquetStore, ensure_views
+import duckdb
+
+from pipelines.warehouse import ParquetStore, ensure_views, warehouse_path
 from pipelines.warehouse.marts import build_daily, write_monthly
-from pipelines.warehouse.views import connect_read_only, scratch_connection
+from pipelines.warehouse.views import scratch_connection
 
 SH = ZoneInfo("Asia/Shanghai")
 DAY = date(2026, 11, 3)
@@ -95,7 +97,7 @@ def _seed(store: ParquetStore) -> None:
 def test_views_are_typed_and_empty_before_any_data(tmp_path):
     assert ensure_views(tmp_path) is True
     assert ensure_views(tmp_path) is False  # nothing changed: DuckDB not even opened
-    with connect_read_only(tmp_path) as connection:
+    with duckdb.connect(str(warehouse_path(tmp_path)), read_only=True) as connection:
         assert connection.execute("SELECT count(*) FROM attendance_results").fetchone() == (0,)
         types = dict(
             connection.execute("DESCRIBE attendance_results").fetchall()[i][:2] for i in range(3)
@@ -108,7 +110,7 @@ def test_views_follow_new_partitions(tmp_path):
     ensure_views(tmp_path)
     _seed(store)
     assert ensure_views(tmp_path) is True
-    with connect_read_only(tmp_path) as connection:
+    with duckdb.connect(str(warehouse_path(tmp_path)), read_only=True) as connection:
         rows = connection.execute(
             "SELECT work_date, count(*) FROM attendance_results GROUP BY 1"
         ).fetchall()
@@ -124,7 +126,7 @@ def test_concurrent_processes_creating_views_all_succeed(tmp_path):
     context = multiprocessing.get_context("spawn")
     with context.Pool(4) as pool:
         pool.map(_create_views, [str(tmp_path)] * 8)
-    with connect_read_only(tmp_path) as connection:
+    with duckdb.connect(str(warehouse_path(tmp_path)), read_only=True) as connection:
         assert connection.execute("SELECT count(*) FROM attendance_results").fetchone() == (4,)
 
 
