@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test typecheck check bench install clean
+.PHONY: demo test typecheck check bench chaos benchmarks-doc install clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,8 +33,19 @@ check: $(STAMP)
 	$(BIN)/python -m basedpyright || test "$(TYPECHECK_GATE)" != 1
 	$(BIN)/python -m pytest -n 2 tests
 
+# Every benchmark writes JSON under bench/results/; docs/benchmarks.md is generated from them.
+BENCHES := backfill_quota client_rate_limit emulator_api emulator_push event_latency listener_ingest
+
 bench: $(STAMP)
-	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
+	for script in $(BENCHES); do $(BIN)/python bench/$$script.py --json bench/results/$$script.json || exit 1; done
+	$(BIN)/python bench/benchmarks_doc.py
+
+benchmarks-doc: $(STAMP)
+	$(BIN)/python bench/benchmarks_doc.py
+
+# Hostile input and faults in one run (issue 17); `--quick` is the reduced run of the test suite.
+chaos: $(STAMP)
+	$(BIN)/python bench/chaos.py
 
 clean:
 	rm -rf $(VENV) data/*.duckdb data/*.sqlite* data/parquet data/dagster_home

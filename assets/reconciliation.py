@@ -34,7 +34,7 @@ def failed_push_reconciliation(
         data_dir.inbox() as inbox,
     ):
         result = reconcile_failed_pushes(
-            client.fetch_failed_push_page, pages, inbox, settings.failed_push_max_pages
+            client.fetch_failed_push_body, pages, inbox, settings.failed_push_max_pages
         )
     if result.quarantined:
         context.log.warning(f"{result.quarantined} failed-push entries quarantined (see inbox)")

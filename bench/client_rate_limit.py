@@ -167,4 +167,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from results_io import recorded  # bench/ is on sys.path when run as a script
+
+    with recorded("client_rate_limit"):
+        main()

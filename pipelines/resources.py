@@ -12,6 +12,7 @@ Dagster hides them in the UI.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -28,6 +29,7 @@ from pipelines.state.factory import StateLocation
 from pipelines.stream.protocol import EventInbox
 from pipelines.warehouse import ParquetStore
 
+SECRET_VARIABLE = "DINGTALK_CLIENT_SECRET"
 DEFAULT_DATA_DIR = str(Settings.model_fields["attendance_data_dir"].default)
 
 
@@ -177,12 +179,18 @@ def resources_from_settings(
     settings: Settings, refresh: RefreshSettings | None = None
 ) -> dict[str, dg.ConfigurableResource]:
     """The resources bound to concrete values (the command line, tests and benchmarks);
-    without `refresh`, the refresh tunables come from the environment when used."""
+    without `refresh`, the refresh tunables come from the environment when used.
+
+    The client secret is the exception: it goes into this process's environment and reaches
+    the resource as `dg.EnvVar`, resolved when the run starts, so the instance's run snapshots
+    and event logs hold only the variable's name, never the secret.
+    """
     data_dir = str(settings.attendance_data_dir)
+    os.environ[SECRET_VARIABLE] = settings.dingtalk_client_secret.get_secret_value()
     return {
         "dingtalk": DingTalkResource(
             client_id=settings.dingtalk_client_id,
-            client_secret=settings.dingtalk_client_secret.get_secret_value(),
+            client_secret=dg.EnvVar(SECRET_VARIABLE),
             api_base_url=settings.dingtalk_api_base_url,
             oapi_base_url=settings.dingtalk_oapi_base_url,
             qps_per_api=settings.dingtalk_qps_per_api,

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     attendance_profile: Path | None = None
     # Empty: the state stores are SQLite files in the data dir. A URL may hold a password.
     attendance_state_url: SecretStr = SecretStr("")
+    # Seconds per unit of an IP-ban answer's `wait` (60 if your bans' `wait` means minutes).
+    dingtalk_ip_ban_wait_unit_s: float = Field(default=1.0, gt=0)
 
     @field_validator("dingtalk_api_base_url", "dingtalk_oapi_base_url")
     @classmethod

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.warehouse import TABLES, warehouse_path
+from pipelines.warehouse import TABLES, views
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ EXAMPLE_QUERIES: tuple[ExampleQuery, ...] = (LATE_RANKING, DEPARTMENT_MONTHLY, L
 
 def connect_read_only(data_dir: Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the warehouse (never holds DuckDB's writer lock)."""
-    return duckdb.connect(str(warehouse_path(data_dir)), read_only=True)
+    return views.connect_read_only(data_dir)
 
 
 def row_counts(connection: duckdb.DuckDBPyConnection) -> dict[str, int]:

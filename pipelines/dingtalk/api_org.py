@@ -95,3 +95,7 @@ class OrgApi:
         asking for the next one.
         """
         return self._caller.call(ep.FAILED_PUSH)
+
+    def fetch_failed_push_body(self) -> bytes:
+        """`fetch_failed_push_page` as the answer's bytes, to be stored before any decoding."""
+        return self._caller.call_raw(ep.FAILED_PUSH)

@@ -53,6 +53,7 @@ class DingTalkClient(AttendanceApi, OrgApi):
         timeout: seconds (or an httpx.Timeout) for every request.
         retry: attempts and backoff for throttled and transient answers.
         ip_ban_wait: seconds to wait out an IP ban; None uses the ban answer's `wait`.
+        ip_ban_wait_unit: seconds per unit of a ban answer's `wait` (see `IpBanBreaker`).
         token_safety_margin: refetch the token this many seconds before it expires.
         limiter_headroom: fraction of `qps_per_api` the limiter allows.
         rate_limit_dir: a directory (the data directory) whose `rate_limit.sqlite` holds the
@@ -74,6 +75,7 @@ class DingTalkClient(AttendanceApi, OrgApi):
         *,
         retry: RetryPolicy | None = None,
         ip_ban_wait: float | None = None,
+        ip_ban_wait_unit: float = 1.0,
         token_safety_margin: float = DEFAULT_SAFETY_MARGIN,
         limiter_headroom: float = DEFAULT_HEADROOM,
         rate_limit_dir: Path | str | None = None,
@@ -102,7 +104,7 @@ class DingTalkClient(AttendanceApi, OrgApi):
             self._http,
             base_urls={"api": api_base_url, "oapi": oapi_base_url},
             limiter=self.limiter,
-            breaker=IpBanBreaker(ip_ban_wait),
+            breaker=IpBanBreaker(ip_ban_wait, wait_unit_s=ip_ban_wait_unit),
             retry=retry or RetryPolicy(),
             counter=self.counter,
             ledger=ledger,
@@ -125,6 +127,7 @@ class DingTalkClient(AttendanceApi, OrgApi):
             api_base_url=settings.dingtalk_api_base_url,
             oapi_base_url=settings.dingtalk_oapi_base_url,
             qps_per_api=settings.dingtalk_qps_per_api,
+            ip_ban_wait_unit=settings.dingtalk_ip_ban_wait_unit_s,
             ledger=state.ledger(),
             transport=transport,
             **{"state": state, **options},

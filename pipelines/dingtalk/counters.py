@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-UNBILLED_OUTCOMES = frozenset({"throttled", "unreachable"})
+# The same outcomes as `pipelines.dingtalk.ledger._UNBILLED`: not billed by DingTalk.
+UNBILLED_OUTCOMES = frozenset({"throttled", "unreachable", "retried"})
 
 
 @dataclass(frozen=True)

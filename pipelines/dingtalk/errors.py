@@ -97,8 +97,16 @@ class IpBannedError(DingTalkError):
 
     retryable = True
 
-    def __init__(self, message: str, *, wait_seconds: float, **kwargs: Any) -> None:
-        self.wait_seconds = wait_seconds
+    def __init__(
+        self,
+        message: str,
+        *,
+        wait_seconds: float,
+        declared_wait: float | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.wait_seconds = wait_seconds  # the wait read as minutes (the reference's reading)
+        self.declared_wait = declared_wait  # the answer's `wait` number as sent; None for HTML
         super().__init__(message, **kwargs)
 
 
@@ -162,12 +170,14 @@ def _ip_ban(response: httpx.Response, body: dict | None, endpoint: str) -> IpBan
     denied = body is not None and (body.get("status") == 1111 or body.get("punish") == "deny")
     if not (looks_html or denied):
         return None
-    minutes = DEFAULT_BAN_MINUTES
-    if denied and isinstance(body.get("wait"), int | float):
-        minutes = float(body["wait"])
+    minutes, declared = DEFAULT_BAN_MINUTES, None
+    wait = body.get("wait") if body is not None else None
+    if denied and isinstance(wait, int | float) and not isinstance(wait, bool) and wait >= 0:
+        minutes = declared = float(wait)
     return IpBannedError(
-        f"{endpoint}: egress IP blocked by DingTalk for about {minutes:g} min",
+        f"{endpoint}: egress IP blocked by DingTalk (wait {minutes:g})",
         wait_seconds=minutes * 60,
+        declared_wait=declared,
         endpoint=endpoint,
         status_code=response.status_code,
     )

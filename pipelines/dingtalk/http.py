@@ -39,6 +39,8 @@ from pipelines.dingtalk.throttle import CallLimiter, IpBanBreaker
 logger = logging.getLogger(__name__)
 
 TOKEN_HEADER = "x-acs-dingtalk-access-token"
+# Bans answered in a row before a call gives up (with 5 s waits, about 10 minutes).
+MAX_BAN_PROBES = 120
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class ApiCaller:
         self._retry = retry
         self._counter = counter
         self._ledger = ledger
+        self._stop_after = stop_after_attempt(retry.attempts)
         self._backoff = wait_exponential_jitter(
             multiplier=retry.initial_wait, max=retry.max_wait, jitter=retry.jitter
         )
@@ -95,6 +98,19 @@ class ApiCaller:
             DingTalkError: a subclass naming what DingTalk refused; RetriesExhaustedError when
                 a retryable answer persisted through every attempt.
         """
+        return self._call(endpoint, params, body, authenticated)[1]
+
+    def call_raw(self, endpoint: Endpoint, *, authenticated: bool = True) -> bytes:
+        """`call`, returning the successful answer's body byte for byte (for read-once data).
+
+        The body is checked (errcode, ban) like any answer, but the caller gets the bytes, so
+        it can store them before decoding anything.
+        """
+        return self._call(endpoint, None, None, authenticated)[0]
+
+    def _call(
+        self, endpoint: Endpoint, params: Any, body: Any, authenticated: bool
+    ) -> tuple[bytes, dict[str, Any]]:
         try:
             return self._with_retries(endpoint, params, body, authenticated)
         except TokenInvalidError as rejected:
@@ -116,9 +132,9 @@ class ApiCaller:
 
     def _with_retries(
         self, endpoint: Endpoint, params: Any, body: Any, authenticated: bool
-    ) -> dict[str, Any]:
+    ) -> tuple[bytes, dict[str, Any]]:
         retrying = Retrying(
-            stop=stop_after_attempt(self._retry.attempts),
+            stop=self._stop,
             wait=self._wait,
             retry=retry_if_exception(_is_retryable),
             before_sleep=self._log_retry,
@@ -138,6 +154,13 @@ class ApiCaller:
             ) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _stop(self, state: RetryCallState) -> bool:
+        # A ban answer is not a failed attempt (nothing was billed, and the breaker waited the
+        # ban out): a ban that needs several probes must not use up the retries.
+        if state.outcome is not None and isinstance(state.outcome.exception(), IpBannedError):
+            return state.attempt_number >= MAX_BAN_PROBES
+        return self._stop_after(state)
+
     def _wait(self, state: RetryCallState) -> float:
         # A ban is waited out by the breaker before the next attempt, so no backoff on top.
         if state.outcome is not None and isinstance(state.outcome.exception(), IpBannedError):
@@ -156,7 +179,7 @@ class ApiCaller:
 
     def _attempt(
         self, endpoint: Endpoint, params: Any, body: Any, authenticated: bool, last: bool
-    ) -> dict[str, Any]:
+    ) -> tuple[bytes, dict[str, Any]]:
         self._breaker.wait_until_closed()
         self._limiter.acquire(endpoint.path)
         token = self.tokens.get() if authenticated and self.tokens is not None else None
@@ -173,12 +196,14 @@ class ApiCaller:
         except DingTalkError as error:
             self._count(endpoint, _outcome_of(error, last))
             if isinstance(error, IpBannedError):
-                self._breaker.trip(error.wait_seconds)
+                self._breaker.trip(
+                    self._breaker.ban_seconds(error.declared_wait, error.wait_seconds)
+                )
             if isinstance(error, TokenInvalidError):
                 error.token = token  # type: ignore[attr-defined]
             raise
         self._count(endpoint, "ok")
-        return data
+        return response.content, data
 
     def _send(
         self, endpoint: Endpoint, params: Any, body: Any, token: str | None
@@ -206,6 +231,7 @@ class ApiCaller:
 def _outcome_of(error: DingTalkError, last: bool) -> str:
     if isinstance(error, ThrottledError):
         return "throttled"
-    if isinstance(error, TokenInvalidError) or (error.retryable and not last):
+    # 5xx answers and rejected tokens are not billed, on the last attempt either.
+    if isinstance(error, TokenInvalidError | TransientError | IpBannedError):
         return "retried"
-    return "error"
+    return "retried" if error.retryable and not last else "error"

@@ -17,11 +17,14 @@ from pipelines.state.sqlite import SqliteFile, SqliteStore
 
 LEDGER_FILENAME = "quota_ledger.sqlite"
 
-# Outcomes: `ok` answered; `error` refused and not retried; `throttled` refused for QPS (not
-# counted by DingTalk); `retried` a transient failure that was retried; `unreachable` no answer.
+# Outcomes: `ok` answered; `error` refused (the request itself); `throttled` refused for QPS;
+# `retried` a transient failure (5xx, a rejected token), retried or the last attempt;
+# `unreachable` no answer.
 OUTCOMES = ("ok", "error", "throttled", "retried", "unreachable")
-# DingTalk does not bill calls refused for QPS or never answered (reference 3.1).
-_UNBILLED = ("throttled", "unreachable")
+# DingTalk does not bill calls refused for QPS or never answered (reference 3.1), nor the
+# attempts its gateway failed or whose token it rejected (the emulator meters only after
+# those checks): counted under their own outcome for the usage report, never as quota spent.
+_UNBILLED = ("throttled", "unreachable", "retried")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (
@@ -39,7 +42,7 @@ ON CONFLICT (day, endpoint, metered, outcome) DO UPDATE SET count = count + 1
 """
 _MONTH_TO_DATE = """
 SELECT endpoint, SUM(count) FROM calls
-WHERE metered = 1 AND day >= ? AND day <= ? AND outcome NOT IN (?, ?)
+WHERE metered = 1 AND day >= ? AND day <= ? AND outcome NOT IN (?, ?, ?)
 GROUP BY endpoint ORDER BY endpoint
 """
 _BY_OUTCOME = """

@@ -163,16 +163,26 @@ class SharedRateLimiter(SqliteStore):
 
 
 class IpBanBreaker:
-    """Open while DingTalk blocks our IP; every caller waits until the ban is over."""
+    """Open while DingTalk blocks our IP; every caller waits until the ban is over.
+
+    Args:
+        wait_override: seconds to wait out any ban, whatever the answer says.
+        wait_unit_s: seconds per unit of the answer's `wait` (1: seconds, as the emulator and
+            the observed short bans send it; 60 if your bans say minutes). Reading a minute as
+            a second costs a few unbilled probes of a ban still in force; reading a second as a
+            minute stalls a 20 s ban for 20 min, so seconds is the default.
+    """
 
     def __init__(
         self,
         wait_override: float | None = None,
         *,
+        wait_unit_s: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.wait_override = wait_override
+        self.wait_unit_s = wait_unit_s
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -187,6 +197,10 @@ class IpBanBreaker:
             self.trips += 1
         logger.warning("DingTalk blocked this IP; all calls pause for %.1f s", wait)
         return wait
+
+    def ban_seconds(self, declared_wait: float | None, fallback_s: float) -> float:
+        """How long a ban answer asks us to wait: its `wait` in our unit, else `fallback_s`."""
+        return fallback_s if declared_wait is None else declared_wait * self.wait_unit_s
 
     def wait_until_closed(self) -> float:
         """Sleep until the breaker closes; return the seconds waited (0 when closed)."""

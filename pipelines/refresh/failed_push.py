@@ -37,8 +37,8 @@ class UnusableEntry(ValueError):
 class FailedPushPageStore(Protocol):
     """Durable raw failed-push pages (SQLite: `pipelines.state.failed_push_pages`)."""
 
-    def save(self, raw: dict[str, Any]) -> int:
-        """Commit one raw page durably; returns its id."""
+    def save(self, raw: bytes | dict[str, Any]) -> int:
+        """Commit one raw page durably (the body's bytes, stored as they are); returns its id."""
         ...
 
     def unprocessed(self) -> list[tuple[int, dict[str, Any]]]:
@@ -69,7 +69,7 @@ class ReconcileResult:
 
 
 def reconcile_failed_pushes(
-    fetch_page: Callable[[], dict[str, Any]],
+    fetch_page: Callable[[], bytes | dict[str, Any]],
     pages: FailedPushPageStore,
     inbox: EventInbox,
     max_pages: int = 50,
@@ -80,8 +80,9 @@ def reconcile_failed_pushes(
         _process(page_id, raw, pages, inbox, result)
         result.resumed_pages += 1
     for _ in range(max_pages):
-        raw = fetch_page()
-        page_id = pages.save(raw)  # durable before parsing: the list is read-once
+        body = fetch_page()
+        page_id = pages.save(body)  # durable before decoding: the list is read-once
+        raw = json.loads(body) if isinstance(body, bytes) else body
         result.pages += 1
         _process(page_id, raw, pages, inbox, result)
         if not raw.get("has_more"):
@@ -172,8 +173,12 @@ def entry_to_event(entry: Any) -> NewEvent:
     mapped = actions_for_event(tag, payload)
     if any(isinstance(a, Ignore) and "unusable" in a.reason for a in mapped):
         raise UnusableEntry(mapped[0].reason)
+    try:
+        identity = content_hash(tag, born, payload)
+    except UnicodeEncodeError:  # valid JSON ("\ud800"), but no UTF-8 store can hold it
+        raise UnusableEntry("payload holds a lone UTF-16 surrogate (not valid Unicode)") from None
     return NewEvent(
-        event_id=f"failed_push:{content_hash(tag, born, payload)}",
+        event_id=f"failed_push:{identity}",
         event_type=tag,
         born_at=from_epoch_ms(born),
         payload=payload,

@@ -1,7 +1,9 @@
 """Raw failed-push pages in SQLite: `<data_dir>/failed_push.sqlite` (synchronous=FULL).
 
 Implements `pipelines.refresh.failed_push.FailedPushPageStore`. The failed-push list is
-read-once, so a page is committed here, fsynced, before it is parsed.
+read-once, so a page is committed here, fsynced, before it is parsed: as the bytes DingTalk
+sent (a BLOB, never re-encoded), so no content (a lone UTF-16 surrogate escape, say) can make
+the write fail and lose the page. Pages stored as TEXT by earlier versions still read back.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS pages (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
     fetched_at_ms   INTEGER NOT NULL,
-    raw             TEXT    NOT NULL,   -- the response exactly as DingTalk returned it
+    raw             TEXT    NOT NULL,   -- the response body's bytes (a BLOB) as DingTalk sent it
     processed_at_ms INTEGER             -- NULL until its events are in the inbox
 );
 """
@@ -36,11 +38,11 @@ class FailedPushPages(SqliteStore):
         """Open (creating if needed) `<data_dir>/failed_push.sqlite`."""
         return cls(Path(data_dir) / PAGES_FILENAME)
 
-    def save(self, raw: dict[str, Any]) -> int:
-        """Commit one raw page; returns its id."""
+    def save(self, raw: bytes | dict[str, Any]) -> int:
+        """Commit one raw page (its bytes; a decoded page is kept as ASCII JSON); returns its id."""
+        body = raw if isinstance(raw, bytes) else json.dumps(raw, ensure_ascii=True).encode()
         cursor = self._db.execute(
-            "INSERT INTO pages (fetched_at_ms, raw) VALUES (?, ?)",
-            (_now_ms(), json.dumps(raw, ensure_ascii=False)),
+            "INSERT INTO pages (fetched_at_ms, raw) VALUES (?, ?)", (_now_ms(), body)
         )
         return int(cursor.lastrowid or 0)
 

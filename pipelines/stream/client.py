@@ -15,6 +15,7 @@ import json
 import logging
 import platform
 import random
+import re
 import time
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -26,12 +27,15 @@ from dingtalk_stream import Credential, DingTalkStreamClient, EventMessage, Syst
 from dingtalk_stream.version import VERSION_STRING
 from websockets.asyncio.client import ClientConnection, connect
 
+from pipelines.stream.budget import ByteBudget
 from pipelines.stream.config import ListenerConfig
 from pipelines.stream.handler import InboxEventHandler
 from pipelines.stream.session import SessionJournal
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# How much of an oversized frame is kept in quarantine.
+OVERSIZED_KEPT = 64 * 1024
 
 
 def backoff_delay(attempt: int, initial: float, maximum: float) -> float:
@@ -68,6 +72,7 @@ class HardenedStreamClient(DingTalkStreamClient):
         self._stop = asyncio.Event()
         self._end_session = asyncio.Event()
         self._slots = asyncio.Semaphore(config.max_in_flight)
+        self._bytes = ByteBudget(config.max_bytes_in_flight)
         self._in_flight: set[asyncio.Task[None]] = set()
         self._last_frame = time.monotonic()
         self._local_ip: str | None = None
@@ -144,7 +149,8 @@ class HardenedStreamClient(DingTalkStreamClient):
                 ping_interval=self.config.ws_ping_interval_s,
                 ping_timeout=self.config.ws_ping_timeout_s,
                 close_timeout=2,
-                max_size=4 * 2**20,
+                max_size=self.config.ws_max_frame_bytes,
+                max_queue=self.config.ws_max_queue,
                 # A batch commit releases hundreds of ACKs at once; with the default 32 KiB
                 # high-water mark each of them would wait for the socket to drain.
                 write_limit=2**20,
@@ -193,18 +199,43 @@ class HardenedStreamClient(DingTalkStreamClient):
         log.info("disconnected", extra={"reason": reason})
 
     async def _pump(self, websocket: ClientConnection) -> None:
-        """Read frames; each is handled in its own task, at most `max_in_flight` at once."""
+        """Read frames; each is handled in its own task, within the frame and byte budgets."""
         async for raw in websocket:
             self._last_frame = time.monotonic()
             self.frames += 1
-            await self._slots.acquire()  # backpressure: stop reading while the slots are full
-            task = asyncio.create_task(self._handle(raw, websocket))
-            self._in_flight.add(task)
-            task.add_done_callback(self._release)
+            if len(raw) > self.config.max_frame_bytes:
+                work = self._oversized(raw)  # keeps a prefix only: the frame is freed here
+            else:
+                work = self._route(raw)
+            size = len(raw) if len(raw) <= self.config.max_frame_bytes else 0
+            await self._start(work, size, websocket)
+            del raw, work
 
-    def _release(self, task: asyncio.Task[None]) -> None:
+    async def _start(
+        self, work: Coroutine[Any, Any, Any], size: int, websocket: ClientConnection
+    ) -> None:
+        # Backpressure: stop reading while the slots or the bytes in flight are used up.
+        await self._slots.acquire()
+        await self._bytes.acquire(size)
+        task = asyncio.create_task(self._answer(work, websocket))
+        self._in_flight.add(task)
+        task.add_done_callback(lambda done: self._release(done, size))
+
+    def _release(self, task: asyncio.Task[None], size: int) -> None:
         self._in_flight.discard(task)
         self._slots.release()
+        self._bytes.release(size)
+
+    def _oversized(self, raw: str | bytes) -> Coroutine[Any, Any, Any]:
+        """Record a frame over `max_frame_bytes` (size, messageId, its start) and ACK it."""
+        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+        size = len(raw) if isinstance(raw, bytes) else len(text.encode("utf-8", "replace"))
+        message_id = message_id_in(text)
+        handler: InboxEventHandler = self.event_handler  # type: ignore[assignment]
+        handler.counters.oversized += 1
+        log.warning("oversized frame", extra={"bytes": size, "message_id": message_id})
+        reason = f"oversized frame: {size} bytes, over the {self.config.max_frame_bytes}-byte limit"
+        return handler.reject(text[:OVERSIZED_KEPT], reason, message_id)
 
     async def _drain(self) -> None:
         if not self._in_flight:
@@ -246,10 +277,10 @@ class HardenedStreamClient(DingTalkStreamClient):
             log.error("connection journal write failed", extra={"error": repr(error)})
         return None
 
-    async def _handle(self, raw: str | bytes, websocket: ClientConnection) -> None:
-        """Route one frame and ACK it on the socket it came from; nothing raised gets out."""
+    async def _answer(self, work: Coroutine[Any, Any, Any], websocket: ClientConnection) -> None:
+        """Await one frame's handling and ACK it on the socket it came from; nothing gets out."""
         try:
-            ack = await self._route(raw)
+            ack = await work
             if ack is not None:
                 await websocket.send(json.dumps(ack.to_dict()))
         except websockets.exceptions.ConnectionClosed:
@@ -263,7 +294,10 @@ class HardenedStreamClient(DingTalkStreamClient):
         try:
             frame = json.loads(text)
         except ValueError:
-            return await handler.reject(text, "frame is not JSON", None)
+            return await handler.reject(text, "frame is not JSON", message_id_in(text))
+        except RecursionError:  # json.loads gives up near 1,000 levels of nesting
+            reason = "frame nested too deeply to parse"
+            return await handler.reject(text, reason, message_id_in(text))
         if not isinstance(frame, dict):
             return await handler.reject(text, "frame is not a JSON object", None)
         kind = frame.get("type")
@@ -290,6 +324,16 @@ class HardenedStreamClient(DingTalkStreamClient):
             self._end_session.set()
             return None
         return await self.system_handler.raw_process(message)  # ping: echo the opaque data
+
+
+# The headers' messageId in a frame we cannot (or will not) parse, so it can still be ACKed.
+_MESSAGE_ID = re.compile(r'"messageId"\s*:\s*"([^"\\]{1,200})"')
+
+
+def message_id_in(text: str) -> str | None:
+    """The first `"messageId": "..."` in the frame's text, if any (a best effort, no parsing)."""
+    found = _MESSAGE_ID.search(text)
+    return found.group(1) if found else None
 
 
 def _message_id(frame: dict[str, Any]) -> str | None:

@@ -35,6 +35,17 @@ class ListenerConfig(BaseSettings):
     # Group commit needs room for the next batch to fill while the current one commits: with
     # 256 the loop idled during each fsync and the durable rate fell by about a third.
     max_in_flight: int = Field(default=1024, ge=1)
+    # Frames above this size are not parsed: recorded in quarantine (size, messageId, time, the
+    # first 64 KiB) and ACKed, so DingTalk does not redeliver them into a reconnect loop.
+    max_frame_bytes: int = Field(default=4 * 2**20, ge=1024)
+    # The WebSocket refuses (closes 1009) only frames above this; between the two limits a frame
+    # is read, recorded and ACKed.
+    ws_max_frame_bytes: int = Field(default=64 * 2**20, ge=1024)
+    # Memory bound: the frames being handled hold at most this many bytes of text (a frame over
+    # the budget waits until it is alone in flight).
+    max_bytes_in_flight: int = Field(default=32 * 2**20, ge=1024)
+    # Frames the WebSocket library buffers ahead of us (times the frame size: memory).
+    ws_max_queue: int = Field(default=4, ge=1)
     # On shutdown or reconnect, how long in-flight events may take to be written and ACKed.
     drain_timeout_s: float = Field(default=15, gt=0)
     # WebSocket-level keepalive (websockets library); None disables it.

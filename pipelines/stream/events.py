@@ -14,6 +14,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from datetime import time as dt_time
 from typing import Any, Protocol, cast
 
 # The SDK ships no type information; `_Frame` below is the typed view of what we read.
@@ -25,7 +26,9 @@ from pipelines.stream.models import NewEvent
 
 EARLIEST = datetime(2010, 1, 1, tzinfo=SHANGHAI)
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}:\d{2})?$")
+# Anchored with \A...\Z ($ also matches before a final newline) and ASCII digits only.
+_DATE = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}(?: [0-9]{2}:[0-9]{2}:[0-9]{2})?\Z")
+_DIGITS = re.compile(r"\A[0-9]+\Z")
 
 
 class InvalidEvent(ValueError):
@@ -185,7 +188,7 @@ def _non_empty_list(value: Any, label: str, window: DateWindow) -> None:
 
 
 def _epoch_field(value: Any, label: str, window: DateWindow) -> None:
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and _DIGITS.match(value):
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidEvent(f"field {label} is not epoch milliseconds")
@@ -197,6 +200,8 @@ def _date_field(value: Any, label: str, window: DateWindow) -> None:
         raise InvalidEvent(f"field {label} is not a yyyy-MM-dd date")
     try:
         day = date.fromisoformat(value[:10])
+        if len(value) > 10:
+            dt_time.fromisoformat(value[11:])  # "99:99:99" matches the pattern, is no time
     except ValueError:
         raise InvalidEvent(f"field {label} is not a real date: {value!r}") from None
     window.check_day(day, label)

@@ -5,7 +5,8 @@
 that every outcome gets an explicit answer:
 
 - stored (or already stored: a duplicate) -> `{"status": "SUCCESS"}`, sent only after commit;
-- bad input -> quarantined with its reason, then `SUCCESS` so it does not loop forever;
+- bad input -> quarantined with its reason, then `SUCCESS` so it does not loop forever; that
+  includes an event that parses but cannot be stored (the writer isolates it from its batch);
 - the inbox write failed -> `{"status": "LATER"}`: DingTalk redelivers, nothing is lost.
 """
 
@@ -21,7 +22,7 @@ from dingtalk_stream.frames import Headers
 
 from pipelines.stream.events import DateWindow, InvalidEvent, frame_headers, parse_event
 from pipelines.stream.inbox import EventInbox
-from pipelines.stream.writer import BatchWriter, WriteFailed
+from pipelines.stream.writer import BatchWriter, EventRejected, WriteFailed
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ class HandlerCounters:
     stored: int = 0
     quarantined: int = 0
     deferred: int = 0
+    oversized: int = 0  # frames over the size limit (also counted in `quarantined`)
 
 
 def build_ack(message_id: str, status: str) -> AckMessage:
@@ -73,10 +75,12 @@ class InboxEventHandler(EventHandler):
         except InvalidEvent as error:
             return await self.reject(_frame_text(event_message), str(error), message_id)
         except Exception as error:  # a bug in validation must not loop or crash: keep the input
-            reason = f"unexpected validation error: {error!r}"
+            reason = f"unexpected validation error: {error!r}"[:300]
             return await self.reject(_frame_text(event_message), reason, message_id)
         try:
             await self.writer.submit(event)
+        except EventRejected as error:
+            return await self.reject(_frame_text(event_message), str(error), message_id)
         except WriteFailed as error:
             self.counters.deferred += 1
             log.warning("event not stored, answering LATER", extra={"error": str(error)})
@@ -106,4 +110,7 @@ def _frame_text(message: EventMessage) -> str:
     except Exception:
         headers = {"unreadable": True}
     frame = {"type": "EVENT", "headers": headers, "data": message.data}
-    return json.dumps(frame, ensure_ascii=False, default=repr, sort_keys=True)
+    try:
+        return json.dumps(frame, ensure_ascii=False, default=repr, sort_keys=True)
+    except (ValueError, RecursionError):  # nested too deep to serialize: keep the headers
+        return f"frame too deeply nested to serialize; headers: {str(headers)[:4096]}"

@@ -64,6 +64,7 @@ async def serve(settings: Settings, config: ListenerConfig) -> None:
                 "duplicates": writer.duplicates,
                 "quarantined": counters.quarantined,
                 "deferred": counters.deferred,
+                "oversized": counters.oversized,
                 "batches": writer.batches,
             },
         )

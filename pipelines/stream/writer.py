@@ -4,6 +4,12 @@ Each handler awaits `BatchWriter.submit(event)`; a single flush loop takes every
 writes it in one transaction on a worker thread (SQLite blocks) and resolves every waiter only
 after the commit. While one transaction commits, the next batch accumulates, so batches grow
 with the load and an idle listener still writes each event at once (no added latency).
+
+One event must never hold its batch-mates hostage: when a batch transaction fails, each event
+is written again on its own. An event that fails alone with a content error (text SQLite cannot
+encode, nesting too deep to serialize, a value of the wrong type) is handed back as
+`EventRejected`, for the handler to quarantine; the others are stored and ACKed. Any other
+failure (disk full, lock timeout) leaves the event unACKed (`WriteFailed`: DingTalk redelivers).
 """
 
 from __future__ import annotations
@@ -21,6 +27,15 @@ class WriteFailed(RuntimeError):
     """The inbox transaction holding this event failed: the event must not be ACKed."""
 
 
+class EventRejected(ValueError):
+    """This event alone cannot be stored (its content is the problem); quarantine it."""
+
+
+# Content errors: what serializing or binding one event's values raises. An inbox
+# implementation reports content problems as one of these (UnicodeEncodeError is a ValueError).
+CONTENT_ERRORS = (ValueError, TypeError, RecursionError, OverflowError)
+
+
 class BatchWriter:
     """Batches `NewEvent`s into inbox transactions (one writer task per process)."""
 
@@ -34,6 +49,7 @@ class BatchWriter:
         self.batches = 0
         self.inserted = 0
         self.duplicates = 0
+        self.rejected = 0
 
     def start(self) -> None:
         """Start the flush loop on the running event loop."""
@@ -65,20 +81,37 @@ class BatchWriter:
     async def _flush(self, batch: list[tuple[NewEvent, asyncio.Future[None]]]) -> None:
         try:
             result: AddResult = await asyncio.to_thread(self._inbox.add, [e for e, _ in batch])
-        except Exception as error:  # any failure: nobody in this batch may be ACKed
+        except Exception as error:
             log.error("inbox write failed", extra={"events": len(batch), "error": repr(error)})
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(WriteFailed(repr(error)))
+            if len(batch) == 1:
+                _fail(batch[0][1], error)
+            else:
+                await self._one_by_one(batch)
             return
+        self._count(result)
+        for _, future in batch:
+            if not future.done():
+                future.set_result(None)
+
+    async def _one_by_one(self, batch: list[tuple[NewEvent, asyncio.Future[None]]]) -> None:
+        """Isolate the event that failed the batch: each event gets its own transaction."""
+        for event, future in batch:
+            try:
+                result = await asyncio.to_thread(self._inbox.add, [event])
+            except Exception as error:
+                _fail(future, error)
+                self.rejected += isinstance(error, CONTENT_ERRORS)
+                continue
+            self._count(result)
+            if not future.done():
+                future.set_result(None)
+
+    def _count(self, result: AddResult) -> None:
         self.batches += 1
         self.inserted += result.inserted
         self.duplicates += result.duplicates
         if result.duplicates:
             log.info("duplicates absorbed", extra={"event_ids": list(result.duplicate_ids)[:20]})
-        for _, future in batch:
-            if not future.done():
-                future.set_result(None)
 
     async def close(self) -> None:
         """Flush what is queued, then stop the loop."""
@@ -91,3 +124,15 @@ class BatchWriter:
             if not future.done():
                 future.set_exception(WriteFailed("the inbox writer stopped"))
         self._queue.clear()
+
+
+def _fail(future: asyncio.Future[None], error: Exception) -> None:
+    """Reject the event if its content failed the write, defer it (unACKed) otherwise."""
+    if future.done():
+        return
+    if isinstance(error, CONTENT_ERRORS):
+        future.set_exception(
+            EventRejected(f"cannot be stored: {type(error).__name__}: {str(error)[:200]}")
+        )
+    else:
+        future.set_exception(WriteFailed(repr(error)))

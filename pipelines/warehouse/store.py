@@ -159,7 +159,14 @@ class ParquetStore:
 
     @staticmethod
     def _replace_file(target: Path, data: pa.Table) -> None:
+        """Write a temporary file, fsync it, rename it over `target`, fsync the directory.
+
+        Called under the partition's lock: any other temporary file of this target is left by
+        a writer that was killed (kill -9, power cut), and is removed here.
+        """
         target.parent.mkdir(parents=True, exist_ok=True)
+        for orphan in target.parent.glob(f".{target.name}.*.tmp"):
+            orphan.unlink(missing_ok=True)
         # Hidden name without the .parquet suffix: DuckDB's glob never picks a half-written file.
         temporary = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
         try:
@@ -167,6 +174,7 @@ class ParquetStore:
             with open(temporary, "rb") as handle:
                 os.fsync(handle.fileno())
             os.replace(temporary, target)
+            _fsync_directory(target.parent)  # the rename itself survives a power cut
         finally:
             temporary.unlink(missing_ok=True)
 
@@ -177,6 +185,14 @@ INSTANCE_TABLES = tuple(
     for name, spec in TABLES.items()
     if spec.partition == "work_date" and INSTANCE_COLUMN in spec.columns
 )
+
+
+def _fsync_directory(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def to_arrow(table: str, rows: Sequence[Mapping] | pa.Table) -> pa.Table:

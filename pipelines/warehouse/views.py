@@ -6,14 +6,24 @@ data path; the only writes are these idempotent view definitions, made under a f
 skipped when nothing changed (a marker file records what the views were last built from).
 Code that only reads (marts, asset checks, tests) uses `scratch_connection`, an in-memory
 database with the same views, so it never touches the shared file at all.
+
+Readers never fail a run: the views are written into a new file beside the old one, which is
+then renamed over `warehouse.duckdb`. A reader holding the old file (an analyst's read-only
+connection, a BI tool) keeps reading it and sees the new views when it reconnects; the writer
+never opens a file a reader holds, so it never waits for, or fails on, DuckDB's lock.
+
+The folder travels: `connect_read_only(data_dir)` resolves the views at open, as temporary
+views over the files of the folder it is given (they shadow the stored ones), so a copied
+folder answers from its own Parquet. The stored views name absolute paths, so that any DuckDB
+client, from any working directory, reads the folder where it was built; the first run (or
+`ensure_views`) in a copied folder rewrites them for the new place (the marker holds the paths).
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
-import time
+import uuid
 from pathlib import Path
 
 import duckdb
@@ -24,27 +34,26 @@ from pipelines.days import ZONE_NAME
 from pipelines.warehouse.schemas import TABLES, TableSpec
 from pipelines.warehouse.store import PART_FILE, ParquetStore
 
-log = logging.getLogger(__name__)
-
 WAREHOUSE_FILE = "warehouse.duckdb"
-OPEN_RETRIES = 10
 
 
 def warehouse_path(data_dir: str | os.PathLike[str]) -> Path:
     return Path(data_dir) / WAREHOUSE_FILE
 
 
-def view_statements(data_dir: str | os.PathLike[str]) -> list[str]:
-    """`CREATE OR REPLACE VIEW` for every table: over its files, or typed and empty if none yet."""
+def view_statements(data_dir: str | os.PathLike[str], temporary: bool = False) -> list[str]:
+    """`CREATE OR REPLACE [TEMP] VIEW` for every table: over its files, or typed and empty."""
     store = ParquetStore(data_dir)
-    return [_view_sql(spec, store) for spec in TABLES.values()]
+    kind = "TEMP VIEW" if temporary else "VIEW"
+    return [_view_sql(spec, store, kind) for spec in TABLES.values()]
 
 
 def ensure_views(data_dir: str | os.PathLike[str]) -> bool:
     """Create or refresh the views in `warehouse.duckdb`; returns False when nothing had to change.
 
-    Safe to call from any number of concurrent runs: a file lock serializes the writers, and the
-    marker makes the common case (views already right) a file read without opening DuckDB.
+    Safe to call from any number of concurrent runs, and beside any number of readers: a file
+    lock serializes the writers, the new views go into a fresh file renamed over the old one,
+    and the marker makes the common case (views already right) a file read.
     """
     statements = view_statements(data_dir)
     digest = hashlib.sha256("\n".join(statements).encode()).hexdigest()
@@ -54,14 +63,37 @@ def ensure_views(data_dir: str | os.PathLike[str]) -> bool:
     with FileLock(str(path.with_name(f".{WAREHOUSE_FILE}.lock")), timeout=120):
         if path.exists() and marker.exists() and marker.read_text() == digest:
             return False
-        connection = _open_for_write(path)
-        try:
-            for statement in statements:
-                connection.execute(statement)
-        finally:
-            connection.close()
+        _write_and_swap(path, statements)
         marker.write_text(digest)
     return True
+
+
+def _write_and_swap(path: Path, statements: list[str]) -> None:
+    """Build the views in a new file, then rename it over `path` (atomic for readers)."""
+    for leftover in path.parent.glob(f".{WAREHOUSE_FILE}.*.tmp*"):  # from a killed writer
+        leftover.unlink(missing_ok=True)
+    fresh = path.with_name(f".{WAREHOUSE_FILE}.{uuid.uuid4().hex}.tmp")
+    connection = duckdb.connect(str(fresh))
+    try:
+        for statement in statements:
+            connection.execute(statement)
+    finally:
+        connection.close()  # checkpoints: the new file is complete, with no WAL beside it
+    with open(fresh, "rb") as handle:
+        os.fsync(handle.fileno())
+    # A WAL left beside the old file would be replayed into the new one: it must go first.
+    path.with_name(WAREHOUSE_FILE + ".wal").unlink(missing_ok=True)
+    os.replace(fresh, path)
+    _fsync_directory(path.parent)
+
+
+def connect_read_only(data_dir: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to `<data_dir>/warehouse.duckdb` whose views read `data_dir`'s
+    own files (wherever the folder was copied to); never holds DuckDB's writer lock."""
+    connection = duckdb.connect(str(warehouse_path(data_dir)), read_only=True)
+    for statement in view_statements(data_dir, temporary=True):
+        connection.execute(statement)
+    return connection
 
 
 def scratch_connection(data_dir: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
@@ -73,28 +105,23 @@ def scratch_connection(data_dir: str | os.PathLike[str]) -> duckdb.DuckDBPyConne
     return connection
 
 
-def _open_for_write(path: Path) -> duckdb.DuckDBPyConnection:
-    # Another process (an analyst's notebook, a BI tool) may hold the file; wait for it briefly.
-    for attempt in range(OPEN_RETRIES):
-        try:
-            return duckdb.connect(str(path))
-        except duckdb.IOException:
-            if attempt == OPEN_RETRIES - 1:
-                raise
-            log.warning("warehouse.duckdb is busy (another process holds it); retrying")
-            time.sleep(0.5 * (attempt + 1))
-    raise AssertionError("unreachable")
+def _fsync_directory(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
-def _view_sql(spec: TableSpec, store: ParquetStore) -> str:
+def _view_sql(spec: TableSpec, store: ParquetStore, kind: str) -> str:
     folder = store.table_dir(spec.name)
     if spec.partition is None:
         if not (folder / PART_FILE).exists():
-            return _empty_view(spec)
+            return _empty_view(spec, kind)
         columns, source = "*", f"read_parquet({_literal(folder / PART_FILE)})"
     else:
         if not store.partitions(spec.name):
-            return _empty_view(spec)
+            return _empty_view(spec, kind)
         hive_type = "DATE" if spec.partition == "work_date" else "VARCHAR"
         pattern = _literal(folder / f"{spec.partition}=*" / PART_FILE)
         columns = f"{spec.partition}, * EXCLUDE ({spec.partition})"
@@ -103,15 +130,15 @@ def _view_sql(spec: TableSpec, store: ParquetStore) -> str:
             f"hive_types = {{'{spec.partition}': {hive_type}}})"
         )
     # DDL takes no bound parameters: names come from TABLES and paths go through _literal.
-    return f"CREATE OR REPLACE VIEW {spec.name} AS SELECT {columns} FROM {source}"  # noqa: S608
+    return f"CREATE OR REPLACE {kind} {spec.name} AS SELECT {columns} FROM {source}"  # noqa: S608
 
 
-def _empty_view(spec: TableSpec) -> str:
+def _empty_view(spec: TableSpec, kind: str) -> str:
     columns = [f"CAST(NULL AS {_duck_type(field.type)}) AS {field.name}" for field in spec.schema]
     if spec.partition is not None:
         hive_type = "DATE" if spec.partition == "work_date" else "VARCHAR"
         columns.insert(0, f"CAST(NULL AS {hive_type}) AS {spec.partition}")
-    return f"CREATE OR REPLACE VIEW {spec.name} AS SELECT {', '.join(columns)} WHERE false"
+    return f"CREATE OR REPLACE {kind} {spec.name} AS SELECT {', '.join(columns)} WHERE false"
 
 
 def _duck_type(arrow_type: pa.DataType) -> str:

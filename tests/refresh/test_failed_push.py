@@ -146,3 +146,38 @@ def test_json_text_payloads_are_parsed(inbox, pages):
     body = entry["attendance_check_record"]
     body["callbackData"] = json.dumps(body["callbackData"])
     assert entry_to_event(entry).payload["dataList"][0]["userId"] == "u1"
+
+
+def test_a_page_with_a_lone_surrogate_is_stored_byte_for_byte_and_not_lost(inbox, pages):
+    poison = punch_entry("u\ud800")
+    body = json.dumps(
+        {"errcode": 0, "has_more": False, "failed_list": [punch_entry("u1"), poison]}
+    ).encode()
+    assert b"\\ud800" in body  # valid JSON: the surrogate travels as an escape
+
+    result = reconcile_failed_pushes(lambda: body, pages, inbox)
+
+    assert result.inserted == 1 and result.quarantined == 1
+    (row,) = inbox.quarantined()
+    assert "lone UTF-16 surrogate" in row["reason"]
+    (stored,) = pages._db.fetch_all("SELECT raw FROM pages")
+    assert stored[0] == body and pages.unprocessed() == []
+
+
+def test_a_page_whose_processing_fails_is_kept_for_the_next_run(inbox, pages):
+    body = json.dumps({"has_more": False, "failed_list": [punch_entry("u1")]}).encode()
+
+    class Broken:
+        def quarantine(self, *args):
+            raise AssertionError("not reached")
+
+        def events_born_at(self, *args, **kwargs):
+            raise OSError("inbox unavailable")
+
+    with pytest.raises(OSError):
+        reconcile_failed_pushes(lambda: body, pages, Broken())
+    assert pages.unprocessed()[0][1]["failed_list"][0]["call_back_tag"]
+    result = reconcile_failed_pushes(
+        lambda: b'{"has_more": false, "failed_list": []}', pages, inbox
+    )
+    assert result.resumed_pages == 1 and result.inserted == 1

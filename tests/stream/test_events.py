@@ -7,7 +7,7 @@ import re
 import pytest
 
 from pipelines.stream.event_types import KNOWN_EVENTS
-from pipelines.stream.events import InvalidEvent, parse_event
+from pipelines.stream.events import DateWindow, InvalidEvent, _date_field, _epoch_field, parse_event
 from tests.stream.event_examples import NOW_MS, spelled_payloads
 from tests.stream.event_examples import event_frame as frame
 
@@ -137,3 +137,17 @@ def test_every_spelling_in_the_event_table_is_accepted(event_type):
 def test_bad_events_are_refused_with_a_reason(event_type, data, headers, reason):
     with pytest.raises(InvalidEvent, match=re.escape(reason)):
         parse_event(frame(event_type, data, **headers))
+
+
+@pytest.mark.parametrize(
+    "work_date", ["2026-11-05\n", "2026-11-05 99:99:99", "２０２６-11-05", "2026-11-05 1０:00:00"]
+)
+def test_dates_are_validated_strictly(work_date):
+    with pytest.raises(InvalidEvent):
+        _date_field(work_date, "workDate", DateWindow())
+
+
+@pytest.mark.parametrize("value", ["²³", "１２３", "12\n"])
+def test_epoch_strings_take_ascii_digits_only(value):
+    with pytest.raises(InvalidEvent, match="not epoch milliseconds"):
+        _epoch_field(value, "checkTime", DateWindow())

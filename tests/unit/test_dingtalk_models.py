@@ -232,3 +232,11 @@ def test_null_leave_values_of_a_type_missing_from_the_report_parse_as_empty():
     column = ColumnValues.model_validate({"column_vals": None, "column_vo": {"id": 1}})
     assert leave.values == [] and leave.column.name == "婚假"
     assert column.values == []
+
+
+def test_non_ascii_digits_are_not_taken_for_times():
+    from pipelines.dingtalk.models.types import from_epoch_ms, from_local_string
+
+    assert from_epoch_ms("²³") == "²³"
+    assert from_local_string("２０２６-11-05") == "２０２６-11-05"
+    assert from_local_string("1700000000000").year == 2023

@@ -128,3 +128,21 @@ def test_approval_instance_days_finds_every_daily_row_of_an_instance(tmp_path):
         "attendance_results",
         "attendance_punches",
     }
+
+
+def test_a_temporary_file_left_by_a_killed_writer_is_removed_by_the_next_write(tmp_path):
+    store = ParquetStore(tmp_path)
+    target = store.file_path("attendance_results", "2026-11-03")
+    target.parent.mkdir(parents=True)
+    orphan = target.parent / f".{target.name}.deadbeef.tmp"
+    orphan.write_bytes(b"half a parquet file")
+    store.write("attendance_results", [], "2026-11-03")
+    assert not orphan.exists() and target.exists()
+
+
+def test_the_directory_is_fsynced_after_the_rename(tmp_path, monkeypatch):
+
+    synced: list[str] = []
+    monkeypatch.setattr(store_module, "_fsync_directory", lambda folder: synced.append(folder.name))
+    ParquetStore(tmp_path).write("attendance_results", [], "2026-11-03")
+    assert synced == ["work_date=2026-11-03"]

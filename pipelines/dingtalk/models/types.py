@@ -6,6 +6,7 @@ such as `2022-08-31T11:52Z` across its APIs (reference section 0 and 7).
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -14,13 +15,16 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict
 from pipelines.days import SHANGHAI
 
 _LOCAL_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
+# ASCII digits only: `str.isdigit` and `\d` also accept "²³" and "２０２６", which int() and
+# strptime then take or reject in surprising ways.
+_INTEGER = re.compile(r"\A-?[0-9]+\Z")
 
 
 def from_epoch_ms(value: Any) -> Any:
     """Epoch milliseconds (number or numeric string) -> aware datetime in Asia/Shanghai."""
     if isinstance(value, bool) or value is None or isinstance(value, datetime):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and _INTEGER.match(value.strip()):
         value = int(value)
     if isinstance(value, int | float):
         return datetime.fromtimestamp(value / 1000, tz=SHANGHAI)
@@ -32,12 +36,14 @@ def from_local_string(value: Any) -> Any:
     if not isinstance(value, str):
         return from_epoch_ms(value)
     text = value.strip()
+    if not text.isascii():  # strptime's %Y and %d take any Unicode digit
+        return value
     for fmt in _LOCAL_FORMATS:
         try:
             return datetime.strptime(text, fmt).replace(tzinfo=SHANGHAI)
         except ValueError:
             continue
-    if text.lstrip("-").isdigit():
+    if _INTEGER.match(text):
         return from_epoch_ms(text)
     return value
 

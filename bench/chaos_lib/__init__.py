@@ -1,0 +1,1 @@
+"""Parts of `bench/chaos.py`: a raw-frame gateway, the fuzzer and the checks it runs."""
