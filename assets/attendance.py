@@ -12,6 +12,7 @@ import dagster as dg
 
 from assets._support import RefreshConfig, metadata, run_days
 from assets.partition_figures import add_calls_per_day
+from assets.table_metadata import add_partition_rows, definition_metadata, unpartitioned_rows
 from pipelines.catalogue import Asset, Group, Pool
 from pipelines.extract import loaders
 from pipelines.partitions import daily_partitions
@@ -59,6 +60,7 @@ def _pull_daily(
             counts = loader(client, store, days, users)
     ensure_views(warehouse.path)
     add_calls_per_day(context, spent.metered, days.days())
+    add_partition_rows(context, store, table, _rows_per_day(store, table, days.days(), counts))
     if users is not None:
         context.log.info(f"targeted refresh of {len(users)} users")
     checks = [_check(table, "unique_keys", quality.duplicate_keys(store, table, days.days()))]
@@ -68,8 +70,19 @@ def _pull_daily(
     )
 
 
+def _rows_per_day(store, table: str, days: list, written: dict) -> dict:
+    # Days a targeted refresh skipped keep their rows: count what is stored.
+    return {
+        day: written[day]
+        if day in written
+        else len(store.partition_rows(table, day, ["userid"]) or [])
+        for day in days
+    }
+
+
 def _daily_asset(**kwargs):
     return dg.asset(
+        metadata=definition_metadata(kwargs["name"]),
         partitions_def=daily_partitions,
         backfill_policy=BACKFILL,
         group_name=Group.ATTENDANCE,
@@ -78,7 +91,13 @@ def _daily_asset(**kwargs):
     )
 
 
-@dg.asset(name=Asset.EMPLOYEES, group_name=Group.ATTENDANCE, kinds=KINDS, pool=Pool.DINGTALK_API)
+@dg.asset(
+    name=Asset.EMPLOYEES,
+    group_name=Group.ATTENDANCE,
+    kinds=KINDS,
+    pool=Pool.DINGTALK_API,
+    metadata=definition_metadata(Asset.EMPLOYEES),
+)
 def employees(dingtalk: DingTalkResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """The roster: one row per employee with their departments (contacts APIs, not metered)."""
     store = warehouse.store()
@@ -86,7 +105,12 @@ def employees(dingtalk: DingTalkResource, warehouse: WarehouseResource) -> dg.Ma
         count = loaders.load_employees(client, store)
     ensure_views(warehouse.path)
     return dg.MaterializeResult(
-        metadata=metadata({}, spent.metered, store.read(Asset.EMPLOYEES), {"row_count": count})
+        metadata=metadata(
+            {},
+            spent.metered,
+            store.read(Asset.EMPLOYEES),
+            unpartitioned_rows(store, Asset.EMPLOYEES, count),
+        )
     )
 
 
@@ -98,6 +122,7 @@ class ReportColumnsConfig(dg.Config):
 
 @dg.asset(
     name=Asset.REPORT_COLUMNS,
+    metadata=definition_metadata(Asset.REPORT_COLUMNS),
     group_name=Group.ATTENDANCE,
     kinds=KINDS,
     pool=Pool.DINGTALK_API,
@@ -113,7 +138,12 @@ def report_columns(
         count = loaders.load_report_columns(client, store, op_userid)
     ensure_views(warehouse.path)
     return dg.MaterializeResult(
-        metadata=metadata({}, spent.metered, store.read(Asset.REPORT_COLUMNS), {"row_count": count})
+        metadata=metadata(
+            {},
+            spent.metered,
+            store.read(Asset.REPORT_COLUMNS),
+            unpartitioned_rows(store, Asset.REPORT_COLUMNS, count),
+        )
     )
 
 

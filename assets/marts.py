@@ -16,6 +16,7 @@ from assets.attendance import (
     report_columns,
 )
 from assets.partition_figures import add_daily_figures
+from assets.table_metadata import add_partition_rows, definition_metadata
 from pipelines.catalogue import Asset, Group, Pool
 from pipelines.partitions import daily_partitions
 from pipelines.resources import WarehouseResource
@@ -44,6 +45,7 @@ _DAILY_CHECKS = [
 
 def _mart(**kwargs):
     return dg.asset(
+        metadata=definition_metadata(kwargs["name"]),
         partitions_def=daily_partitions,
         backfill_policy=BACKFILL,
         group_name=Group.ATTENDANCE,
@@ -78,6 +80,7 @@ def attendance_daily(
     counts = {day: store.write(_DAILY, marts.build_daily(store, day), day) for day in days}
     ensure_views(warehouse.path)
     add_daily_figures(context, warehouse.path, days)
+    add_partition_rows(context, store, _DAILY, counts)
     checks = [
         _check(_DAILY, "unique_keys", quality.duplicate_keys(store, _DAILY, days)),
         _check(
@@ -129,6 +132,6 @@ def _monthly(
         rows[month] = marts.write_monthly(store, month, (table,))
     ensure_views(warehouse.path)
     total = sum(count[table] for count in rows.values())
-    extra = {"rows_per_month": dg.MetadataValue.json(rows), "row_count": total}
+    extra = {"rows_per_month": dg.MetadataValue.json(rows), "rows_in_run": total}
     preview = store.read(table, max(rows))
     return dg.MaterializeResult(metadata=metadata({}, {}, preview, extra))

@@ -7,7 +7,6 @@ Dagster run covering the whole range (range calls, not day-by-day), with a progr
 
 from __future__ import annotations
 
-import os
 import sys
 from collections import Counter
 from datetime import date, timedelta
@@ -17,6 +16,7 @@ import typer
 from tqdm import tqdm
 
 from pipelines.cli import app
+from pipelines.demo.instance import open_instance
 from pipelines.jobs import refresh_run_config
 from pipelines.resources import resources_from_settings
 from pipelines.settings import load_settings
@@ -34,13 +34,6 @@ def _parse_day(value: str, option: str) -> date:
         raise typer.BadParameter(
             f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option
         ) from None
-
-
-def _instance() -> dg.DagsterInstance:
-    # With DAGSTER_HOME set the runs show up in `dagster dev`; otherwise they stay in memory.
-    if os.environ.get("DAGSTER_HOME"):
-        return dg.DagsterInstance.get()
-    return dg.DagsterInstance.ephemeral()
 
 
 def chunks(start: date, end: date, size: int = CHUNK_DAYS) -> list[tuple[date, date]]:
@@ -81,7 +74,10 @@ def sync(
     settings.require_credentials()
     from pipelines.definitions import ATTENDANCE_ASSETS
 
-    resources, instance = resources_from_settings(settings), _instance()
+    resources = resources_from_settings(settings)
+    # The instance `serve`, the daemon and `dagster dev` use: the history pulled here shows as
+    # materialized there, and a "backfill missing" does not spend the quota a second time.
+    instance = open_instance(settings.attendance_data_dir)
     spent: Counter = Counter()
     daily = [a for a in ATTENDANCE_ASSETS if a.partitions_def is not None]
     catalogue = [a for a in ATTENDANCE_ASSETS if a.partitions_def is None]
