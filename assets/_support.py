@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 import dagster as dg
@@ -10,6 +10,8 @@ import pyarrow as pa
 
 from pipelines.catalogue import Scopes
 from pipelines.days import DayRange
+from pipelines.warehouse import ParquetStore
+from pipelines.warehouse.inputs import missing_inputs
 
 PREVIEW_ROWS = 5
 
@@ -26,6 +28,16 @@ class RefreshConfig(dg.Config):
     users: list[str] = []
     scopes: dict[str, str] = {}
     others_scope: str = Scopes.FULL
+
+
+def require_inputs(store: ParquetStore, table: str, days: Sequence[date]) -> None:
+    """Fail the step, before any call or write, when an input of `table` was never materialized.
+
+    A `dg.Failure` shows its one line in the UI and the CLI instead of a traceback.
+    """
+    problem = missing_inputs(store, table, days)
+    if problem:
+        raise dg.Failure(description=problem, allow_retries=False)
 
 
 def run_days(context: dg.AssetExecutionContext) -> DayRange:

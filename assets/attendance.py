@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import dagster as dg
 
-from assets._support import RefreshConfig, metadata, run_days
+from assets._support import RefreshConfig, metadata, require_inputs, run_days
 from assets.partition_figures import add_calls_per_day
 from assets.table_metadata import add_partition_rows, definition_metadata, unpartitioned_rows
 from pipelines.catalogue import Asset, Group, Pool
@@ -28,7 +28,12 @@ KINDS = {"parquet", "duckdb"}
 
 
 def _unique(table: str) -> dg.AssetCheckSpec:
-    return dg.AssetCheckSpec("unique_keys", asset=table, description="The table key is unique.")
+    return dg.AssetCheckSpec(
+        "unique_keys",
+        asset=table,
+        description="The table key is unique.",
+        partitions_def=daily_partitions,
+    )
 
 
 def _check(table: str, name: str, finding: quality.Finding, warn: bool = False):
@@ -53,6 +58,7 @@ def _pull_daily(
 ) -> dg.MaterializeResult:
     days = run_days(context)
     store = warehouse.store()
+    require_inputs(store, table, days.days())
     users = users_needing(table, config.users, config.scopes, config.others_scope)
     counts: dict = {}
     with dingtalk.client() as client, client.track_calls() as spent:
@@ -187,6 +193,7 @@ _LEAVE_CHECK = dg.AssetCheckSpec(
     "leave_types_in_report",
     asset=Asset.ATTENDANCE_REPORT_VALUES,
     description="Every leave type has report values (null means missing from report settings).",
+    partitions_def=daily_partitions,
 )
 
 

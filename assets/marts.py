@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from assets._support import RefreshConfig, metadata, run_days
+from assets._support import RefreshConfig, metadata, require_inputs, run_days
 from assets.attendance import (
     BACKFILL,
     KINDS,
@@ -29,16 +29,19 @@ _DAILY_CHECKS = [
         "scheduled_days_have_results",
         asset=_DAILY,
         description="Every settled employee-day DingTalk counts as scheduled has check points.",
+        partitions_def=daily_partitions,
     ),
     dg.AssetCheckSpec(
         "should_attend_captured_in_window",
         asset=_DAILY,
         description="应出勤天数 was pulled while the day was inside DingTalk's 15-day window.",
+        partitions_def=daily_partitions,
     ),
     dg.AssetCheckSpec(
         "report_values_agree",
         asset=_DAILY,
         description="Settled figures equal DingTalk's settled report values (names the columns).",
+        partitions_def=daily_partitions,
     ),
 ]
 
@@ -77,6 +80,7 @@ def attendance_daily(
     """
     days = run_days(context).days()
     store = warehouse.store()
+    require_inputs(store, _DAILY, days)
     counts = {day: store.write(_DAILY, marts.build_daily(store, day), day) for day in days}
     ensure_views(warehouse.path)
     add_daily_figures(context, warehouse.path, days)
@@ -127,6 +131,7 @@ def _monthly(
 ) -> dg.MaterializeResult:
     days = run_days(context).days()
     store = warehouse.store()
+    require_inputs(store, table, days)
     rows = {}
     for month in sorted({day.strftime("%Y-%m") for day in days}):
         rows[month] = marts.write_monthly(store, month, (table,))
