@@ -107,7 +107,10 @@ def _daily_asset(**kwargs):
     metadata=definition_metadata(Asset.EMPLOYEES),
 )
 def employees(dingtalk: DingTalkResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    """The roster: one row per employee with their departments (contacts APIs, not metered)."""
+    """The roster: one row per employee with their departments (contacts APIs, not metered).
+
+    Cost: 0 metered calls.
+    """
     store = warehouse.store()
     with dingtalk.client() as client, client.track_calls() as spent:
         count = loaders.load_employees(client, store)
@@ -167,7 +170,10 @@ def attendance_results(
     dingtalk: DingTalkResource,
     warehouse: WarehouseResource,
 ) -> dg.MaterializeResult:
-    """One row per scheduled check point per employee-day (attendance/list, 50 users x 7 days)."""
+    """One row per scheduled check point per employee-day (attendance/list, 50 users x 7 days).
+
+    Cost: about 0.03 metered calls per employee-day (pages of 50 rows, two check points a day).
+    """
     return _pull_daily(
         context, config, dingtalk, warehouse, Asset.ATTENDANCE_RESULTS, loaders.load_results
     )
@@ -185,7 +191,10 @@ def attendance_punches(
     dingtalk: DingTalkResource,
     warehouse: WarehouseResource,
 ) -> dg.MaterializeResult:
-    """Every raw punch, invalid ones included (attendance/listRecord), by the shift's work date."""
+    """Every raw punch, invalid ones included (attendance/listRecord), by the shift's work date.
+
+    Cost: about 0.003 metered calls per employee-day (one call per 50 users x 7 days).
+    """
     return _pull_daily(
         context, config, dingtalk, warehouse, Asset.ATTENDANCE_PUNCHES, loaders.load_punches
     )
@@ -214,6 +223,7 @@ def attendance_report_values(
     """Report column values in long form (user, day, column, value), leave hours by leave name.
 
     One getcolumnval and one getleavetimebynames call per user per 31 days.
+    Cost: about 0.035 metered calls per employee-day over a month (less for longer ranges).
     """
     store = warehouse.store()
 
@@ -247,6 +257,8 @@ def attendance_approvals(
     """Leave, overtime, business trip and out per employee-day, with duration and unit.
 
     getupdatedata only for the user-days where the results or the report show an approval.
+    Cost: about 0.012 metered calls per employee-day (getleavestatus per 100 users, plus
+    getupdatedata for about 1 % of user-days).
     """
     return _pull_daily(
         context, config, dingtalk, warehouse, Asset.ATTENDANCE_APPROVALS, loaders.load_approvals

@@ -21,3 +21,12 @@ def test_every_table_asset_declares_its_column_schema_and_table_name():
         names = {column.name for column in schema.columns}
         assert set(TABLES[asset.key.path[-1]].columns) <= names
         assert metadata["dagster/table_name"] == f"warehouse.main.{asset.key.path[-1]}"
+
+
+def test_every_pulled_asset_states_its_cost_per_employee_day():
+    pulled = [a for a in ATTENDANCE_ASSETS if "dingtalk" in a.required_resource_keys]
+    pulled = [a for a in pulled if a.key.path[-1] != "report_columns"]
+    assert pulled
+    for asset in pulled:
+        description = asset.descriptions_by_key[asset.key]
+        assert "Cost:" in description and "metered calls" in description, asset.key
