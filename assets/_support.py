@@ -30,12 +30,14 @@ class RefreshConfig(dg.Config):
     others_scope: str = Scopes.FULL
 
 
-def require_inputs(store: ParquetStore, table: str, days: Sequence[date]) -> None:
+def require_inputs(
+    store: ParquetStore, table: str, days: Sequence[date], users_named: bool = False
+) -> None:
     """Fail the step, before any call or write, when an input of `table` was never materialized.
 
     A `dg.Failure` shows its one line in the UI and the CLI instead of a traceback.
     """
-    problem = missing_inputs(store, table, days)
+    problem = missing_inputs(store, table, days, users_named)
     if problem:
         raise dg.Failure(description=problem, allow_retries=False)
 

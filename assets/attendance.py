@@ -60,8 +60,8 @@ def _pull_daily(
 ) -> dg.MaterializeResult:
     days = run_days(context)
     store = warehouse.store()
-    require_inputs(store, table, days.days())
     users = users_needing(table, config.users, config.scopes, config.others_scope)
+    require_inputs(store, table, days.days(), users_named=users is not None)
     counts: dict = {}
     with dingtalk.client() as client, client.track_calls() as spent:
         if users is None or users:

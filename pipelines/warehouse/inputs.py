@@ -16,14 +16,16 @@ from pipelines.warehouse.store import ParquetStore
 
 # Inputs whose absence makes a table wrong rather than partial. Punches, approvals and report
 # values are optional for the daily mart: a punch refresh (scope "checks") does not pull them.
+# The roster is needed by whole-day pulls only: a targeted refresh names its users, and the
+# marts cover the users found in the pulled tables.
 REQUIRED_INPUTS: dict[str, tuple[str, ...]] = {
     Table.ATTENDANCE_RESULTS: (Table.EMPLOYEES,),
     Table.ATTENDANCE_PUNCHES: (Table.EMPLOYEES,),
     Table.ATTENDANCE_REPORT_VALUES: (Table.EMPLOYEES, Table.REPORT_COLUMNS),
     Table.ATTENDANCE_APPROVALS: (Table.EMPLOYEES, Table.ATTENDANCE_RESULTS),
-    Table.ATTENDANCE_DAILY: (Table.EMPLOYEES, Table.ATTENDANCE_RESULTS),
-    Table.ATTENDANCE_MONTHLY: (Table.EMPLOYEES, Table.ATTENDANCE_DAILY),
-    Table.ATTENDANCE_MONTHLY_DEPARTMENT: (Table.EMPLOYEES, Table.ATTENDANCE_DAILY),
+    Table.ATTENDANCE_DAILY: (Table.ATTENDANCE_RESULTS,),
+    Table.ATTENDANCE_MONTHLY: (Table.ATTENDANCE_DAILY,),
+    Table.ATTENDANCE_MONTHLY_DEPARTMENT: (Table.ATTENDANCE_DAILY,),
 }
 
 
@@ -31,22 +33,29 @@ class MissingInputError(RuntimeError):
     """An input of the table was never materialized (or holds no rows where rows are needed)."""
 
 
-def missing_inputs(store: ParquetStore, table: str, days: Sequence[date]) -> str | None:
+def missing_inputs(
+    store: ParquetStore, table: str, days: Sequence[date], users_named: bool = False
+) -> str | None:
     """One line naming the first input `table` lacks for `days` and what to run; None if none.
 
     Daily inputs must exist for every day; the monthly marts need at least one daily partition
-    in each month of `days` (a month in progress is partial, not wrong).
+    in each month of `days` (a month in progress is partial, not wrong). With `users_named`
+    (a targeted refresh) the roster is not needed.
     """
     for needed in REQUIRED_INPUTS.get(table, ()):
+        if users_named and needed == Table.EMPLOYEES:
+            continue
         problem = _absent(store, table, needed, days)
         if problem:
             return problem
     return None
 
 
-def require_inputs(store: ParquetStore, table: str, days: Sequence[date]) -> None:
+def require_inputs(
+    store: ParquetStore, table: str, days: Sequence[date], users_named: bool = False
+) -> None:
     """Raise MissingInputError with `missing_inputs`' line when an input is absent."""
-    problem = missing_inputs(store, table, days)
+    problem = missing_inputs(store, table, days, users_named)
     if problem:
         raise MissingInputError(problem)
 
