@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 import dagster as dg
@@ -10,6 +10,8 @@ import pyarrow as pa
 
 from pipelines.catalogue import Scopes
 from pipelines.days import DayRange
+from pipelines.warehouse import ParquetStore
+from pipelines.warehouse.inputs import missing_inputs
 
 PREVIEW_ROWS = 5
 
@@ -28,6 +30,18 @@ class RefreshConfig(dg.Config):
     others_scope: str = Scopes.FULL
 
 
+def require_inputs(
+    store: ParquetStore, table: str, days: Sequence[date], users_named: bool = False
+) -> None:
+    """Fail the step, before any call or write, when an input of `table` was never materialized.
+
+    A `dg.Failure` shows its one line in the UI and the CLI instead of a traceback.
+    """
+    problem = missing_inputs(store, table, days, users_named)
+    if problem:
+        raise dg.Failure(description=problem, allow_retries=False)
+
+
 def run_days(context: dg.AssetExecutionContext) -> DayRange:
     """The work dates of this run: one day, or the whole range of a single-run backfill."""
     keys = context.partition_key_range
@@ -40,9 +54,12 @@ def metadata(
     preview: pa.Table | None,
     extra: Mapping[str, object] | None = None,
 ) -> dict[str, object]:
-    """Row counts, metered DingTalk calls by endpoint and a short markdown preview."""
+    """Rows per day of the run, metered DingTalk calls by endpoint and a short markdown preview.
+
+    The row count of each partition is set per partition (assets/table_metadata.py): these
+    values are the run's, copied by Dagster onto every partition of a range run.
+    """
     values: dict[str, object] = {
-        "row_count": dg.MetadataValue.int(sum(counts.values())),
         "rows_per_day": dg.MetadataValue.json({day.isoformat(): n for day, n in counts.items()}),
         "metered_calls": dg.MetadataValue.int(sum(metered.values())),
         "metered_calls_by_endpoint": dg.MetadataValue.json(dict(metered)),

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from assets._support import RefreshConfig, metadata, run_days
+from assets._support import RefreshConfig, metadata, require_inputs, run_days
 from assets.attendance import (
     BACKFILL,
     KINDS,
@@ -16,6 +16,7 @@ from assets.attendance import (
     report_columns,
 )
 from assets.partition_figures import add_daily_figures
+from assets.table_metadata import add_partition_rows, definition_metadata
 from pipelines.catalogue import Asset, Group, Pool
 from pipelines.partitions import daily_partitions
 from pipelines.resources import WarehouseResource
@@ -28,22 +29,26 @@ _DAILY_CHECKS = [
         "scheduled_days_have_results",
         asset=_DAILY,
         description="Every settled employee-day DingTalk counts as scheduled has check points.",
+        partitions_def=daily_partitions,
     ),
     dg.AssetCheckSpec(
         "should_attend_captured_in_window",
         asset=_DAILY,
         description="应出勤天数 was pulled while the day was inside DingTalk's 15-day window.",
+        partitions_def=daily_partitions,
     ),
     dg.AssetCheckSpec(
         "report_values_agree",
         asset=_DAILY,
         description="Settled figures equal DingTalk's settled report values (names the columns).",
+        partitions_def=daily_partitions,
     ),
 ]
 
 
 def _mart(**kwargs):
     return dg.asset(
+        metadata=definition_metadata(kwargs["name"]),
         partitions_def=daily_partitions,
         backfill_policy=BACKFILL,
         group_name=Group.ATTENDANCE,
@@ -75,9 +80,11 @@ def attendance_daily(
     """
     days = run_days(context).days()
     store = warehouse.store()
+    require_inputs(store, _DAILY, days)
     counts = {day: store.write(_DAILY, marts.build_daily(store, day), day) for day in days}
     ensure_views(warehouse.path)
     add_daily_figures(context, warehouse.path, days)
+    add_partition_rows(context, store, _DAILY, counts)
     checks = [
         _check(_DAILY, "unique_keys", quality.duplicate_keys(store, _DAILY, days)),
         _check(
@@ -124,11 +131,12 @@ def _monthly(
 ) -> dg.MaterializeResult:
     days = run_days(context).days()
     store = warehouse.store()
+    require_inputs(store, table, days)
     rows = {}
     for month in sorted({day.strftime("%Y-%m") for day in days}):
         rows[month] = marts.write_monthly(store, month, (table,))
     ensure_views(warehouse.path)
     total = sum(count[table] for count in rows.values())
-    extra = {"rows_per_month": dg.MetadataValue.json(rows), "row_count": total}
+    extra = {"rows_per_month": dg.MetadataValue.json(rows), "rows_in_run": total}
     preview = store.read(table, max(rows))
     return dg.MaterializeResult(metadata=metadata({}, {}, preview, extra))

@@ -7,6 +7,7 @@ users): a 5-day sweep costs about what one day costs, not five times that.
 
 from __future__ import annotations
 
+import inspect
 import time
 from datetime import date, datetime, timedelta
 
@@ -36,7 +37,17 @@ REPORT_SETTLEMENT_CRON = "0 7 * * *"
 RECONCILIATION_CRON = "*/10 * * * *"
 
 
-@dg.schedule(
+def _schedule(**kwargs):
+    """`dg.schedule` whose description (shown in the UI's schedule list) is the docstring."""
+
+    def decorate(function):
+        description = inspect.cleandoc(function.__doc__ or "")
+        return dg.schedule(description=description, **kwargs)(function)
+
+    return decorate
+
+
+@_schedule(
     name=Schedule.FAILED_PUSH_RECONCILIATION,
     job=failed_push_reconciliation_job,
     cron_schedule=RECONCILIATION_CRON,
@@ -114,7 +125,7 @@ def sweep_days(today: date, depth: int, settled_offsets: list[int]) -> list[date
     ]
 
 
-@dg.schedule(
+@_schedule(
     name=Schedule.SETTLEMENT,
     job=attendance_refresh_job,
     cron_schedule=SETTLEMENT_CRON,
@@ -128,7 +139,7 @@ def settlement_schedule(context: dg.ScheduleEvaluationContext, refresh: RefreshR
     return [range_run(a, b, "settlement", today, Scopes.APPROVALS) for a, b in day_ranges(days)]
 
 
-@dg.schedule(
+@_schedule(
     name=Schedule.NIGHTLY_SWEEP,
     job=attendance_refresh_job,
     cron_schedule=SWEEP_CRON,
@@ -163,7 +174,7 @@ def report_settlement_days(today: date, weekday: int, month_day: int) -> list[da
     return sorted(days)
 
 
-@dg.schedule(
+@_schedule(
     name=Schedule.REPORT_SETTLEMENT,
     job=attendance_refresh_job,
     cron_schedule=REPORT_SETTLEMENT_CRON,

@@ -63,3 +63,11 @@ def main() -> None:
     except ConfigError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         sys.exit(2)
+    except (NotADirectoryError, FileExistsError, PermissionError) as error:
+        # An unusable data dir (a file in its place, no write permission) in any command.
+        where = error.filename or "the data directory"
+        print(
+            f"cannot use {where}: {error.strerror}; set ATTENDANCE_DATA_DIR to a writable folder",
+            file=sys.stderr,
+        )
+        sys.exit(2)

@@ -3,15 +3,32 @@
 from __future__ import annotations
 
 import json
+from typing import Annotated
+
+import typer
 
 from pipelines.cli import app
 from pipelines.settings import load_settings
 
 
 @app.command()
-def config() -> None:
+def config(
+    dagster_home: Annotated[
+        bool,
+        typer.Option(
+            "--dagster-home",
+            help="Print the shared Dagster instance's directory (created if missing), for "
+            "`export DAGSTER_HOME=$(dingtalk-attendance config --dagster-home)`.",
+        ),
+    ] = False,
+) -> None:
     """Show the configuration this process would use (the client secret is masked)."""
     settings = load_settings()
+    if dagster_home:
+        from pipelines.demo.instance import home_for
+
+        print(home_for(settings.attendance_data_dir).resolve())
+        return
     shown = settings.model_dump(mode="json")
     shown["dingtalk_client_secret"] = "***" if settings.dingtalk_client_secret else ""
     print(json.dumps({key.upper(): value for key, value in shown.items()}, indent=2))

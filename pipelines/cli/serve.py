@@ -27,7 +27,8 @@ def serve(
     """Run the Stream listener, the Dagster webserver and the daemon until Ctrl-C or SIGTERM.
 
     Uses DINGTALK_* credentials, or the embedded emulator with --emulator. The Dagster
-    instance lives in $ATTENDANCE_DATA_DIR/dagster_home (a copy of the project's dagster.yaml).
+    instance lives in $ATTENDANCE_DATA_DIR/dagster_home (a copy of the project's dagster.yaml);
+    with --emulator everything goes to $ATTENDANCE_DATA_DIR/emulator instead.
     """
     from pipelines.demo.serve import ServeOptions, run_serve
     from pipelines.settings import load_settings

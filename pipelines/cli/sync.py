@@ -7,16 +7,19 @@ Dagster run covering the whole range (range calls, not day-by-day), with a progr
 
 from __future__ import annotations
 
-import os
 import sys
 from collections import Counter
 from datetime import date, timedelta
+from pathlib import Path
 
 import dagster as dg
 import typer
 from tqdm import tqdm
 
+from pipelines.catalogue import Asset, Tag
 from pipelines.cli import app
+from pipelines.cli.sync_outcome import cost_lines, root_cause, write_log
+from pipelines.demo.instance import open_instance
 from pipelines.jobs import refresh_run_config
 from pipelines.resources import resources_from_settings
 from pipelines.settings import load_settings
@@ -24,7 +27,8 @@ from pipelines.settings import load_settings
 # getcolumnval and getleavetimebynames take at most 31 days: one call per user per chunk.
 CHUNK_DAYS = 31
 # Dagster's console logger prints every step at DEBUG: keep the terminal for the progress bar.
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# A failure is reported as one line with the log file's path, not as Dagster's traceback.
+QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 def _parse_day(value: str, option: str) -> date:
@@ -34,13 +38,6 @@ def _parse_day(value: str, option: str) -> date:
         raise typer.BadParameter(
             f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option
         ) from None
-
-
-def _instance() -> dg.DagsterInstance:
-    # With DAGSTER_HOME set the runs show up in `dagster dev`; otherwise they stay in memory.
-    if os.environ.get("DAGSTER_HOME"):
-        return dg.DagsterInstance.get()
-    return dg.DagsterInstance.ephemeral()
 
 
 def chunks(start: date, end: date, size: int = CHUNK_DAYS) -> list[tuple[date, date]]:
@@ -72,6 +69,9 @@ def sync(
     start: str = typer.Option(..., "--start", help="First work date, YYYY-MM-DD."),
     end: str = typer.Option(..., "--end", help="Last work date, YYYY-MM-DD."),
     users: str = typer.Option("", "--users", help="Comma-separated userids (targeted refresh)."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Print the metered calls the range would spend; pull nothing."
+    ),
 ) -> None:
     """Pull the days start..end into the warehouse through the Dagster assets."""
     first, last = _parse_day(start, "--start"), _parse_day(end, "--end")
@@ -79,24 +79,71 @@ def sync(
     chosen = sorted({user.strip() for user in users.split(",") if user.strip()})
     settings = load_settings()
     settings.require_credentials()
-    from pipelines.definitions import ATTENDANCE_ASSETS
-
-    resources, instance = resources_from_settings(settings), _instance()
+    resources = resources_from_settings(settings)
+    # The instance `serve`, the daemon and `dagster dev` use: the history pulled here shows as
+    # materialized there, and a "backfill missing" does not spend the quota a second time.
+    instance = open_instance(settings.attendance_data_dir)
     spent: Counter = Counter()
-    daily = [a for a in ATTENDANCE_ASSETS if a.partitions_def is not None]
-    catalogue = [a for a in ATTENDANCE_ASSETS if a.partitions_def is None]
-    _run(catalogue, resources, instance, {}, None, spent)
-    config = refresh_run_config(chosen, [a.key.to_user_string() for a in daily])
-    with tqdm(total=(last - first).days + 1, unit="day", desc="sync", file=sys.stderr) as bar:
-        for chunk_first, chunk_last in chunks(first, last):
-            tags = {
-                "dagster/asset_partition_range_start": chunk_first.isoformat(),
-                "dagster/asset_partition_range_end": chunk_last.isoformat(),
-            }
-            _run(daily, resources, instance, tags, config, spent)
-            bar.update((chunk_last - chunk_first).days + 1)
+    try:
+        if not _pull(settings, resources, instance, chosen, (first, last), dry_run, spent):
+            return
+    except _RunFailed as failure:  # printed once the progress bar is gone
+        print(failure, file=sys.stderr)
+        raise typer.Exit(1) from None
     shown = ", ".join(f"{endpoint} {count}" for endpoint, count in sorted(spent.items()))
     print(f"synced {first}..{last}; metered calls: {sum(spent.values())} ({shown or 'none'})")
+
+
+class _RunFailed(Exception):
+    """A chunk's run failed; the message is the one line to print."""
+
+
+def _pull(settings, resources, instance, chosen, span, dry_run: bool, spent: Counter) -> bool:
+    """The roster, then (unless a dry run) the catalogue and the days; False after a dry run."""
+    from pipelines.definitions import ATTENDANCE_ASSETS
+
+    by_name = {a.key.to_user_string(): a for a in ATTENDANCE_ASSETS}
+    daily = [a for a in ATTENDANCE_ASSETS if a.partitions_def is not None]
+    # The roster first: contacts are not metered, and it tells which --users exist.
+    _run([by_name[Asset.EMPLOYEES]], resources, instance, {}, None, spent)
+    roster = _roster(resources)
+    _check_users(chosen, roster)
+    if dry_run:
+        quota = settings.dingtalk_monthly_api_quota
+        for line in cost_lines(len(chosen) or len(roster), *span, CHUNK_DAYS, quota):
+            print(line)
+        return False
+    _run([by_name[Asset.REPORT_COLUMNS]], resources, instance, {}, None, spent)
+    config = refresh_run_config(chosen, [a.key.to_user_string() for a in daily])
+    _run_chunks(daily, resources, instance, config, spent, span)
+    return True
+
+
+def _run_chunks(daily, resources, instance, config, spent: Counter, span) -> None:
+    first, last = span
+    total = (last - first).days + 1
+    with tqdm(total=total, unit="day", desc="sync", file=sys.stderr, leave=False) as bar:
+        for chunk_first, chunk_last in chunks(first, last):
+            tags = {Tag.RANGE_START: chunk_first.isoformat(), Tag.RANGE_END: chunk_last.isoformat()}
+            _run(daily, resources, instance, tags, config, spent)
+            bar.update((chunk_last - chunk_first).days + 1)
+
+
+def _roster(resources: dict) -> list[str]:
+    employees = resources["warehouse"].store().read(Asset.EMPLOYEES)
+    return [row["userid"] for row in employees.select(["userid"]).to_pylist()]
+
+
+def _check_users(chosen: list[str], roster: list[str]) -> None:
+    unknown = sorted(set(chosen) - set(roster))
+    if unknown:
+        shown = ", ".join(unknown[:5]) + (" ..." if len(unknown) > 5 else "")
+        print(
+            f"sync refused: unknown userid(s) {shown}: not in the roster of {len(roster)}"
+            " employees (DingTalk userids, not names or job numbers); nothing was pulled",
+            file=sys.stderr,
+        )
+        raise typer.Exit(2)
 
 
 def _run(assets, resources, instance, tags, run_config, spent: Counter) -> None:
@@ -109,18 +156,21 @@ def _run(assets, resources, instance, tags, run_config, spent: Counter) -> None:
         raise_on_error=False,
     )
     if not result.success:
-        failure = next((e for e in result.all_events if e.is_step_failure), None)
-        reason = failure.event_specific_data.error.message.strip() if failure else "run failed"
-        raise typer.Exit(_fail(reason))
+        raise _RunFailed(_failure_line(result, resources["warehouse"].path))
     for event in result.get_asset_materialization_events():
         calls = event.materialization.metadata.get("metered_calls_by_endpoint")
         if calls is not None and event.materialization.partition in (
             None,
-            tags.get("dagster/asset_partition_range_end"),
+            tags.get(Tag.RANGE_END),
         ):
             spent.update(calls.value)
 
 
-def _fail(reason: str) -> int:
-    print(f"sync failed: {reason.splitlines()[-1] if reason else 'run failed'}", file=sys.stderr)
-    return 1
+def _failure_line(result: dg.ExecuteInProcessResult, data_dir: Path) -> str:
+    """The root cause and where the full error is, in one line."""
+    failure = next((e for e in result.all_events if e.is_step_failure), None)
+    if failure is None or failure.event_specific_data.error is None:
+        return f"sync failed: run {result.run_id} failed (see the Dagster UI)"
+    error = failure.event_specific_data.error
+    log = write_log(data_dir, result.run_id, error)
+    return f"sync failed: {root_cause(error)} (full log: {log})"

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import dagster as dg
 
 DAGSTER_HOME_DIRNAME = "dagster_home"
 # The project's instance settings (run queue, pools) live at the repository root.
@@ -44,3 +49,21 @@ def initialize_instance(home: Path) -> None:
 
     with dg.DagsterInstance.from_config(str(home)) as instance:
         instance.get_run_records(limit=1)
+
+
+def home_for(data_dir: Path) -> Path:
+    """The instance every command shares: `$DAGSTER_HOME` when set, else `<data_dir>/dagster_home`
+    (created and rendered from the project's dagster.yaml)."""
+    explicit = os.environ.get("DAGSTER_HOME")
+    if explicit:
+        return Path(explicit)
+    return prepare_dagster_home(data_dir)
+
+
+def open_instance(data_dir: Path) -> dg.DagsterInstance:
+    """The shared instance (see `home_for`), so runs of `sync` show in `serve` and `dagster dev`."""
+    import dagster as dg
+
+    home = home_for(data_dir)
+    home.mkdir(parents=True, exist_ok=True)
+    return dg.DagsterInstance.from_config(str(home))

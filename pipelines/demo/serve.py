@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
@@ -25,6 +26,8 @@ from pipelines.emulator.server import EmulatorServer
 from pipelines.settings import Settings
 
 CODE_LOCATION = ("-m", "pipelines.definitions")
+# `serve --emulator` keeps its emulated employees, calls and runs apart from the real ones.
+EMULATOR_DIRNAME = "emulator"
 POLL_S = 0.5
 
 
@@ -58,7 +61,7 @@ def run_serve(options: ServeOptions, settings: Settings, say: Callable[[str], No
     """Run until SIGINT/SIGTERM (exit 0) or until a child dies (exit 1)."""
     if not options.emulator:
         settings.require_credentials()  # before anything is created or started
-    data_dir = settings.attendance_data_dir.resolve()
+    data_dir = serve_data_dir(settings, options.emulator)
     home = prepare_dagster_home(data_dir)
     initialize_instance(home)
     with stop_signals() as stop, ExitStack() as stack:
@@ -77,6 +80,13 @@ def run_serve(options: ServeOptions, settings: Settings, say: Callable[[str], No
         info = {"webserver_url": webserver_url, "emulator_control_url": control_url}
         say("serve: " + json.dumps({**info, "data_dir": str(data_dir), "dagster_home": str(home)}))
         return _supervise(group, stop, webserver_url, say)
+
+
+def serve_data_dir(settings: Settings, emulator: bool) -> Path:
+    """The data dir, or with the emulator `<data dir>/emulator`: emulated rows never reach the
+    real warehouse, nor emulated calls the real quota ledger (as `demo` uses `<data dir>/demo`)."""
+    root = settings.attendance_data_dir.resolve()
+    return root / EMULATOR_DIRNAME if emulator else root
 
 
 def _set_speed(server: EmulatorServer, speed: float) -> None:

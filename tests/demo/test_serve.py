@@ -64,9 +64,10 @@ def _rows(path: Path) -> int:
 @pytest.mark.integration
 @pytest.mark.timeout(300)
 def test_serve_emulator_end_to_end_and_sigint_stops_everything(tmp_path: Path):
-    data_dir = (tmp_path / "data").resolve()
+    real_dir = (tmp_path / "data").resolve()
+    data_dir = real_dir / "emulator"  # serve --emulator never writes into the real data dir
     port = _free_port()
-    env = {**os.environ, "ATTENDANCE_DATA_DIR": str(data_dir), "ATTENDANCE_COALESCE_SECONDS": "0"}
+    env = {**os.environ, "ATTENDANCE_DATA_DIR": str(real_dir), "ATTENDANCE_COALESCE_SECONDS": "0"}
     options = [
         "--emulator",
         "--port",
@@ -89,6 +90,7 @@ def test_serve_emulator_end_to_end_and_sigint_stops_everything(tmp_path: Path):
     try:
         announced = _announcement(out, serve)
         assert announced["webserver_url"] == f"http://127.0.0.1:{port}"
+        assert announced["data_dir"] == str(data_dir)
         assert wait_for_url(announced["webserver_url"], timeout=120), err.read_text()[-3000:]
 
         clock = f"{announced['emulator_control_url']}/clock"
@@ -102,6 +104,7 @@ def test_serve_emulator_end_to_end_and_sigint_stops_everything(tmp_path: Path):
         punches = data_dir / "parquet" / "attendance_punches" / f"work_date={LIVE_DAY}"
         assert _rows(punches / "part-0.parquet") > 0
         assert processes_using(data_dir) != []
+        assert sorted(p.name for p in real_dir.iterdir()) == ["emulator"]
     finally:
         serve.send_signal(signal.SIGINT)
         code = serve.wait(timeout=60)

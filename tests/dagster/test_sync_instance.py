@@ -1,0 +1,54 @@
+"""`sync` records into the shared instance (`<data dir>/dagster_home` without DAGSTER_HOME):
+the partitions it pulled are materialized there, each with its own `dagster/row_count`."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import dagster as dg
+import pytest
+from typer.testing import CliRunner
+
+from pipelines.catalogue import Asset
+from pipelines.cli import _register_commands, app
+from pipelines.warehouse import ParquetStore
+
+_register_commands()
+runner = CliRunner()
+
+
+def use_emulator(monkeypatch, emulator, data_dir) -> None:
+    monkeypatch.setenv("DINGTALK_CLIENT_ID", emulator.client_id)
+    monkeypatch.setenv("DINGTALK_CLIENT_SECRET", emulator.client_secret)
+    monkeypatch.setenv("DINGTALK_API_BASE_URL", emulator.api_base_url)
+    monkeypatch.setenv("DINGTALK_OAPI_BASE_URL", emulator.oapi_base_url)
+    monkeypatch.setenv("ATTENDANCE_DATA_DIR", str(data_dir))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+
+
+def latest(instance: dg.DagsterInstance, asset: str, partition: str) -> dg.AssetMaterialization:
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset), asset_partitions=[partition]), limit=1
+    ).records
+    assert records, f"{asset} {partition} not materialized"
+    return records[0].asset_materialization
+
+
+@pytest.mark.integration
+def test_a_synced_week_is_materialized_in_the_data_dirs_instance(emulator, tmp_path, monkeypatch):
+    use_emulator(monkeypatch, emulator, tmp_path)
+    first = emulator.config.start
+    days = [first + timedelta(days=n) for n in range(7)]
+    result = runner.invoke(app, ["sync", "--start", str(days[0]), "--end", str(days[-1])])
+    assert result.exit_code == 0, result.output
+    store = ParquetStore(tmp_path)
+    with dg.DagsterInstance.from_config(str(tmp_path / "dagster_home")) as instance:
+        for table in (Asset.ATTENDANCE_RESULTS, Asset.ATTENDANCE_DAILY):
+            materialized = instance.get_materialized_partitions(dg.AssetKey(table))
+            assert {day.isoformat() for day in days} <= materialized
+            counts = {
+                day: latest(instance, table, day.isoformat()).metadata["dagster/row_count"].value
+                for day in days
+            }
+            assert counts == {day: store.read(table, day).num_rows for day in days}
+            assert all(counts.values())
