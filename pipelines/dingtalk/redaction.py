@@ -55,12 +55,15 @@ def redact(text: str) -> str:
         return text
     with _lock:
         known = sorted(_secrets, key=len, reverse=True)
+    # Parameter names first: a registered secret that happens to be a substring of a name
+    # ("secret" inside "appsecret=") must not break the pattern that masks the value.
+    text = _SECRET_QUERY.sub(lambda m: f"{m.group(1)}={MASK}", text)
+    text = _SECRET_JSON.sub(lambda m: f"{m.group(1)}{MASK}", text)
+    text = _HEADER.sub(lambda m: f"{m.group(1)}{MASK}", text)
     for secret in known:
         if secret in text:
             text = text.replace(secret, MASK)
-    text = _SECRET_QUERY.sub(lambda m: f"{m.group(1)}={MASK}", text)
-    text = _SECRET_JSON.sub(lambda m: f"{m.group(1)}{MASK}", text)
-    return _HEADER.sub(lambda m: f"{m.group(1)}{MASK}", text)
+    return text
 
 
 class RedactingFilter(logging.Filter):

@@ -68,7 +68,8 @@ def test_pushes_stop_silently_once_an_enforced_quota_is_spent_mid_month(server):
         for n in range(1, 4):
             _emit(server, n)
         frames = _events(ws, 1.0)
-        assert [json.loads(f["data"])["n"] for f in frames] == [1]
+        # A late ACK on a loaded machine may bring event 1 back (same ids): count distinct events.
+        assert {json.loads(f["data"])["n"] for f in frames if f["type"] == "EVENT"} == {1}
     status = _stats(server)
     assert status["exhausted"] and status["pushes_this_month"] == 3000
     assert status["on_exhausted"] == "silence" and not status["paused"]

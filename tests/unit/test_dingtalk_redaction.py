@@ -25,6 +25,12 @@ def test_credential_parameters_are_masked_even_if_unknown():
     assert "appkey=ding1" in cleaned and "x=1" in cleaned
 
 
+def test_a_secret_inside_a_parameter_name_does_not_unmask_its_value():
+    register_secret("secret")  # as a test app's client secret may be
+    cleaned = redact("GET /gettoken?appkey=ding1&appsecret=abc123def")
+    assert "abc123def" not in cleaned and "appkey=ding1" in cleaned
+
+
 def test_short_values_are_not_registered_so_text_stays_readable():
     register_secret("ok")
     assert redact("ok then") == "ok then"
