@@ -4,6 +4,7 @@ the credentials are bound with `dg.EnvVar`."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -119,7 +120,12 @@ def test_resources_from_settings_carry_every_value(tmp_path):
         attendance_data_dir=tmp_path,
     )
     resources = resources_from_settings(settings, RefreshSettings(sweep_days=2))
-    assert resources["dingtalk"].settings() == settings
+    dingtalk = resources["dingtalk"]
+    # The secret travels as an EnvVar resolved at run start (never a literal in run snapshots).
+    assert isinstance(dingtalk.client_secret, dg.EnvVar)
+    assert os.environ[dingtalk.client_secret.env_var_name] == "secret"
+    resolved = dingtalk.settings().model_dump(exclude={"dingtalk_client_secret"})
+    assert resolved == settings.model_dump(exclude={"dingtalk_client_secret"})
     assert resources["warehouse"].path == resources["data_dir"].path == tmp_path
     assert resources["refresh"].settings().sweep_days == 2
     assert resources["refresh"].quota() == 9000
