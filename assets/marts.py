@@ -75,7 +75,11 @@ def attendance_daily(
     """
     days = run_days(context).days()
     store = warehouse.store()
-    counts = {day: store.write(_DAILY, marts.build_daily(store, day), day) for day in days}
+    with marts.mart_connection(store, days) as connection:
+        counts = {
+            day: store.write(_DAILY, marts.build_daily(store, day, connection=connection), day)
+            for day in days
+        }
     ensure_views(warehouse.path)
     add_daily_figures(context, warehouse.path, days)
     checks = [
