@@ -81,7 +81,11 @@ def attendance_daily(
     days = run_days(context).days()
     store = warehouse.store()
     require_inputs(store, _DAILY, days)
-    counts = {day: store.write(_DAILY, marts.build_daily(store, day), day) for day in days}
+    with marts.mart_connection(store, days) as connection:
+        counts = {
+            day: store.write(_DAILY, marts.build_daily(store, day, connection=connection), day)
+            for day in days
+        }
     ensure_views(warehouse.path)
     add_daily_figures(context, warehouse.path, days)
     add_partition_rows(context, store, _DAILY, counts)

@@ -38,6 +38,7 @@ class Job:
     """The jobs the sensor, the schedules and the sync command launch."""
 
     ATTENDANCE_REFRESH: Final = "attendance_refresh_job"
+    ATTENDANCE_BACKFILL: Final = "attendance_backfill_job"
     APPROVAL_RESOLUTION: Final = "approval_resolution_job"
     REPORT_COLUMNS: Final = "report_columns_job"
     FAILED_PUSH_RECONCILIATION: Final = "failed_push_reconciliation_job"

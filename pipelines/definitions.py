@@ -16,6 +16,7 @@ from assets.attendance import (
 from assets.marts import attendance_daily, attendance_monthly, attendance_monthly_department
 from assets.reconciliation import failed_push_reconciliation
 from assets.reports import monthly_report
+from pipelines.catalogue import Job
 from pipelines.jobs import JOBS
 from pipelines.resources import resources_from_environment
 from sensors.attendance_events import attendance_events_sensor
@@ -42,3 +43,8 @@ defs = dg.Definitions(
     schedules=REFRESH_SCHEDULES,
     resources=resources_from_environment(),
 )
+
+
+def attendance_backfill_job() -> dg.JobDefinition:
+    """The backfill job, resolved; `dg.reconstructable` of this lets its step processes find it."""
+    return defs.resolve_job_def(Job.ATTENDANCE_BACKFILL)

@@ -2,10 +2,13 @@
 
 `attendance_refresh_job` re-pulls one day (or a range) of the daily assets; with
 `refresh_run_config(users)` only those users are re-pulled and only their rows replaced.
-The jobs run in process: their steps are short and mostly wait on the network, and a process
-per step would cost more than the work itself. Selections name asset keys from the catalogue so
-that neither this module nor `sensors/` imports `assets/` (only `pipelines/definitions.py` sees
-both).
+The event jobs run in process: their steps are short and mostly wait on the network, and a
+process per step would cost more than the work itself. `attendance_backfill_job` (the sync
+command's ranges) is the exception: there each API's step waits minutes on its own rate limit,
+so the independent steps run side by side in processes (bounded), each API within its limit
+through the shared cross-process limiter, and one step's CPU work overlaps another's waits.
+Selections name asset keys from the catalogue so that neither this module nor `sensors/`
+imports `assets/` (only `pipelines/definitions.py` sees both).
 """
 
 from __future__ import annotations
@@ -42,6 +45,20 @@ attendance_refresh_job = _in_process_job(
     REFRESH_ASSETS,
     "Re-pull a day of attendance (optionally only some users) and rebuild the marts.",
 )
+# Results, punches and report values are independent (approvals and the marts wait for them):
+# three API steps at once; a fourth slot lets a mart start while an API step still runs.
+BACKFILL_MAX_CONCURRENT = 4
+
+attendance_backfill_job = dg.define_asset_job(
+    Job.ATTENDANCE_BACKFILL,
+    selection=dg.AssetSelection.assets(*REFRESH_ASSETS),
+    executor_def=dg.multiprocess_executor.configured(
+        # forkserver: the step processes fork from one process that imported the definitions
+        # once, instead of each importing Dagster and the assets again.
+        {"max_concurrent": BACKFILL_MAX_CONCURRENT, "start_method": {"forkserver": {}}}
+    ),
+    description="Pull a range of days (the sync command) with the API steps side by side.",
+)
 approval_resolution_job = _in_process_job(
     Job.APPROVAL_RESOLUTION,
     [Asset.APPROVAL_RESOLUTION],
@@ -60,6 +77,7 @@ failed_push_reconciliation_job = _in_process_job(
 
 JOBS = [
     attendance_refresh_job,
+    attendance_backfill_job,
     approval_resolution_job,
     report_columns_job,
     failed_push_reconciliation_job,

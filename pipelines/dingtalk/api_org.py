@@ -7,7 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 from pipelines.dingtalk import endpoints as ep
 from pipelines.dingtalk.api_attendance import parse_rows
-from pipelines.dingtalk.batching import PAGE_SIZE_QUERY_ON_JOB, Page, iter_cursor_pages
+from pipelines.dingtalk.batching import (
+    PAGE_SIZE_DEPARTMENT_USERS,
+    PAGE_SIZE_QUERY_ON_JOB,
+    Page,
+    iter_cursor_pages,
+)
 from pipelines.dingtalk.models import Department, ProcessInstance, ResourceUse, User
 
 if TYPE_CHECKING:
@@ -55,6 +60,20 @@ class OrgApi:
         """One user's details (`v2/user/get`)."""
         data = self._caller.call(ep.USER, body={"userid": userid, "language": "zh_CN"})
         return parse_rows(User, [data.get("result") or {}], ep.USER.path)[0]
+
+    def list_department_users(self, dept_id: int) -> list[User]:
+        """A department's direct members with their details (`v2/user/list`, 100 a call): the
+        roster in one call per 100 users instead of one `user/get` per user."""
+
+        def fetch(cursor: Any) -> Page:
+            body = {"dept_id": dept_id, "cursor": cursor, "size": PAGE_SIZE_DEPARTMENT_USERS}
+            result = self._caller.call(ep.DEPARTMENT_USERS, body=body).get("result") or {}
+            users = parse_rows(User, result.get("list") or [], ep.DEPARTMENT_USERS.path)
+            return Page(
+                users, next_cursor=result.get("next_cursor") if result.get("has_more") else None
+            )
+
+        return [user for page in iter_cursor_pages(fetch, first_cursor=0) for user in page]
 
     def list_on_job_user_ids(self, status_list: str = ON_JOB_STATUSES) -> list[str]:
         """Every employee on the job (`smartwork/hrm/employee/queryonjob`, not metered)."""

@@ -23,6 +23,7 @@ MAX_SPAN_LEAVE_STATUS = timedelta(days=180)
 PAGE_SIZE_ATTENDANCE_LIST = 50
 PAGE_SIZE_LEAVE_STATUS = 20
 PAGE_SIZE_QUERY_ON_JOB = 50
+PAGE_SIZE_DEPARTMENT_USERS = 100
 # A paginating endpoint that keeps saying "more" must not loop forever.
 MAX_PAGES = 10_000
 

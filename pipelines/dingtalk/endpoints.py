@@ -35,6 +35,7 @@ DEPARTMENTS = Endpoint("/topapi/v2/department/listsub", "oapi", metered=False)
 DEPARTMENT = Endpoint("/topapi/v2/department/get", "oapi", metered=False)
 DEPARTMENT_USER_IDS = Endpoint("/topapi/user/listid", "oapi", metered=False)
 USER = Endpoint("/topapi/v2/user/get", "oapi", metered=False)
+DEPARTMENT_USERS = Endpoint("/topapi/v2/user/list", "oapi", metered=False)
 ON_JOB = Endpoint("/topapi/smartwork/hrm/employee/queryonjob", "oapi", metered=False)
 PROCESS_INSTANCE = Endpoint("/v1.0/workflow/processInstances", "api", "GET")
 # Whether DingTalk bills its own usage query is undocumented [I]: count it, to be safe.

@@ -60,22 +60,45 @@ def user_get(call: Call) -> dict:
     employee = call.org.by_userid.get(userid)
     if employee is None:
         raise ApiError(60121, "找不到该用户")
-    return ok(
-        result={
-            "userid": employee.userid,
-            "unionid": employee.unionid,
-            "name": employee.name,
-            "active": True,
-            "admin": employee.is_admin,
-            "boss": False,
-            "dept_id_list": [employee.dept_id],
-            "job_number": employee.job_number,
-            "title": employee.title,
-            "hired_date": epoch_ms(midnight(employee.hired_date)),
-            "real_authed": True,
-            "senior": False,
-        }
-    )
+    return ok(result=_user_details(employee))
+
+
+# Real DingTalk caps the department user list at 100 users a page [I].
+USER_LIST_MAX_SIZE = 100
+
+
+@route("old", "/topapi/v2/user/list", metered=False)
+def user_list(call: Call) -> dict:
+    """A department's direct members with their details, `cursor`/`size` paging."""
+    dept_id = _dept_id(call)
+    cursor, size = p.to_int(call.params, "cursor", 0), p.to_int(call.params, "size", 0)
+    p.check(cursor >= 0 and 1 <= size <= USER_LIST_MAX_SIZE, "参数 size 必须在1到100之间")
+    members = [e for e in call.org.employees if e.dept_id == dept_id]
+    page = members[cursor : cursor + size]
+    result: dict = {
+        "has_more": cursor + size < len(members),
+        "list": [_user_details(e) for e in page],
+    }
+    if result["has_more"]:
+        result["next_cursor"] = cursor + size
+    return ok(result=result)
+
+
+def _user_details(employee) -> dict:
+    return {
+        "userid": employee.userid,
+        "unionid": employee.unionid,
+        "name": employee.name,
+        "active": True,
+        "admin": employee.is_admin,
+        "boss": False,
+        "dept_id_list": [employee.dept_id],
+        "job_number": employee.job_number,
+        "title": employee.title,
+        "hired_date": epoch_ms(midnight(employee.hired_date)),
+        "real_authed": True,
+        "senior": False,
+    }
 
 
 @route("old", "/topapi/smartwork/hrm/employee/queryonjob", metered=False)

@@ -16,7 +16,7 @@ from pipelines.catalogue import Table
 from pipelines.days import SHANGHAI, DayRange, shanghai_today
 from pipelines.dingtalk.client import DingTalkClient
 from pipelines.dingtalk.errors import BadRequestError
-from pipelines.dingtalk.models import ReportColumn
+from pipelines.dingtalk.models import ReportColumn, User
 from pipelines.extract import rows
 from pipelines.warehouse.schemas import REPORT_WINDOW_DAYS, SHOULD_ATTEND_ALIAS
 from pipelines.warehouse.store import ParquetStore
@@ -69,30 +69,31 @@ def load_employees(client: DingTalkClient, store: ParquetStore) -> int:
     months they worked keep their names and departments.
     """
     departments = {dept.dept_id: dept.name for dept in client.list_departments()}
-    user_ids: dict[str, None] = {}
+    users = {}
     for dept_id in departments:
-        user_ids.update(dict.fromkeys(client.list_user_ids(dept_id)))
-    employees = []
-    for userid in user_ids:
-        user = client.get_user(userid)
-        primary = user.dept_id_list[0] if user.dept_id_list else None
-        employees.append(
-            {
-                "userid": user.userid,
-                "name": user.name,
-                "dept_id": primary,
-                "dept_name": departments.get(primary) if primary is not None else None,
-                "dept_ids": user.dept_id_list,
-                "job_number": user.job_number,
-                "title": user.title,
-                "active": user.active if user.active is not None else True,
-            }
-        )
+        for user in client.list_department_users(dept_id):
+            users.setdefault(user.userid, user)  # someone in two departments is listed twice
+    employees = [employee_row(user, departments) for user in users.values()]
     listed = {row["userid"] for row in employees}
     for row in store.read(Table.EMPLOYEES).to_pylist():
         if row["userid"] not in listed:
             employees.append({**row, "active": False})
     return store.write(Table.EMPLOYEES, employees)
+
+
+def employee_row(user: User, departments: dict[int, str]) -> dict:
+    """The `employees` row of one user; the first department is the primary one."""
+    primary = user.dept_id_list[0] if user.dept_id_list else None
+    return {
+        "userid": user.userid,
+        "name": user.name,
+        "dept_id": primary,
+        "dept_name": departments.get(primary) if primary is not None else None,
+        "dept_ids": user.dept_id_list,
+        "job_number": user.job_number,
+        "title": user.title,
+        "active": user.active if user.active is not None else True,
+    }
 
 
 def load_report_columns(client: DingTalkClient, store: ParquetStore, op_userid: str) -> int:

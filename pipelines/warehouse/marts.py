@@ -3,13 +3,19 @@
 `attendance_daily` takes DingTalk's own daily statistics (the report columns behind 月度汇总)
 where they exist, and falls back to figures computed from the check points, so that the monthly
 rollups add up to what DingTalk's monthly report shows. Everything is read through an in-memory
-DuckDB (`scratch_connection`): computing a mart never locks `warehouse.duckdb`.
+DuckDB (`scratch_connection`): computing a mart never locks `warehouse.duckdb`. A run opens one
+(`mart_connection`) for all its days, with the per-day inputs limited to the run's days and the
+daily rows to its months, so a day's refresh costs the same with a month or years on disk.
 """
 
 from __future__ import annotations
 
+import calendar
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 
+import duckdb
 import pyarrow as pa
 from filelock import FileLock
 
@@ -17,7 +23,7 @@ from pipelines.catalogue import Table
 from pipelines.days import SHANGHAI
 from pipelines.warehouse import figures
 from pipelines.warehouse.store import ParquetStore
-from pipelines.warehouse.views import scratch_connection
+from pipelines.warehouse.views import restrict_views, scratch_connection
 
 # A day's missing punches and absence are final once the next day began; overnight shifts end
 # in the morning and DingTalk settles them a few hours later.
@@ -155,33 +161,71 @@ _MONTHLY_GROUPINGS = {
 MONTHLY_TABLES = tuple(_MONTHLY_GROUPINGS)
 
 
-def build_daily(store: ParquetStore, day: date, now: datetime | None = None) -> pa.Table:
-    """`attendance_daily` rows of one work date, computed from the warehouse partitions."""
+@contextmanager
+def mart_connection(
+    store: ParquetStore, days: Sequence[date]
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One in-memory DuckDB for the marts of a run's `days`: results and report values of those
+    days, the daily rows of their months (as on disk now), every approval (an instance's share
+    of a day depends on all the days it covers) and the unpartitioned tables."""
+    connection = scratch_connection(store.data_dir)
+    month_days = sorted({d for day in days for d in _days_of_month(day)})
+    restrict_views(
+        connection,
+        store.data_dir,
+        {
+            Table.ATTENDANCE_RESULTS: [day.isoformat() for day in days],
+            Table.ATTENDANCE_REPORT_VALUES: [day.isoformat() for day in days],
+            Table.ATTENDANCE_DAILY: [day.isoformat() for day in month_days],
+        },
+    )
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def _days_of_month(day: date) -> list[date]:
+    last = calendar.monthrange(day.year, day.month)[1]
+    return [day.replace(day=number) for number in range(1, last + 1)]
+
+
+def build_daily(
+    store: ParquetStore,
+    day: date,
+    now: datetime | None = None,
+    connection: duckdb.DuckDBPyConnection | None = None,
+) -> pa.Table:
+    """`attendance_daily` rows of one work date, computed from the warehouse partitions
+    (through the run's `mart_connection` when given, else one for this day)."""
+    if connection is None:
+        with mart_connection(store, [day]) as own:
+            return build_daily(store, day, now, own)
     now = now or datetime.now(tz=SHANGHAI)
     settle_after = datetime.combine(day + timedelta(days=1), time(), tzinfo=SHANGHAI) + SETTLE_GRACE
-    connection = scratch_connection(store.data_dir)
-    try:
-        params = {
-            "day": day,
-            "hours_per_day": DEFAULT_HOURS_PER_DAY,
-            "now": now,
-            "settle_after": settle_after,
-            "point_figures": list(figures.POINT_FIGURES),
-            "approval_figures": list(figures.APPROVAL_FIGURES),
-        }
-        return connection.sql(_DAILY_SQL, params=params).to_arrow_table()
-    finally:
-        connection.close()
+    params = {
+        "day": day,
+        "hours_per_day": DEFAULT_HOURS_PER_DAY,
+        "now": now,
+        "settle_after": settle_after,
+        "point_figures": list(figures.POINT_FIGURES),
+        "approval_figures": list(figures.APPROVAL_FIGURES),
+    }
+    return connection.sql(_DAILY_SQL, params=params).to_arrow_table()
 
 
-def build_monthly(store: ParquetStore, month: str, table: str) -> pa.Table:
+def build_monthly(
+    store: ParquetStore,
+    month: str,
+    table: str,
+    connection: duckdb.DuckDBPyConnection | None = None,
+) -> pa.Table:
     """The rows of one monthly table (`MONTHLY_TABLES`) for `month` (YYYY-MM)."""
-    connection = scratch_connection(store.data_dir)
-    try:
-        sql = _MONTHLY_SQL.format(**_MONTHLY_GROUPINGS[table])
-        return connection.sql(sql, params={"month": month}).to_arrow_table()
-    finally:
-        connection.close()
+    if connection is None:
+        with mart_connection(store, [date.fromisoformat(f"{month}-01")]) as own:
+            return build_monthly(store, month, table, own)
+    sql = _MONTHLY_SQL.format(**_MONTHLY_GROUPINGS[table])
+    return connection.sql(sql, params={"month": month}).to_arrow_table()
 
 
 def write_monthly(
@@ -193,7 +237,9 @@ def write_monthly(
     every daily partition written before it, so the last one written is complete.
     """
     lock = FileLock(str(store.data_dir / "locks" / f"monthly-{month}.lock"), timeout=120)
-    with lock:
+    # Opened under the lock: the connection must see every daily partition written before it.
+    with lock, mart_connection(store, [date.fromisoformat(f"{month}-01")]) as connection:
         return {
-            table: store.write(table, build_monthly(store, month, table), month) for table in tables
+            table: store.write(table, build_monthly(store, month, table, connection), month)
+            for table in tables
         }

@@ -113,6 +113,29 @@ def _fsync_directory(folder: Path) -> None:
         os.close(descriptor)
 
 
+def restrict_views(
+    connection: duckdb.DuckDBPyConnection, data_dir: str | os.PathLike[str], partitions: dict
+) -> None:
+    """Point the views of some partitioned tables at only the given partitions
+    ({table: [partition value, ...]}): a mart of one day reads that day, not the history."""
+    store = ParquetStore(data_dir)
+    for table, wanted in partitions.items():
+        spec = TABLES[table]
+        present = set(store.partitions(table))
+        files = [store.file_path(table, value) for value in sorted(set(wanted) & present)]
+        if not files:
+            connection.execute(_empty_view(spec, "VIEW"))
+            continue
+        hive_type = "DATE" if spec.partition == "work_date" else "VARCHAR"
+        listed = ", ".join(_literal(path) for path in files)
+        # DDL takes no bound parameters: names come from TABLES and paths go through _literal.
+        connection.execute(
+            f"CREATE OR REPLACE VIEW {spec.name} AS SELECT {spec.partition}, "  # noqa: S608
+            f"* EXCLUDE ({spec.partition}) FROM read_parquet([{listed}], hive_partitioning = "
+            f"true, union_by_name = true, hive_types = {{'{spec.partition}': {hive_type}}})"
+        )
+
+
 def _view_sql(spec: TableSpec, store: ParquetStore, kind: str) -> str:
     folder = store.table_dir(spec.name)
     if spec.partition is None:

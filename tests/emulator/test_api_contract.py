@@ -258,3 +258,19 @@ def test_failed_push_endpoints_answer_empty_lists_without_a_gateway(emu):
         "GET", "/v1.0/event/callbacks/failedResults", params={"beginTime": 0, "endTime": 1}
     ).json()
     assert new == {"failedList": [], "hasMore": False}
+
+
+def test_department_user_list_pages_members_with_their_details(emu):
+    members = emu.oapi("/topapi/user/listid", {"dept_id": 10101})["result"]["userid_list"]
+    listed, cursor = [], 0
+    while True:
+        result = emu.oapi("/topapi/v2/user/list", {"dept_id": 10101, "cursor": cursor, "size": 2})
+        listed += result["result"]["list"]
+        if not result["result"]["has_more"]:
+            assert "next_cursor" not in result["result"]
+            break
+        cursor = result["result"]["next_cursor"]
+    assert [user["userid"] for user in listed] == members
+    assert listed[0] == emu.oapi("/topapi/v2/user/get", {"userid": members[0]})["result"]
+    refused = emu.oapi("/topapi/v2/user/list", {"dept_id": 10101, "cursor": 0, "size": 101})
+    assert refused["errcode"] != 0

@@ -155,3 +155,31 @@ def test_a_business_trip_on_a_rest_day_is_found_from_the_report_values(tmp_path)
         day,
     )
     assert loaders.approval_user_days(store, DayRange(day, day), None) == {("u1", day)}
+
+
+def test_the_roster_comes_from_the_member_lists_not_one_user_get_each(tmp_path):
+    state = EmulatorState(EmulatorConfig(employees=250, days=2))
+    store = ParquetStore(tmp_path / "roster")
+    config = state.config
+    with DingTalkClient(
+        config.client_id,
+        config.secret,
+        "http://emu",
+        "http://emu/oapi",
+        transport=mock_transport(state),
+    ) as client:
+        loaders.load_employees(client, store)
+        departments = {d.dept_id: d.name for d in client.list_departments()}
+        one_by_one = [
+            loaders.employee_row(client.get_user(e.userid), departments)
+            for e in state.org.employees
+        ]
+    calls = state.meter.calls
+    members: dict[int, int] = {}
+    for employee in state.org.employees:
+        members[employee.dept_id] = members.get(employee.dept_id, 0) + 1
+    pages = sum(max(1, math.ceil(members.get(d, 0) / 100)) for d in departments)
+    assert calls["old:/topapi/v2/user/list"] == pages < len(state.org.employees) / 10
+    assert calls["old:/topapi/v2/user/get"] == len(one_by_one)  # only the comparison above
+    by_user = {row["userid"]: row for row in store.read("employees").to_pylist()}
+    assert by_user == {row["userid"]: row for row in one_by_one}
