@@ -53,9 +53,9 @@ attendance_backfill_job = dg.define_asset_job(
     Job.ATTENDANCE_BACKFILL,
     selection=dg.AssetSelection.assets(*REFRESH_ASSETS),
     executor_def=dg.multiprocess_executor.configured(
-        # forkserver: the step processes fork from one process that imported the definitions
-        # once, instead of each importing Dagster and the assets again.
-        {"max_concurrent": BACKFILL_MAX_CONCURRENT, "start_method": {"forkserver": {}}}
+        # spawn, not forkserver: a forkserver keeps the environment it started with, so a
+        # second sync in one process (tests, notebooks) would hand its steps stale settings.
+        {"max_concurrent": BACKFILL_MAX_CONCURRENT, "start_method": {"spawn": {}}}
     ),
     description="Pull a range of days (the sync command) with the API steps side by side.",
 )
