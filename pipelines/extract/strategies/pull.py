@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from pipelines.catalogue import Table
 from pipelines.days import SHANGHAI, DayRange
 from pipelines.dingtalk.client import DingTalkClient
 from pipelines.dingtalk.models import AttendanceResult, LeaveStatus, PunchRecord, UserSchedule
@@ -99,6 +100,8 @@ def load_results_and_punches(
     schedules = pull_schedules(client, op_user_id, wanted, days.first, days.last)
     leaves = pull_leaves(client, wanted, days.first, days.last)
     pulled = pull_results(client, wanted, days.first, days.last, moment, schedules, leaves)
-    write_days(store, "attendance_results", rows.result_rows(pulled.results, moment), days, users)
-    write_days(store, "attendance_punches", rows.punch_rows(pulled.punches), days, users)
+    write_days(
+        store, Table.ATTENDANCE_RESULTS, rows.result_rows(pulled.results, moment), days, users
+    )
+    write_days(store, Table.ATTENDANCE_PUNCHES, rows.punch_rows(pulled.punches), days, users)
     return pulled
