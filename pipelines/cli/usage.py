@@ -47,6 +47,7 @@ def usage(
     remote = _dingtalk_usage(settings) if from_dingtalk else None
     if as_json:
         document = {"ledger": path, **report.as_dict(), "pushes": pushes[0].as_dict()}
+        document["pushes"]["status"] = pushes[1]
         if remote is not None:
             document["dingtalk"] = remote.as_dict()
         typer.echo(json.dumps(document, ensure_ascii=False))
@@ -73,14 +74,16 @@ def usage(
 def _push_usage(settings: Settings, state: StateLocation) -> tuple[UsageReport, str]:
     """(the push ledger's usage report, its one-line status) against the profile's quota."""
     from pipelines.quota.profile import load_profile, profile_file
-    from pipelines.quota.pushes import push_status, push_usage
+    from pipelines.quota.pushes import push_status, push_usage, starvation_line
 
     ledger = state.push_ledger()
     try:
         usage = push_usage(ledger, load_profile(profile_file(settings)).pushes_quota)
+        starved = starvation_line(ledger.starved_since())
     finally:
         ledger.close()
-    return usage, push_status(usage)[1]
+    line = push_status(usage)[1]
+    return usage, line if starved is None else f"{line}\n  warning: {starved}"
 
 
 def _dingtalk_usage(settings: Settings) -> DingTalkUsage:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pipelines.doctor.findings import DoctorReport
 from pipelines.quota.profile import ProfileError, load_profile, profile_file
-from pipelines.quota.pushes import push_status, push_usage
+from pipelines.quota.pushes import push_status, push_usage, starvation_line
 from pipelines.settings import Settings
 from pipelines.state.factory import STATE_ERRORS, StateLocation
 from pipelines.state.push_ledger import PUSH_LEDGER_FILENAME
@@ -25,9 +25,12 @@ def check_pushes(report: DoctorReport, settings: Settings) -> None:
         ledger = state.push_ledger()
         try:
             severity, line = push_status(push_usage(ledger, quota))
+            starved = starvation_line(ledger.starved_since())
         finally:
             ledger.close()
     except STATE_ERRORS as error:
         report.add("warn", "pushes", f"the push ledger could not be read ({error}).")
         return
     report.add(severity, "pushes", line + ".")  # type: ignore[arg-type]
+    if starved is not None:
+        report.add("warn", "pushes", starved + ".")

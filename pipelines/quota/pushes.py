@@ -46,6 +46,14 @@ class PushLedger(Protocol):
         """When the last push of any type was received (None: never)."""
         ...
 
+    def set_starved(self, since: datetime | None) -> None:
+        """Record that the Stream has been starved since `since` (None: it is not)."""
+        ...
+
+    def starved_since(self) -> datetime | None:
+        """Since when the polling sensor finds the Stream starved (None: it does not)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -82,3 +90,13 @@ def push_status(usage: UsageReport) -> tuple[str, str]:
     if usage.projected_share >= WARN_SHARE:
         return "warn", line + ": unsubscribe punch events or raise the quota (see `plan`)"
     return "ok", line
+
+
+def starvation_line(since: datetime | None) -> str | None:
+    """One line when the Stream is starved (shown by `usage`, `doctor` and the poll runs)."""
+    if since is None:
+        return None
+    return (
+        f"Stream starved since {since:%Y-%m-%d %H:%M} (listener connected, no pushes while polls "
+        "find new punches; the push quota may be spent): polling instead"
+    )

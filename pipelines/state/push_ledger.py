@@ -21,6 +21,11 @@ CREATE TABLE IF NOT EXISTS pushes (
     last_at_ms INTEGER NOT NULL,
     PRIMARY KEY (day, event_type)
 );
+-- One row at most: since when the polling sensor finds the Stream starved.
+CREATE TABLE IF NOT EXISTS push_starvation (
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    since_ms INTEGER NOT NULL
+);
 """
 _UPSERT = """
 INSERT INTO pushes (day, event_type, count, last_at_ms) VALUES (?, ?, 1, ?)
@@ -59,6 +64,19 @@ class SqlitePushLedger(SqliteStore):
         if row is None or row[0] is None:
             return None
         return datetime.fromtimestamp(row[0] / 1000, tz=SHANGHAI)
+
+    def set_starved(self, since: datetime | None) -> None:
+        if since is None:
+            self._db.execute("DELETE FROM push_starvation")
+            return
+        self._db.execute(
+            "INSERT OR REPLACE INTO push_starvation (id, since_ms) VALUES (1, ?)",
+            (int(since.timestamp() * 1000),),
+        )
+
+    def starved_since(self) -> datetime | None:
+        row = self._db.fetch_one("SELECT since_ms FROM push_starvation")
+        return None if row is None else datetime.fromtimestamp(row[0] / 1000, tz=SHANGHAI)
 
     def __repr__(self) -> str:
         return f"SqlitePushLedger({str(self.path)!r})"

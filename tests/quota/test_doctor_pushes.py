@@ -39,3 +39,22 @@ def test_doctor_names_a_bad_profile(tmp_path):
         offline=True,
     )
     assert any("ATTENDANCE_PROFILE" in f.line() for f in report.findings if f.check == "profile")
+
+
+def test_doctor_and_usage_show_a_starved_stream(tmp_path, monkeypatch):
+    from datetime import datetime
+
+    from typer.testing import CliRunner
+
+    from pipelines.cli import _register_commands, app
+    from pipelines.days import SHANGHAI
+
+    with SqlitePushLedger.in_data_dir(tmp_path) as ledger:
+        ledger.record("attendance_check_record")
+        ledger.set_starved(datetime(2026, 11, 17, 9, 10, tzinfo=SHANGHAI))
+    starved = [line for line in doctor_lines(tmp_path) if "starved" in line]
+    assert starved and "2026-11-17 09:10" in starved[0] and "polling instead" in starved[0]
+    monkeypatch.setenv("ATTENDANCE_DATA_DIR", str(tmp_path))
+    _register_commands()
+    shown = CliRunner().invoke(app, ["usage"])
+    assert "Stream starved since 2026-11-17 09:10" in shown.output

@@ -27,3 +27,14 @@ def test_pushes_of_this_month_by_type_free_ones_left_out(state):
             "attendance_check_record": 3,
         }
         assert reopened.last_push_at() == at(6)
+
+
+def test_starvation_is_recorded_and_cleared(state):
+    with state.push_ledger() as ledger:
+        assert ledger.starved_since() is None
+        ledger.set_starved(at(3, hour=10))
+        ledger.set_starved(at(3, hour=11))
+    with state.push_ledger() as reopened:
+        assert reopened.starved_since() == at(3, hour=11)
+        reopened.set_starved(None)
+        assert reopened.starved_since() is None

@@ -42,5 +42,19 @@ class PostgresPushLedger(PostgresStore):
             return None
         return datetime.fromtimestamp(rows[0][0] / 1000, tz=SHANGHAI)
 
+    def set_starved(self, since: datetime | None) -> None:
+        if since is None:
+            self._db.execute("DELETE FROM push_starvation")
+            return
+        self._db.execute(
+            "INSERT INTO push_starvation (id, since_ms) VALUES (1, %s)"
+            " ON CONFLICT (id) DO UPDATE SET since_ms = excluded.since_ms",
+            (int(since.timestamp() * 1000),),
+        )
+
+    def starved_since(self) -> datetime | None:
+        rows = self._db.fetch_all("SELECT since_ms FROM push_starvation")
+        return datetime.fromtimestamp(rows[0][0] / 1000, tz=SHANGHAI) if rows else None
+
     def __repr__(self) -> str:
         return f"PostgresPushLedger({self._db!r})"

@@ -6,3 +6,8 @@ CREATE TABLE pushes (
     last_at_ms bigint NOT NULL,
     PRIMARY KEY (day, event_type)
 );
+-- One row at most: since when the polling sensor finds the Stream starved.
+CREATE TABLE push_starvation (
+    id       smallint PRIMARY KEY CHECK (id = 1),
+    since_ms bigint   NOT NULL
+);
