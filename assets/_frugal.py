@@ -44,7 +44,9 @@ def frugal_points(context: dg.AssetExecutionContext, config: RefreshConfig) -> L
     asset needs in this run, punches."""
     with_punches = in_run(context, Asset.ATTENDANCE_PUNCHES)
 
-    def load(client, store, days, users):
+    def load(
+        client: DingTalkClient, store: ParquetStore, days: DayRange, users: Sequence[str] | None
+    ) -> dict[date, int]:
         if with_punches and users is not None:
             more = users_needing(
                 Asset.ATTENDANCE_PUNCHES, config.users, config.scopes, config.others_scope
@@ -59,7 +61,9 @@ def frugal_points(context: dg.AssetExecutionContext, config: RefreshConfig) -> L
     return load
 
 
-def already_pulled(client, store, days, users) -> dict[date, int]:
+def already_pulled(
+    client: DingTalkClient, store: ParquetStore, days: DayRange, users: Sequence[str] | None
+) -> dict[date, int]:
     """attendance_punches' loader when attendance_results' frugal pull wrote them this run."""
     return {day: store.read(Asset.ATTENDANCE_PUNCHES, day).num_rows for day in days.days()}
 
@@ -68,7 +72,9 @@ def sampled_report_values(size: int) -> Loader:
     """The report values of a sample of the roster only (every figure is derived; the sample
     feeds the reconciliation check)."""
 
-    def load(client, store, days, users):
+    def load(
+        client: DingTalkClient, store: ParquetStore, days: DayRange, users: Sequence[str] | None
+    ) -> dict[date, int]:
         chosen = reconciliation_users(loaders.roster(store), size)
         if users is not None:
             chosen = [user for user in chosen if user in set(users)]

@@ -24,18 +24,13 @@ def add_daily_figures(
 
 
 def add_calls_per_day(
-    context: dg.AssetExecutionContext,
-    metered: Mapping[str, int],
-    days: Sequence[date],
-    asset_key: str | None = None,
+    context: dg.AssetExecutionContext, metered: Mapping[str, int], days: Sequence[date]
 ) -> None:
     """The run's metered calls spread over its days: a range run pulls every day at once."""
     share = sum(metered.values()) / len(days)
     for day in days:
         context.add_asset_metadata(
-            {"metered_calls_per_day": dg.MetadataValue.float(share)},
-            asset_key=asset_key,
-            partition_key=day.isoformat(),
+            {"metered_calls_per_day": dg.MetadataValue.float(share)}, partition_key=day.isoformat()
         )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 import dagster as dg
 
@@ -87,7 +87,7 @@ def _employees(store: ParquetStore) -> int:
     return sum(active is not False for active in table["active"].to_pylist()) if table else 0
 
 
-def _punch_times(store: ParquetStore, day: date) -> list:
+def _punch_times(store: ParquetStore, day: date) -> list[time]:
     table = store.read(Asset.ATTENDANCE_PUNCHES, day)
     return [
         t.astimezone(polling.SHANGHAI).time() for t in table["user_check_time"].to_pylist() if t
@@ -101,7 +101,13 @@ def _newest_punch(store: ParquetStore, day: date) -> datetime | None:
     return max(times) if times else None
 
 
-def _starvation(context, data_dir: DataDirResource, store, now: datetime, profile: Profile) -> bool:
+def _starvation(
+    context: dg.SensorEvaluationContext,
+    data_dir: DataDirResource,
+    store: ParquetStore,
+    now: datetime,
+    profile: Profile,
+) -> bool:
     """Whether the Stream is starved now (push profile), recorded and logged on a change."""
     if profile.strategy != "push":
         return False

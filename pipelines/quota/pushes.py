@@ -16,6 +16,7 @@ from typing import Protocol
 
 from pipelines.dingtalk.usage import UsageReport, usage_report
 from pipelines.stream.models import NewEvent
+from pipelines.stream.protocol import EventInbox
 from pipelines.stream.writer import BatchWriter
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ class CountingWriter(BatchWriter):
     """The listener's group-commit writer, counting each delivery in the push ledger first
     (a delivery is billed whether or not the inbox write then succeeds)."""
 
-    def __init__(self, inbox, ledger: PushLedger, max_batch: int = 1000) -> None:
+    def __init__(self, inbox: EventInbox, ledger: PushLedger, max_batch: int = 1000) -> None:
         super().__init__(inbox, max_batch)
         self._ledger = ledger
 
