@@ -10,11 +10,13 @@ from collections.abc import Callable
 
 import dagster as dg
 
+from assets import _frugal
 from assets._support import RefreshConfig, metadata, require_inputs, run_days
 from assets.partition_figures import add_calls_per_day
 from assets.table_metadata import add_partition_rows, definition_metadata, unpartitioned_rows
 from pipelines.catalogue import Asset, Group, Pool
 from pipelines.extract import loaders
+from pipelines.extract.strategies.approvals import load_approvals_frugal
 from pipelines.partitions import daily_partitions
 from pipelines.refresh.scopes import users_needing
 from pipelines.resources import DingTalkResource, WarehouseResource
@@ -173,16 +175,19 @@ def attendance_results(
     """One row per scheduled check point per employee-day (attendance/list, 50 users x 7 days).
 
     Cost: about 0.03 metered calls per employee-day (pages of 50 rows, two check points a day).
+    On a frugal profile (ATTENDANCE_PROFILE) the rows are rebuilt from one row-dense pull that
+    writes `attendance_punches` too (see `frugal_points`).
     """
-    return _pull_daily(
-        context, config, dingtalk, warehouse, Asset.ATTENDANCE_RESULTS, loaders.load_results
-    )
+    loader = loaders.load_results
+    if _frugal.profile(dingtalk).frugal:
+        loader = _frugal.frugal_points(context, config)
+    return _pull_daily(context, config, dingtalk, warehouse, Asset.ATTENDANCE_RESULTS, loader)
 
 
 @_daily_asset(
     name=Asset.ATTENDANCE_PUNCHES,
     pool=Pool.DINGTALK_API,
-    deps=[employees],
+    deps=[employees, attendance_results],
     check_specs=[_unique(Asset.ATTENDANCE_PUNCHES)],
 )
 def attendance_punches(
@@ -194,10 +199,13 @@ def attendance_punches(
     """Every raw punch, invalid ones included (attendance/listRecord), by the shift's work date.
 
     Cost: about 0.003 metered calls per employee-day (one call per 50 users x 7 days).
+    On a frugal profile, when `attendance_results` is in the same run its pull wrote the punches
+    already: this asset then records them without another call.
     """
-    return _pull_daily(
-        context, config, dingtalk, warehouse, Asset.ATTENDANCE_PUNCHES, loaders.load_punches
-    )
+    loader = loaders.load_punches
+    if _frugal.profile(dingtalk).frugal and _frugal.in_run(context, Asset.ATTENDANCE_RESULTS):
+        loader = _frugal.already_pulled
+    return _pull_daily(context, config, dingtalk, warehouse, Asset.ATTENDANCE_PUNCHES, loader)
 
 
 _LEAVE_CHECK = dg.AssetCheckSpec(
@@ -222,7 +230,8 @@ def attendance_report_values(
 ) -> dg.MaterializeResult:
     """Report column values in long form (user, day, column, value), leave hours by leave name.
 
-    One getcolumnval and one getleavetimebynames call per user per 31 days.
+    One getcolumnval and one getleavetimebynames call per user per 31 days; on a frugal profile
+    only for the reconciliation sample (every figure is derived from results and approvals).
     Cost: about 0.035 metered calls per employee-day over a month (less for longer ranges).
     """
     store = warehouse.store()
@@ -231,14 +240,12 @@ def attendance_report_values(
         finding = quality.leave_types_missing_from_report(store, days)
         return [_check(Asset.ATTENDANCE_REPORT_VALUES, "leave_types_in_report", finding, warn=True)]
 
+    profile = _frugal.profile(dingtalk)
+    loader = loaders.load_report_values
+    if profile.frugal:
+        loader = _frugal.sampled_report_values(profile.reconciliation_sample)
     return _pull_daily(
-        context,
-        config,
-        dingtalk,
-        warehouse,
-        Asset.ATTENDANCE_REPORT_VALUES,
-        loaders.load_report_values,
-        leave_check,
+        context, config, dingtalk, warehouse, Asset.ATTENDANCE_REPORT_VALUES, loader, leave_check
     )
 
 
@@ -256,10 +263,11 @@ def attendance_approvals(
 ) -> dg.MaterializeResult:
     """Leave, overtime, business trip and out per employee-day, with duration and unit.
 
-    getupdatedata only for the user-days where the results or the report show an approval.
+    getupdatedata only for the user-days where the results or the report show an approval; on a
+    frugal profile leave from getleavestatus and one getupdatedata per other approval.
     Cost: about 0.012 metered calls per employee-day (getleavestatus per 100 users, plus
     getupdatedata for about 1 % of user-days).
     """
-    return _pull_daily(
-        context, config, dingtalk, warehouse, Asset.ATTENDANCE_APPROVALS, loaders.load_approvals
-    )
+    frugal = _frugal.profile(dingtalk).frugal
+    loader = load_approvals_frugal if frugal else loaders.load_approvals
+    return _pull_daily(context, config, dingtalk, warehouse, Asset.ATTENDANCE_APPROVALS, loader)

@@ -6,9 +6,13 @@ entries to the inbox with source `failed_push`, where the events sensor treats t
 other event.
 """
 
+from contextlib import closing
+
 import dagster as dg
 
 from pipelines.catalogue import Asset, Group, Pool
+from pipelines.quota.profile import load_profile, profile_file
+from pipelines.quota.pushes import push_status, push_usage
 from pipelines.refresh.failed_push import reconcile_failed_pushes
 from pipelines.resources import DataDirResource, DingTalkResource, RefreshResource
 
@@ -18,6 +22,13 @@ from pipelines.resources import DataDirResource, DingTalkResource, RefreshResour
     group_name=Group.ATTENDANCE_EVENTS,
     kinds={"dingtalk", "sqlite"},
     pool=Pool.DINGTALK_API,
+    check_specs=[
+        dg.AssetCheckSpec(
+            "push_quota_projection",
+            asset=Asset.FAILED_PUSH_RECONCILIATION,
+            description="Stream pushes projected to month end stay under 80 % of the quota.",
+        )
+    ],
 )
 def failed_push_reconciliation(
     context: dg.AssetExecutionContext,
@@ -50,5 +61,25 @@ def failed_push_reconciliation(
             "event_types": dg.MetadataValue.json(result.types),
             "metered_calls": dg.MetadataValue.int(sum(spent.metered.values())),
             "metered_calls_by_endpoint": dg.MetadataValue.json(dict(spent.metered)),
-        }
+        },
+        check_results=[_push_quota_check(dingtalk, data_dir)],
+    )
+
+
+def _push_quota_check(dingtalk: DingTalkResource, data_dir: DataDirResource) -> dg.AssetCheckResult:
+    """WARN once the push ledger projects 80 % of the profile's push quota by month end."""
+    with closing(data_dir.state().push_ledger()) as ledger:
+        usage = push_usage(ledger, load_profile(profile_file(dingtalk.settings())).pushes_quota)
+    status, line = push_status(usage)
+    return dg.AssetCheckResult(
+        check_name="push_quota_projection",
+        passed=status == "ok",
+        severity=dg.AssetCheckSeverity.WARN,
+        description=line,
+        metadata={
+            "pushes": usage.used,
+            "projected": usage.projected,
+            "quota": usage.quota,
+            "by_event_type": dg.MetadataValue.json(usage.by_endpoint),
+        },
     )

@@ -42,10 +42,12 @@ class Job:
     APPROVAL_RESOLUTION: Final = "approval_resolution_job"
     REPORT_COLUMNS: Final = "report_columns_job"
     FAILED_PUSH_RECONCILIATION: Final = "failed_push_reconciliation_job"
+    ATTENDANCE_POLL: Final = "attendance_poll_job"
 
 
 class Sensor:
     ATTENDANCE_EVENTS: Final = "attendance_events_sensor"
+    POLLING: Final = "polling_sensor"
 
 
 class Schedule:

@@ -20,6 +20,7 @@ from pipelines.catalogue import Job
 from pipelines.jobs import JOBS
 from pipelines.resources import resources_from_environment
 from sensors.attendance_events import attendance_events_sensor
+from sensors.polling import polling_sensor
 from sensors.schedules import REFRESH_SCHEDULES
 
 ATTENDANCE_ASSETS = [
@@ -39,7 +40,7 @@ EVENT_ASSETS = [approval_resolution, failed_push_reconciliation]
 defs = dg.Definitions(
     assets=ATTENDANCE_ASSETS + EVENT_ASSETS + [monthly_report],
     jobs=JOBS,
-    sensors=[attendance_events_sensor],
+    sensors=[attendance_events_sensor, polling_sensor],
     schedules=REFRESH_SCHEDULES,
     resources=resources_from_environment(),
 )

@@ -69,6 +69,14 @@ report_columns_job = _in_process_job(
     [Asset.REPORT_COLUMNS],
     "Re-pull the report column catalogue after DingTalk announced a change.",
 )
+# A poll: today's check points and punches (one frugal pull) and the daily mart, no report
+# values and no approvals (those follow their events); launched by the polling sensor.
+POLL_ASSETS = (Asset.ATTENDANCE_RESULTS, Asset.ATTENDANCE_PUNCHES, Asset.ATTENDANCE_DAILY)
+attendance_poll_job = _in_process_job(
+    Job.ATTENDANCE_POLL,
+    POLL_ASSETS,
+    "Poll today's check points and punches at the governor's times (the polling sensor).",
+)
 failed_push_reconciliation_job = _in_process_job(
     Job.FAILED_PUSH_RECONCILIATION,
     [Asset.FAILED_PUSH_RECONCILIATION],
@@ -81,6 +89,7 @@ JOBS = [
     approval_resolution_job,
     report_columns_job,
     failed_push_reconciliation_job,
+    attendance_poll_job,
 ]
 
 

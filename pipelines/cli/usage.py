@@ -11,7 +11,8 @@ from pipelines.cli import app
 from pipelines.settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from pipelines.dingtalk.usage import DingTalkUsage
+    from pipelines.dingtalk.usage import DingTalkUsage, UsageReport
+    from pipelines.state.factory import StateLocation
 
 
 @app.command()
@@ -42,9 +43,11 @@ def usage(
         report = usage_report(ledger, settings.dingtalk_monthly_api_quota)
     finally:
         ledger.close()
+    pushes = _push_usage(settings, state)
     remote = _dingtalk_usage(settings) if from_dingtalk else None
     if as_json:
-        document = {"ledger": path, **report.as_dict()}
+        document = {"ledger": path, **report.as_dict(), "pushes": pushes[0].as_dict()}
+        document["pushes"]["status"] = pushes[1]
         if remote is not None:
             document["dingtalk"] = remote.as_dict()
         typer.echo(json.dumps(document, ensure_ascii=False))
@@ -61,8 +64,26 @@ def usage(
     )
     if report.projected > report.quota:
         typer.echo("  warning: at this pace the monthly quota runs out before the month ends")
+    typer.echo(f"Stream pushes: {pushes[1]}")
+    for event_type, count in pushes[0].by_endpoint.items():
+        typer.echo(f"  {event_type:<{width}}  {count:>7,}")
     if remote is not None:
         _echo_remote(remote)
+
+
+def _push_usage(settings: Settings, state: StateLocation) -> tuple[UsageReport, str]:
+    """(the push ledger's usage report, its one-line status) against the profile's quota."""
+    from pipelines.quota.profile import load_profile, profile_file
+    from pipelines.quota.pushes import push_status, push_usage, starvation_line
+
+    ledger = state.push_ledger()
+    try:
+        usage = push_usage(ledger, load_profile(profile_file(settings)).pushes_quota)
+        starved = starvation_line(ledger.starved_since())
+    finally:
+        ledger.close()
+    line = push_status(usage)[1]
+    return usage, line if starved is None else f"{line}\n  warning: {starved}"
 
 
 def _dingtalk_usage(settings: Settings) -> DingTalkUsage:

@@ -27,6 +27,7 @@ from pipelines.dingtalk.batching import (
 )
 from pipelines.dingtalk.errors import DingTalkError
 from pipelines.dingtalk.models import (
+    ApprovalSummary,
     AttendanceResult,
     ColumnValues,
     LeaveStatus,
@@ -237,6 +238,26 @@ class AttendanceApi:
                 rows = data.get("result") or []
                 items.extend(parse_rows(UserSchedule, rows, ep.SCHEDULES_BY_USERS.path))
         return items
+
+    def list_approvals_by_users(
+        self, user_ids: Sequence[str], start: date, end: date, biz_types: Sequence[int] = ()
+    ) -> list[ApprovalSummary]:
+        """Approvals overlapping inclusive days (ListApproveByUsers), 50 users x 31 days a call;
+        `biz_types` narrows them (1 加班, 2 出差/外出, 3 请假)."""
+        found: dict[tuple, ApprovalSummary] = {}
+        for users in chunked(user_ids, MAX_USERS_PER_CALL):
+            for first, last in split_days(start, end, MAX_DAYS_REPORT):
+                body = {
+                    "userIds": ",".join(users),
+                    "bizTypes": list(biz_types),
+                    "fromDateTime": epoch_ms(local_midnight(first)),
+                    "toDateTime": epoch_ms(local_midnight(last + timedelta(days=1))) - 1000,
+                }
+                rows = self._caller.call(ep.APPROVALS_BY_USERS, body=body).get("result") or []
+                for item in parse_rows(ApprovalSummary, rows, ep.APPROVALS_BY_USERS.path):
+                    # An approval crossing a window boundary is answered by both windows.
+                    found[(item.user_id, item.begin_time, item.biz_type, item.sub_type)] = item
+        return list(found.values())
 
 
 def _merge_series(series: dict[Any, M], key: Any, item: M) -> None:

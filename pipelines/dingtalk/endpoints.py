@@ -40,6 +40,8 @@ ON_JOB = Endpoint("/topapi/smartwork/hrm/employee/queryonjob", "oapi", metered=F
 PROCESS_INSTANCE = Endpoint("/v1.0/workflow/processInstances", "api", "GET")
 # Whether DingTalk bills its own usage query is undocumented [I]: count it, to be safe.
 METER_USAGE = Endpoint("/v1.0/meter/resources/useInfos/query", "api")
+# ListApproveByUsers [C3 SDK only]; its limits are undocumented (50 users, 31 days assumed).
+APPROVALS_BY_USERS = Endpoint("/v1.0/attendance/approvals/query", "api")
 LIST_SCHEDULE = Endpoint("/topapi/attendance/listschedule", "oapi")
 FAILED_PUSH = Endpoint("/call_back/get_call_back_failed_result", "oapi", "GET")
 

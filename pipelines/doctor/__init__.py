@@ -13,6 +13,7 @@ import httpx
 from pipelines.doctor.config_checks import check_configuration
 from pipelines.doctor.connection import check_connection
 from pipelines.doctor.findings import DoctorReport, Finding
+from pipelines.doctor.pushes import check_pushes
 from pipelines.doctor.state_checks import check_state
 from pipelines.settings import Settings, load_settings
 
@@ -40,6 +41,7 @@ def run_doctor(
     settings = check_configuration(report, loader)
     if settings is not None:
         check_state(report, settings)
+        check_pushes(report, settings)
     if settings is None or offline or report.problems:
         return report
     check_connection(report, settings, op_userid=op_userid, transport=transport, today=today)

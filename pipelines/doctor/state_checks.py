@@ -27,6 +27,8 @@ STATE_TABLES = (
     "failed_push_pages",
     "api_calls",
     "rate_slots",
+    "pushes",
+    "push_starvation",
 )
 _MISSING_PRIVILEGES = """
 SELECT t.name FROM unnest(%s::text[]) AS t(name)

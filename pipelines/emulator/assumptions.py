@@ -41,6 +41,12 @@ class Assumptions:
     """Meter API benefit codes: code -> "api" (metered calls) or "push" (Stream pushes)."""
 
     listschedule_max_employees: int = 10_000
+
+    approvals_query_max_users: int = 50
+    """ListApproveByUsers (`/v1.0/attendance/approvals/query`): users a call (undocumented [I])."""
+
+    approvals_query_max_days: int = 31
+    """ListApproveByUsers: days a call may span (undocumented [I])."""
     """listschedule refuses orgs of this many people or more [C]; 0 lifts the limit."""
 
     def validate(self) -> None:

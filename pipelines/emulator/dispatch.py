@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from pipelines.emulator import (  # noqa: F401  (importing registers the routes)
+    api_approvals,
     api_attendance,
     api_auth,
     api_meter,

@@ -4,10 +4,37 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipelines.settings import Settings
+
 PROFILE_FILENAME = "profile.json"
+STRATEGIES = ("today", "poll", "push")
+# Users whose report values are pulled on the frugal profiles to cross-check the derived figures.
+DEFAULT_RECONCILIATION_SAMPLE = 5
+
+
+class ProfileError(ValueError):
+    """The profile file cannot be used; the message names ATTENDANCE_PROFILE and the file."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the pipeline takes from the profile: the strategy and the month's budget."""
+
+    strategy: str = "today"
+    calls_quota: int = 5_000
+    pushes_quota: int = 3_000
+    polls_per_day: int = 0
+    reserve_calls: int = 0
+    reconciliation_sample: int = DEFAULT_RECONCILIATION_SAMPLE
+
+    @property
+    def frugal(self) -> bool:
+        """Results and punches from one row-dense pull, report values only for a sample."""
+        return self.strategy != "today"
 
 
 def profile_path(data_dir: Path, configured: Path | None) -> Path:
@@ -28,3 +55,57 @@ def read_profile(path: Path) -> dict[str, Any] | None:
     if not path.exists():
         return None
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def load_profile(path: Path) -> Profile:
+    """The validated profile at `path`; today's defaults when there is no file."""
+    try:
+        document = read_profile(path)
+    except (OSError, ValueError) as error:
+        raise _bad(path, f"unreadable ({error.__class__.__name__}: {error})") from None
+    if document is None:
+        return Profile()
+    if not isinstance(document, dict):
+        raise _bad(path, "not a JSON object")
+    strategy = document.get("profile")
+    if strategy not in STRATEGIES:
+        raise _bad(path, f"profile {strategy!r} is not one of {', '.join(STRATEGIES)}")
+    return Profile(
+        strategy=strategy,
+        calls_quota=_count(document, "calls_quota", path, Profile.calls_quota),
+        pushes_quota=_count(document, "pushes_quota", path, Profile.pushes_quota),
+        polls_per_day=_count(document, "polls_per_day", path, 0),
+        reserve_calls=_count(document, "reserve_calls", path, 0),
+        reconciliation_sample=_count(
+            document, "reconciliation_sample", path, DEFAULT_RECONCILIATION_SAMPLE
+        ),
+    )
+
+
+def _count(document: dict[str, Any], key: str, path: Path, default: int) -> int:
+    value = document.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _bad(path, f"{key} must be a whole number >= 0, not {value!r}")
+    return value
+
+
+def _bad(path: Path, reason: str) -> ProfileError:
+    return ProfileError(
+        f"ATTENDANCE_PROFILE {path}: {reason}; rerun `dingtalk-attendance plan` to rewrite it"
+    )
+
+
+def profile_file(settings: Settings) -> Path:
+    """The profile file `settings` point at (ATTENDANCE_PROFILE, else the data dir's)."""
+    return profile_path(Path(settings.attendance_data_dir), settings.attendance_profile)
+
+
+def reconciliation_users(roster: list[str], size: int) -> list[str]:
+    """`size` users spread evenly over the sorted roster (the same ones every run, so the
+    reconciliation check compares the same people's report values month after month)."""
+    if size <= 0 or not roster:
+        return []
+    ordered = sorted(roster)
+    if size >= len(ordered):
+        return ordered
+    return sorted({ordered[i * len(ordered) // size] for i in range(size)})

@@ -27,6 +27,7 @@ import psycopg
 if TYPE_CHECKING:
     from pipelines.dingtalk.ledger import CallLedger
     from pipelines.dingtalk.throttle import CallLimiter
+    from pipelines.quota.pushes import PushLedger
     from pipelines.refresh.failed_push import FailedPushPageStore
     from pipelines.refresh.requests import RefreshRequestStore
     from pipelines.settings import Settings
@@ -138,6 +139,16 @@ class StateLocation:
         from pipelines.dingtalk.ledger import QuotaLedger
 
         return QuotaLedger.in_data_dir(self.data_dir)
+
+    def push_ledger(self) -> PushLedger:
+        """The Stream pushes received, counted by the listeners."""
+        if self.is_postgres:
+            from pipelines.state.postgres.push_ledger import PostgresPushLedger
+
+            return PostgresPushLedger(postgres_database(self.state_url))
+        from pipelines.state.push_ledger import SqlitePushLedger
+
+        return SqlitePushLedger.in_data_dir(self.data_dir)
 
     def limiter(self, calls_per_second: float, namespace: str = "") -> CallLimiter:
         """The per-API rate limiter shared by every process (and host) using this state."""

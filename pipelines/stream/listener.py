@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from dingtalk_stream import Credential
 
+from pipelines.quota.pushes import CountingWriter
 from pipelines.settings import ConfigError, Settings
 from pipelines.state.factory import STATE_ERRORS, StateLocation
 from pipelines.stream.client import HardenedStreamClient
@@ -18,7 +19,6 @@ from pipelines.stream.events import DateWindow
 from pipelines.stream.handler import InboxEventHandler
 from pipelines.stream.logs import configure_logging
 from pipelines.stream.session import SessionJournal
-from pipelines.stream.writer import BatchWriter
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ async def serve(settings: Settings, config: ListenerConfig) -> None:
     """Run the listener until SIGTERM or SIGINT, then finish in-flight writes and ACKs."""
     state = StateLocation.from_settings(settings)
     inbox = state.inbox(synchronous=config.inbox_synchronous)
-    writer = BatchWriter(inbox)
+    writer = CountingWriter(inbox, state.push_ledger())  # the push ledger (issue 12)
     writer.start()
     window = DateWindow(max_future=timedelta(days=config.max_future_days))
     handler = InboxEventHandler(inbox, writer, window)

@@ -1,6 +1,7 @@
 """Typed DingTalk payloads (pydantic), exact wire names as aliases, times in Asia/Shanghai."""
 
 from pipelines.dingtalk.models.attendance import (
+    ApprovalSummary,
     ApproveItem,
     AttendanceResult,
     CheckRecord,
@@ -33,6 +34,7 @@ from pipelines.dingtalk.models.reports import (
 )
 
 __all__ = [
+    "ApprovalSummary",
     "ApprovalTask",
     "ApproveItem",
     "AttendanceResult",

@@ -164,3 +164,17 @@ class UserSchedule(WireModel):
     shift_version: int | None = None
     approve_id: int | None = None
     is_rest: str | None = None
+
+
+class ApprovalSummary(CamelModel):
+    """An approval synced to attendance (`/v1.0/attendance/approvals/query`, ListApproveByUsers):
+    no duration and no process instance id, so it says which user-days to ask getupdatedata."""
+
+    user_id: str
+    biz_type: int | None = None
+    tag_name: str | None = None
+    sub_type: str | None = None
+    duration_unit: str | None = None
+    begin_time: LocalDateTime
+    end_time: LocalDateTime | None = None
+    approve_id: str | None = None

@@ -1,0 +1,83 @@
+"""The frugal profile's loaders for the attendance assets (ATTENDANCE_PROFILE, docs/quota.md).
+
+A frugal profile (`poll` or `push`, written by `dingtalk-attendance plan`) pulls check points
+and punches in one row-dense pull, derives every monthly figure from results and approvals, and
+pulls DingTalk's report values only for a sample of users, which the `report_values_agree`
+check reconciles with the derived figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+
+import dagster as dg
+
+from assets._support import RefreshConfig
+from pipelines.catalogue import Asset
+from pipelines.days import DayRange
+from pipelines.dingtalk.client import DingTalkClient
+from pipelines.extract import loaders
+from pipelines.extract.strategies.pull import load_results_and_punches
+from pipelines.quota.profile import Profile, load_profile, profile_file, reconciliation_users
+from pipelines.refresh.scopes import users_needing
+from pipelines.resources import DingTalkResource
+from pipelines.warehouse.store import ParquetStore
+
+Loader = Callable[[DingTalkClient, ParquetStore, DayRange, Sequence[str] | None], dict[date, int]]
+
+
+def profile(dingtalk: DingTalkResource) -> Profile:
+    """The profile the settings point at (a bad file fails the run with a one-line error)."""
+    return load_profile(profile_file(dingtalk.settings()))
+
+
+def in_run(context: dg.AssetExecutionContext, table: str) -> bool:
+    """Whether `table` is materialized by this run too (the run's selection, or the assets its
+    job executes: `materialize` leaves the selection empty)."""
+    selected = context.run.asset_selection or context.job_def.asset_layer.executable_asset_keys
+    return dg.AssetKey(table) in selected
+
+
+def frugal_points(context: dg.AssetExecutionContext, config: RefreshConfig) -> Loader:
+    """attendance_results' loader: one pull writing results and, for the users the punches
+    asset needs in this run, punches."""
+    with_punches = in_run(context, Asset.ATTENDANCE_PUNCHES)
+
+    def load(
+        client: DingTalkClient, store: ParquetStore, days: DayRange, users: Sequence[str] | None
+    ) -> dict[date, int]:
+        if with_punches and users is not None:
+            more = users_needing(
+                Asset.ATTENDANCE_PUNCHES, config.users, config.scopes, config.others_scope
+            )
+            users = None if more is None else sorted(set(users) | set(more))
+        pulled = load_results_and_punches(client, store, days, loaders.roster(store)[0], users)
+        counts: dict[date, int] = {}
+        for result in pulled.results:
+            counts[result.work_date] = counts.get(result.work_date, 0) + 1
+        return counts
+
+    return load
+
+
+def already_pulled(
+    client: DingTalkClient, store: ParquetStore, days: DayRange, users: Sequence[str] | None
+) -> dict[date, int]:
+    """attendance_punches' loader when attendance_results' frugal pull wrote them this run."""
+    return {day: store.read(Asset.ATTENDANCE_PUNCHES, day).num_rows for day in days.days()}
+
+
+def sampled_report_values(size: int) -> Loader:
+    """The report values of a sample of the roster only (every figure is derived; the sample
+    feeds the reconciliation check)."""
+
+    def load(
+        client: DingTalkClient, store: ParquetStore, days: DayRange, users: Sequence[str] | None
+    ) -> dict[date, int]:
+        chosen = reconciliation_users(loaders.roster(store), size)
+        if users is not None:
+            chosen = [user for user in chosen if user in set(users)]
+        return loaders.load_report_values(client, store, days, chosen) if chosen else {}
+
+    return load
