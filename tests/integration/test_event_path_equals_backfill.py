@@ -145,7 +145,7 @@ def assert_equal_to_backfill(week: WeekRun, backfilled: Tables, unless: tuple[st
 
 
 @settings(
-    max_examples=4,
+    max_examples=3,
     deadline=None,
     derandomize=True,
     phases=[Phase.explicit, Phase.generate],  # no shrinking: an example is a week of runs
