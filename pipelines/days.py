@@ -18,6 +18,15 @@ UTC8 = timezone(timedelta(hours=8), "+08:00")
 UTC8_MS = 8 * 3600 * 1000
 
 
+def pipeline_now() -> datetime:
+    """The present by which the warehouse judges settlement (`pulled_at`, `settled`).
+
+    One function, so that a test driving an emulator whose clock is not the machine's can make
+    the pipeline read the emulator's clock instead (DingTalk's clock is the machine's).
+    """
+    return datetime.now(tz=SHANGHAI)
+
+
 def shanghai_today() -> date:
     """Today's date in Asia/Shanghai."""
     return datetime.now(tz=SHANGHAI).date()

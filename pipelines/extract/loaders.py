@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
+from pipelines import days as days_module
 from pipelines.catalogue import Table
 from pipelines.days import SHANGHAI, DayRange, shanghai_today
 from pipelines.dingtalk.client import DingTalkClient
@@ -114,7 +115,7 @@ def load_results(
 ) -> dict[date, int]:
     """`attendance/list` for the range: 50 users x 7 days per call, pages of 50 rows."""
     wanted = list(users) if users else roster(store)
-    pulled_at = datetime.now(tz=SHANGHAI)
+    pulled_at = days_module.pipeline_now()
     found = client.list_attendance_results(wanted, days.first, days.last)
     return write_days(
         store, Table.ATTENDANCE_RESULTS, rows.result_rows(found, pulled_at), days, users
@@ -212,7 +213,7 @@ def load_approvals(
     That costs one call per approval-day instead of one per employee-day.
     """
     by_day: dict[date, list[dict]] = defaultdict(list)
-    pulled_at = datetime.now(tz=SHANGHAI)
+    pulled_at = days_module.pipeline_now()
     for userid, day in sorted(approval_user_days(store, days, users)):
         update = client.get_update_data(userid, day)
         by_day[day].extend(rows.approval_rows(userid, day, update.approve_list, pulled_at))

@@ -51,6 +51,9 @@ POINT_AGGREGATES: dict[str, str] = {
     "making_up_count": f"count(*) FILTER (WHERE {_MAKING_UP})",
     "attending_points": f"count(*) FILTER (WHERE {_ATTENDING})",
     "pulled_at": "min(r.pulled_at)",
+    "last_plan_time": "max(r.plan_check_time)",
+    # OnDuty check points whose OffDuty is not in yet (DingTalk shows it once punched or settled).
+    "open_shifts": f"count(*) FILTER (WHERE {_ON}) - count(*) FILTER (WHERE {_OFF})",
 }
 
 # An approval's share of one work date in hours (leave, overtime, outing) or days (trip), from
@@ -117,6 +120,9 @@ APPROVAL_FIGURES = (
     "out_hours",
 )
 POINT_FIGURES = tuple(name for name in DAILY_FIGURES if name not in APPROVAL_FIGURES)
+# Check-point figures that need the approval a check point is linked to (leave or 补卡?): open
+# until that approval is in the warehouse.
+RESOLVED_BY_APPROVALS = ("attended_days", "making_up_count")
 
 # The monthly figures (月度汇总): every numeric daily figure summed over the month's days.
 MONTHLY_SUMS: dict[str, str] = {

@@ -19,6 +19,7 @@ import duckdb
 import pyarrow as pa
 from filelock import FileLock
 
+from pipelines import days
 from pipelines.catalogue import Table
 from pipelines.days import SHANGHAI
 from pipelines.warehouse import figures
@@ -26,8 +27,11 @@ from pipelines.warehouse.store import ParquetStore
 from pipelines.warehouse.views import restrict_views, scratch_connection
 
 # A day's missing punches and absence are final once the next day began; overnight shifts end
-# in the morning and DingTalk settles them a few hours later.
+# in the morning and DingTalk settles them a few hours later: a user-day settles SETTLE_GRACE
+# after the midnight ending it or after its last check point, whichever is later.
 SETTLE_GRACE = timedelta(hours=6)
+# While a shift's OffDuty is not in the warehouse yet, it may end this long after its OnDuty.
+LONGEST_SHIFT = timedelta(hours=12)
 DEFAULT_HOURS_PER_DAY = 8.0
 
 _DAILY_TEMPLATE = """
@@ -36,10 +40,18 @@ WITH instances AS (
         count(DISTINCT work_date) AS days
     FROM attendance_approvals WHERE proc_inst_id IS NOT NULL GROUP BY proc_inst_id
 ),
+supplies AS (
+    -- 补卡 approvals: getupdatedata does not list them, their punch record names them.
+    SELECT DISTINCT proc_inst_id FROM attendance_punches
+    WHERE proc_inst_id IS NOT NULL AND source_type = 'APPROVE'
+),
 p AS (
     SELECT r.userid,
-        {point_aggregates}
+        {point_aggregates},
+        count(*) FILTER (WHERE r.proc_inst_id IS NOT NULL AND i.category IS NULL
+            AND s.proc_inst_id IS NULL) AS unresolved_approvals
     FROM attendance_results r LEFT JOIN instances i USING (proc_inst_id)
+    LEFT JOIN supplies s ON s.proc_inst_id = r.proc_inst_id
     WHERE r.work_date = $day GROUP BY r.userid
 ),
 rv AS (
@@ -82,7 +94,11 @@ people AS (
 figures AS (
     SELECT people.userid, e.name, e.dept_id, e.dept_name,
         {daily_figures},
-        p.pulled_at, ap.approvals_pulled_at
+        p.pulled_at, ap.approvals_pulled_at,
+        greatest($settle_after, coalesce(p.last_plan_time + $grace
+            + CASE WHEN p.open_shifts > 0 THEN $longest_shift ELSE INTERVAL 0 HOUR END,
+            $settle_after)) AS settle_at,
+        coalesce(p.unresolved_approvals, 0) AS unresolved_approvals
     FROM people
     LEFT JOIN employees e USING (userid) LEFT JOIN p USING (userid)
     LEFT JOIN ap USING (userid) LEFT JOIN rv USING (userid)
@@ -91,13 +107,16 @@ settling AS (
     SELECT *,
         -- Check points are final when read after DingTalk's cut-off; a day without any (rest
         -- day) once the cut-off has passed. Approval figures are final when the approvals were
-        -- read after it too (a user-day without approvals follows its check points).
-        coalesce(pulled_at >= $settle_after, $now >= $settle_after) AS points_settled,
-        coalesce(approvals_pulled_at >= $settle_after,
-            coalesce(pulled_at >= $settle_after, $now >= $settle_after)) AS approvals_settled
+        -- read after it too (a user-day without approvals follows its check points). A check
+        -- point linked to an approval the warehouse has not pulled (a targeted punch refresh
+        -- does not pull approvals) leaves every figure that depends on the approval open.
+        coalesce(pulled_at >= settle_at, $now >= settle_at) AS points_settled,
+        unresolved_approvals = 0 AND coalesce(approvals_pulled_at >= settle_at,
+            coalesce(pulled_at >= settle_at, $now >= settle_at)) AS approvals_settled
     FROM figures
 )
-SELECT * EXCLUDE (points_settled, approvals_settled, approvals_pulled_at),
+SELECT * EXCLUDE (points_settled, approvals_settled, approvals_pulled_at, unresolved_approvals,
+        settle_at),
     CASE WHEN NOT scheduled THEN 'rest'
         WHEN absent THEN 'absent'
         WHEN missing_count > 0 THEN 'missing'
@@ -108,6 +127,8 @@ SELECT * EXCLUDE (points_settled, approvals_settled, approvals_pulled_at),
     points_settled AND approvals_settled AS settled,
     list_concat(
         CASE WHEN points_settled THEN []::VARCHAR[] ELSE $point_figures END,
+        CASE WHEN points_settled AND unresolved_approvals > 0 THEN $resolving_figures
+            ELSE []::VARCHAR[] END,
         CASE WHEN approvals_settled THEN []::VARCHAR[] ELSE $approval_figures END
     ) AS provisional_figures
 FROM settling ORDER BY userid
@@ -201,15 +222,18 @@ def build_daily(
     if connection is None:
         with mart_connection(store, [day]) as own:
             return build_daily(store, day, now, own)
-    now = now or datetime.now(tz=SHANGHAI)
+    now = now or days.pipeline_now()
     settle_after = datetime.combine(day + timedelta(days=1), time(), tzinfo=SHANGHAI) + SETTLE_GRACE
     params = {
         "day": day,
         "hours_per_day": DEFAULT_HOURS_PER_DAY,
         "now": now,
         "settle_after": settle_after,
+        "grace": SETTLE_GRACE,
+        "longest_shift": LONGEST_SHIFT,
         "point_figures": list(figures.POINT_FIGURES),
         "approval_figures": list(figures.APPROVAL_FIGURES),
+        "resolving_figures": list(figures.RESOLVED_BY_APPROVALS),
     }
     return connection.sql(_DAILY_SQL, params=params).to_arrow_table()
 

@@ -24,7 +24,6 @@ HOMONYMS = {
     ("pipelines/doctor/probes.py", "approvals"): "a permission probe",
     ("pipelines/doctor/connection.py", "approvals"): "a permission probe",
     ("pipelines/warehouse/schemas.py", "employees"): "a column of attendance_monthly_department",
-    ("pipelines/quota/plan.py", "employees"): "the profile's headcount field",
 }
 NAMES = {
     *names(Asset),
