@@ -16,7 +16,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from json.encoder import c_make_encoder, encode_basestring
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -38,6 +38,10 @@ __all__ = ["DEFAULT_CONSUMER", "INBOX_FILENAME", "EventInbox", "Inbox"]
 
 INBOX_FILENAME = "inbox.sqlite"
 T = TypeVar("T")
+# The C accelerator of `json` (None without it); typeshed does not declare it.
+c_make_encoder: Callable[..., Callable[[object, int], list[str]]] | None = getattr(
+    json.encoder, "c_make_encoder", None
+)
 
 # Both read the columns `_stored_event` expects, in its order.
 _EVENTS_AFTER = (

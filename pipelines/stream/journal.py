@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from pipelines.stream.models import Gap, from_epoch_ms
 
@@ -54,7 +54,7 @@ class ConnectionJournal:
                 " VALUES (?, ?, ?, ?)",
                 (listener_id, pid, now, now),
             )
-            return Connection(id=cursor.lastrowid, gap=gap)
+            return Connection(id=cast(int, cursor.lastrowid), gap=gap)  # set by the INSERT
 
         return self._transaction(work)
 
@@ -84,7 +84,7 @@ class ConnectionJournal:
             (covered_until, now, reason, now),
         )
         return Gap(
-            id=cursor.lastrowid,
+            id=cast(int, cursor.lastrowid),  # set by the INSERT
             start=from_epoch_ms(covered_until),
             end=from_epoch_ms(now),
             reason=reason,
