@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 import sys
 from collections import Counter
+from collections.abc import Mapping
 from datetime import date, timedelta
+from typing import cast
 
 import dagster as dg
 import typer
@@ -56,8 +58,11 @@ def chunks(start: date, end: date, size: int = CHUNK_DAYS) -> list[tuple[date, d
 def _check_range(start: date, end: date) -> None:
     from pipelines.partitions import daily_partitions
 
-    first = date.fromisoformat(daily_partitions.get_first_partition_key())
-    last = date.fromisoformat(daily_partitions.get_last_partition_key())
+    first_key = daily_partitions.get_first_partition_key()
+    last_key = daily_partitions.get_last_partition_key()
+    if first_key is None or last_key is None:  # ATTENDANCE_START_DATE is in the future
+        raise typer.BadParameter("there are no daily partitions yet")
+    first, last = date.fromisoformat(first_key), date.fromisoformat(last_key)
     if start > end:
         raise typer.BadParameter(f"--start {start} is after --end {end}")
     if start < first or end > last:
@@ -110,7 +115,8 @@ def _run(assets, resources, instance, tags, run_config, spent: Counter) -> None:
     )
     if not result.success:
         failure = next((e for e in result.all_events if e.is_step_failure), None)
-        reason = failure.event_specific_data.error.message.strip() if failure else "run failed"
+        error = failure.step_failure_data.error if failure is not None else None
+        reason = error.message.strip() if error is not None else "run failed"
         raise typer.Exit(_fail(reason))
     for event in result.get_asset_materialization_events():
         calls = event.materialization.metadata.get("metered_calls_by_endpoint")
@@ -118,7 +124,8 @@ def _run(assets, resources, instance, tags, run_config, spent: Counter) -> None:
             None,
             tags.get("dagster/asset_partition_range_end"),
         ):
-            spent.update(calls.value)
+            # The asset writes it as JSON metadata: {endpoint: calls}.
+            spent.update(cast(Mapping[str, int], calls.value))
 
 
 def _fail(reason: str) -> int:
