@@ -163,8 +163,9 @@ def _ip_ban(response: httpx.Response, body: dict | None, endpoint: str) -> IpBan
     if not (looks_html or denied):
         return None
     minutes = DEFAULT_BAN_MINUTES
-    if denied and isinstance(body.get("wait"), int | float):
-        minutes = float(body["wait"])
+    wait = body.get("wait") if body is not None else None
+    if denied and isinstance(wait, int | float):
+        minutes = float(wait)
     return IpBannedError(
         f"{endpoint}: egress IP blocked by DingTalk for about {minutes:g} min",
         wait_seconds=minutes * 60,

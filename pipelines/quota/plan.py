@@ -21,7 +21,7 @@ class Plan:
 
     def subscriptions(self) -> tuple[list[str], list[str]]:
         """(subscribe, do not subscribe) in the developer console for the chosen strategy."""
-        make = list(model.SUBSCRIBE_ALWAYS)
+        make: list[str] = list(model.SUBSCRIBE_ALWAYS)
         skip = ["attendance_check_record", "attend_user_daily_summary_refresh"]
         if self.chosen.name == "push":
             make, skip = skip + make, []

@@ -170,8 +170,9 @@ def entry_to_event(entry: Any) -> NewEvent:
         raise UnusableEntry(f"{tag} body is not an object (DingTalk sent {type(body).__name__})")
     payload = _payload(body, tag)
     mapped = actions_for_event(tag, payload)
-    if any(isinstance(a, Ignore) and "unusable" in a.reason for a in mapped):
-        raise UnusableEntry(mapped[0].reason)
+    unusable = next((a for a in mapped if isinstance(a, Ignore) and "unusable" in a.reason), None)
+    if unusable is not None:
+        raise UnusableEntry(unusable.reason)
     return NewEvent(
         event_id=f"failed_push:{content_hash(tag, born, payload)}",
         event_type=tag,
