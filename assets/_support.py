@@ -38,10 +38,10 @@ def metadata(
     counts: Mapping[date, int],
     metered: Mapping[str, int],
     preview: pa.Table | None,
-    extra: Mapping[str, object] | None = None,
-) -> dict[str, object]:
+    extra: Mapping[str, dg.MetadataValue | int] | None = None,
+) -> dict[str, dg.MetadataValue | int]:
     """Row counts, metered DingTalk calls by endpoint and a short markdown preview."""
-    values: dict[str, object] = {
+    values: dict[str, dg.MetadataValue | int] = {
         "row_count": dg.MetadataValue.int(sum(counts.values())),
         "rows_per_day": dg.MetadataValue.json({day.isoformat(): n for day, n in counts.items()}),
         "metered_calls": dg.MetadataValue.int(sum(metered.values())),

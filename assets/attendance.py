@@ -7,12 +7,13 @@ of a month is one run pulling ranges, not 31 runs pulling days) and honours Refr
 
 import warnings
 from collections.abc import Callable
+from typing import cast
 
 import dagster as dg
 
 from assets._support import RefreshConfig, metadata, run_days
 from assets.partition_figures import add_calls_per_day
-from pipelines.catalogue import Asset, Group, Pool
+from pipelines.catalogue import Asset, Group, Pool, Scope
 from pipelines.extract import loaders
 from pipelines.partitions import daily_partitions
 from pipelines.refresh.scopes import users_needing
@@ -52,7 +53,9 @@ def _pull_daily(
 ) -> dg.MaterializeResult:
     days = run_days(context)
     store = warehouse.store()
-    users = users_needing(table, config.users, config.scopes, config.others_scope)
+    # The run config carries Scope values (refresh_run_config); Dagster config types them str.
+    scopes, others = cast(dict[str, Scope], config.scopes), cast(Scope, config.others_scope)
+    users = users_needing(table, config.users, scopes, others)
     counts: dict = {}
     with dingtalk.client() as client, client.track_calls() as spent:
         if users is None or users:

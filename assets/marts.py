@@ -1,5 +1,8 @@
 """The derived attendance assets: computed in DuckDB SQL from the pulled tables, no API calls."""
 
+from collections.abc import Callable
+from typing import Any
+
 import dagster as dg
 
 from assets._support import RefreshConfig, metadata, run_days
@@ -42,7 +45,7 @@ _DAILY_CHECKS = [
 ]
 
 
-def _mart(**kwargs):
+def _mart(**kwargs: Any) -> Callable[[Callable[..., Any]], dg.AssetsDefinition]:
     return dg.asset(
         partitions_def=daily_partitions,
         backfill_policy=BACKFILL,

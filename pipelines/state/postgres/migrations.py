@@ -44,7 +44,7 @@ class Migration:
 def known_migrations() -> list[Migration]:
     """Every migration this code ships, oldest first."""
     found = []
-    for entry in resources.files(__package__).joinpath("migrations").iterdir():
+    for entry in resources.files(__package__ or __name__).joinpath("migrations").iterdir():
         match = _FILE_NAME.match(entry.name)
         if match:
             found.append(Migration(int(match[1]), match[2], entry.read_text(encoding="utf-8")))
