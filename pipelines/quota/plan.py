@@ -27,7 +27,7 @@ class Plan:
             make, skip = skip + make, []
         return make, skip
 
-    def profile(self) -> dict:
+    def profile(self) -> dict[str, object]:
         """What the pipeline reads (ATTENDANCE_PROFILE)."""
         make, skip = self.subscriptions()
         return {

@@ -149,7 +149,7 @@ class Inbox(SqliteStore):
         new_ids = {
             row[0] for row in db.execute("SELECT event_id FROM events WHERE seq > ?", (before,))
         }
-        duplicate_ids = []
+        duplicate_ids: list[str] = []
         for event in batch:  # the first delivery of a new id is the insert, the rest duplicates
             if event.event_id in new_ids:
                 new_ids.discard(event.event_id)
@@ -183,7 +183,7 @@ class Inbox(SqliteStore):
 
         return self._transaction(work)
 
-    def quarantined(self, limit: int = 100) -> list[dict]:
+    def quarantined(self, limit: int = 100) -> list[dict[str, object]]:
         """The most recent quarantined inputs (raw, reason, count), newest first."""
         rows = self._db.fetch_all(
             "SELECT raw, reason, message_id, received_at_ms, count FROM quarantine"
@@ -273,7 +273,7 @@ class Inbox(SqliteStore):
         )
 
 
-def _stored_event(row: tuple) -> StoredEvent:
+def _stored_event(row: tuple[Any, ...]) -> StoredEvent:
     return StoredEvent(
         seq=row[0],
         event_id=row[1],

@@ -13,12 +13,17 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar, cast
+from typing import Protocol, TypeVar, cast
 
 from pipelines.stream.models import Gap, from_epoch_ms
 
 T = TypeVar("T")
-Transaction = Callable[[Callable[[sqlite3.Connection], T]], T]
+
+
+class Transaction(Protocol):
+    """Runs `work` in one write transaction and returns what it returns (`Inbox._transaction`)."""
+
+    def __call__(self, work: Callable[[sqlite3.Connection], T]) -> T: ...
 
 
 @dataclass(frozen=True)
