@@ -69,7 +69,7 @@ class Coalescer:
 
     def pop_due(self, now: float, window_seconds: float) -> list[DueRefresh]:
         """Days whose first pending event is at least `window_seconds` old, removed from state."""
-        due = []
+        due: list[DueRefresh] = []
         for key in sorted(self._pending):
             entry = self._pending[key]
             if now - entry["first"] >= window_seconds:
