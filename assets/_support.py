@@ -52,14 +52,14 @@ def metadata(
     counts: Mapping[date, int],
     metered: Mapping[str, int],
     preview: pa.Table | None,
-    extra: Mapping[str, object] | None = None,
-) -> dict[str, object]:
+    extra: Mapping[str, dg.MetadataValue | int] | None = None,
+) -> dict[str, dg.MetadataValue | int]:
     """Rows per day of the run, metered DingTalk calls by endpoint and a short markdown preview.
 
     The row count of each partition is set per partition (assets/table_metadata.py): these
     values are the run's, copied by Dagster onto every partition of a range run.
     """
-    values: dict[str, object] = {
+    values: dict[str, dg.MetadataValue | int] = {
         "rows_per_day": dg.MetadataValue.json({day.isoformat(): n for day, n in counts.items()}),
         "metered_calls": dg.MetadataValue.int(sum(metered.values())),
         "metered_calls_by_endpoint": dg.MetadataValue.json(dict(metered)),

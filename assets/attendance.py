@@ -7,6 +7,7 @@ of a month is one run pulling ranges, not 31 runs pulling days) and honours Refr
 
 import warnings
 from collections.abc import Callable
+from typing import cast
 
 import dagster as dg
 
@@ -14,7 +15,7 @@ from assets import _frugal
 from assets._support import RefreshConfig, metadata, require_inputs, run_days
 from assets.partition_figures import add_calls_per_day
 from assets.table_metadata import add_partition_rows, definition_metadata, unpartitioned_rows
-from pipelines.catalogue import Asset, Group, Pool
+from pipelines.catalogue import Asset, Group, Pool, Scope
 from pipelines.extract import loaders
 from pipelines.extract.strategies.approvals import load_approvals_frugal
 from pipelines.partitions import daily_partitions
@@ -62,7 +63,9 @@ def _pull_daily(
 ) -> dg.MaterializeResult:
     days = run_days(context)
     store = warehouse.store()
-    users = users_needing(table, config.users, config.scopes, config.others_scope)
+    # The run config carries Scope values (refresh_run_config); Dagster config types them str.
+    scopes, others = cast(dict[str, Scope], config.scopes), cast(Scope, config.others_scope)
+    users = users_needing(table, config.users, scopes, others)
     require_inputs(store, table, days.days(), users_named=users is not None)
     counts: dict = {}
     with dingtalk.client() as client, client.track_calls() as spent:

@@ -1,5 +1,8 @@
 """The derived attendance assets: computed in DuckDB SQL from the pulled tables, no API calls."""
 
+from collections.abc import Callable
+from typing import Any
+
 import dagster as dg
 
 from assets._support import RefreshConfig, metadata, require_inputs, run_days
@@ -46,7 +49,7 @@ _DAILY_CHECKS = [
 ]
 
 
-def _mart(**kwargs):
+def _mart(**kwargs: Any) -> Callable[[Callable[..., Any]], dg.AssetsDefinition]:
     return dg.asset(
         metadata=definition_metadata(kwargs["name"]),
         partitions_def=daily_partitions,

@@ -46,7 +46,7 @@ def build_attendance_events_sensor(
         jobs=[refresh_job, approval_resolution_job, report_columns_job],
         minimum_interval_seconds=minimum_interval_seconds,
         default_status=dg.DefaultSensorStatus.RUNNING,
-        description=__doc__.split("\n\n")[1],
+        description=(__doc__ or "").split("\n\n")[1],
     )
     def attendance_events_sensor(
         context: dg.SensorEvaluationContext,

@@ -84,7 +84,7 @@ def emulator(
     server = EmulatorServer(config).start()
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+        signal.signal(signum, lambda _signum, _frame: stop.set())
     print(json.dumps(server.connection_info()), flush=True)
     try:
         while not stop.wait(0.5):

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import cast
 
 import dagster as dg
 
@@ -44,7 +45,8 @@ class DagsterDriver:
         """One run materializing `asset_key` (a partition range when `first`/`last` are given)."""
         tags = {} if first is None else {RANGE_START: first.isoformat(), RANGE_END: str(last)}
         result = dg.materialize(
-            list(self.defs.assets or []),
+            # The project defines no cacheable assets, the one kind `materialize` does not take.
+            cast(list[dg.AssetsDefinition], list(self.defs.assets or [])),
             selection=[asset_key],
             resources=self.defs.resources,
             instance=self.instance,
@@ -106,7 +108,7 @@ class DagsterDriver:
         if result.success:
             return
         failure = next((e for e in result.all_events if e.is_step_failure), None)
-        error = failure.event_specific_data.error if failure is not None else None
+        error = failure.step_failure_data.error if failure is not None else None
         # The step error wraps the asset's own exception: report the innermost cause.
         while error is not None and error.cause is not None:
             error = error.cause

@@ -13,6 +13,7 @@ import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import IO, Any
 
 log = logging.getLogger(__name__)
 STOP_TIMEOUT_S = 20.0
@@ -37,10 +38,19 @@ class ProcessGroup:
         self.children: list[Child] = []
 
     def spawn(
-        self, name: str, argv: Sequence[str], env: Mapping[str, str], **popen: object
+        self,
+        name: str,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        *,
+        cwd: str | os.PathLike[str] | None = None,
+        stdout: IO[Any] | int | None = None,
+        stderr: IO[Any] | int | None = None,
     ) -> Child:
         """Start `argv` as the leader of a new process group (a terminal's Ctrl-C skips it)."""
-        process = subprocess.Popen(list(argv), env=dict(env), start_new_session=True, **popen)
+        process = subprocess.Popen(
+            list(argv), env=dict(env), start_new_session=True, cwd=cwd, stdout=stdout, stderr=stderr
+        )
         child = Child(name, process)
         self.children.append(child)
         log.info("started %s (pid %d)", name, process.pid)

@@ -72,7 +72,8 @@ def row_counts(connection: duckdb.DuckDBPyConnection) -> dict[str, int]:
     counts = {}
     for table in TABLES:
         # Table names come from the schema registry, never from input, and cannot be parameters.
-        counts[table] = connection.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]  # noqa: S608
+        row = connection.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()  # noqa: S608
+        counts[table] = row[0] if row is not None else 0  # COUNT(*) always returns one row
     return counts
 
 

@@ -188,7 +188,7 @@ def live_day(
         events += control.advance(3600)
         control.wait_until_delivered()
         runs += driver.tick_sensor()
-        offline = start is not None and start <= hour < end
+        offline = start is not None and end is not None and start <= hour < end
         bar.set_postfix(events=events, runs=runs, listener="down" if offline else "up")
     runs += drain(driver)
     return events

@@ -42,7 +42,7 @@ def split_days(date_from: date, date_to: date, max_days: int) -> list[tuple[date
         raise ValueError(f"window length must be at least 1 day, got {max_days}")
     if date_from > date_to:
         raise ValueError(f"date_from {date_from} is after date_to {date_to}")
-    windows = []
+    windows: list[tuple[date, date]] = []
     start = date_from
     while start <= date_to:
         end = min(start + timedelta(days=max_days - 1), date_to)
@@ -57,7 +57,7 @@ def split_span(
     """Split [start, end] into consecutive windows no longer than `max_span`."""
     if start > end:
         raise ValueError(f"start {start} is after end {end}")
-    windows = []
+    windows: list[tuple[datetime, datetime]] = []
     cursor = start
     while True:
         stop = min(cursor + max_span, end)

@@ -7,7 +7,7 @@ Construction and plumbing live here; the endpoint methods live in `api_attendanc
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -121,6 +121,7 @@ class DingTalkClient(AttendanceApi, OrgApi):
         """Build a client from `Settings`: ledger and shared rate limit in the configured state."""
         settings.require_credentials()
         state = StateLocation.from_settings(settings)
+        chosen: dict[str, Any] = {"state": state, **options}  # an explicit `state` option wins
         return cls(
             client_id=settings.dingtalk_client_id,
             client_secret=settings.dingtalk_client_secret,
@@ -130,7 +131,7 @@ class DingTalkClient(AttendanceApi, OrgApi):
             ip_ban_wait_unit=settings.dingtalk_ip_ban_wait_unit_s,
             ledger=state.ledger(),
             transport=transport,
-            **{"state": state, **options},
+            **chosen,
         )
 
     def calls_mark(self) -> CallMark:
@@ -142,7 +143,7 @@ class DingTalkClient(AttendanceApi, OrgApi):
         return self.counter.since(mark)
 
     @contextmanager
-    def track_calls(self) -> Iterator[CallTally]:
+    def track_calls(self) -> Generator[CallTally, None, None]:
         """`with client.track_calls() as spent:` fills `spent.metered` when the block exits."""
         with self.counter.track() as tally:
             yield tally

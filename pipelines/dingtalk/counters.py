@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 # The same outcomes as `pipelines.dingtalk.ledger._UNBILLED`: not billed by DingTalk.
 UNBILLED_OUTCOMES = frozenset({"throttled", "unreachable", "retried"})
+_Key = tuple[str, bool, str]  # (endpoint, metered, outcome)
 
 
 @dataclass(frozen=True)
 class CallMark:
     """A snapshot of the counters; pass it to `CallCounter.since`."""
 
-    counts: Counter = field(default_factory=Counter)
+    counts: Counter[_Key] = field(default_factory=Counter[_Key])
 
 
 @dataclass
@@ -41,7 +42,7 @@ class CallCounter:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._counts: Counter = Counter()
+        self._counts: Counter[_Key] = Counter()
 
     def add(self, endpoint: str, metered: bool, outcome: str) -> None:
         """Count one call."""
@@ -57,8 +58,8 @@ class CallCounter:
         """The calls counted after `mark` was taken."""
         with self._lock:
             delta = self._counts - mark.counts
-        metered: Counter = Counter()
-        by_outcome: Counter = Counter()
+        metered: Counter[str] = Counter()
+        by_outcome: Counter[tuple[str, str]] = Counter()
         for (endpoint, is_metered, outcome), count in delta.items():
             by_outcome[(endpoint, outcome)] += count
             if is_metered and outcome not in UNBILLED_OUTCOMES:
@@ -66,7 +67,7 @@ class CallCounter:
         return CallTally(dict(sorted(metered.items())), dict(sorted(by_outcome.items())))
 
     @contextmanager
-    def track(self) -> Iterator[CallTally]:
+    def track(self) -> Generator[CallTally, None, None]:
         """Yield a CallTally that holds the block's calls once the block exits."""
         mark = self.mark()
         tally = CallTally()

@@ -9,7 +9,7 @@ and 3.1).
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import httpx
 
@@ -156,10 +156,12 @@ def _json_or_none(response: httpx.Response) -> dict[str, Any] | None:
         body = json.loads(response.content)
     except ValueError:
         return None
-    return body if isinstance(body, dict) else None
+    return cast(dict[str, Any], body) if isinstance(body, dict) else None  # JSON keys are text
 
 
-def _ip_ban(response: httpx.Response, body: dict | None, endpoint: str) -> IpBannedError | None:
+def _ip_ban(
+    response: httpx.Response, body: dict[str, Any] | None, endpoint: str
+) -> IpBannedError | None:
     content_type = response.headers.get("content-type", "")
     # A gateway's own HTML error page (5xx) is a transient failure, not a ban.
     looks_html = (

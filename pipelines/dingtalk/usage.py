@@ -39,7 +39,7 @@ class UsageReport:
         """The projection as a fraction of the quota (1.0 = exactly the quota)."""
         return self.projected / self.quota
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         """A JSON-ready view."""
         return {
             "month": self.month,
@@ -73,10 +73,10 @@ class DingTalkUsage:
     pushes: tuple[int, int] | None = None
     unavailable: str | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         """A JSON-ready view."""
 
-        def pair(value: tuple[int, int] | None) -> dict | None:
+        def pair(value: tuple[int, int] | None) -> dict[str, int] | None:
             return None if value is None else {"used": value[0], "quota": value[1]}
 
         return {

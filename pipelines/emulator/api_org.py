@@ -107,7 +107,7 @@ def query_on_job(call: Call) -> dict:
     offset, size = p.to_int(call.params, "offset", 0), p.to_int(call.params, "size", 50)
     p.check(offset >= 0 and 1 <= size <= 50, "参数 size 必须在1到50之间, offset 不能小于0")
     users = [e.userid for e in call.org.employees]
-    result = {"data_list": users[offset : offset + size]}
+    result: dict[str, object] = {"data_list": users[offset : offset + size]}
     if offset + size < len(users):
         result["next_cursor"] = offset + size  # paging ends when next_cursor is absent
     return ok(result=result, success=True)

@@ -132,7 +132,7 @@ def get_leave_status(call: Call) -> dict:
             "duration_unit": "percent_hour" if a.unit == "hour" else "percent_day",
             "end_time": epoch_ms(a.end),
             "start_time": epoch_ms(a.begin),
-            "leave_code": a.leave.leave_code,
+            "leave_code": a.leave_type().leave_code,
             "userid": a.userid,
         }
         for a in page

@@ -85,9 +85,9 @@ def process_instance(call: Call) -> dict:
         "formComponentValues": form_values(approval, call.org.corp_id),
     }
     if status != "RUNNING":
-        body["finishTime"] = _iso(
-            approval.revoked_at if status == "TERMINATED" else approval.finished_at
-        )
+        ended = approval.revoked_at if status == "TERMINATED" else approval.finished_at
+        assert ended is not None  # TERMINATED means revoked
+        body["finishTime"] = _iso(ended)
     return {"result": body, "success": "true"}
 
 

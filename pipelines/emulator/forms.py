@@ -50,7 +50,7 @@ def _component(cid: str, name: str, value, ext=None, ctype="TextField", alias=""
 
 
 def _leave(approval: Approval, corp_id: str) -> list[dict]:
-    leave, unit = approval.leave, approval.unit
+    leave, unit = approval.leave_type(), approval.unit
     t1, t2 = _text(approval.begin, unit), _text(approval.end, unit, end=True)
     duration = approval.duration_hours if unit == "hour" else approval.duration_days
     ext = {
@@ -78,8 +78,8 @@ def _leave(approval: Approval, corp_id: str) -> list[dict]:
 
 
 def _supply(approval: Approval) -> list[dict]:
-    _, work_date, check_type = approval.supply_point
-    at = approval.supply_time
+    _, work_date, check_type = approval.supplied_point()
+    at = approval.supplied_at()
     label = "上班" if check_type == "OnDuty" else "下班"
     tip = f"周{_WEEKDAYS[work_date.weekday()]} ( {work_date:%m.%d} {label}) 补卡"
     ext = {

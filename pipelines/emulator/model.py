@@ -90,6 +90,24 @@ class Approval:
             return False
         return self.revoked_at is None or now < self.revoked_at
 
+    def leave_type(self) -> LeaveType:
+        """The leave type of a leave approval (other kinds have none)."""
+        if self.leave is None:
+            raise ValueError(f"approval {self.proc_inst_id} ({self.kind}) has no leave type")
+        return self.leave
+
+    def supplied_at(self) -> datetime:
+        """The punch time a supply (补卡) approval puts on the record."""
+        if self.supply_time is None:
+            raise ValueError(f"approval {self.proc_inst_id} ({self.kind}) supplies no punch")
+        return self.supply_time
+
+    def supplied_point(self) -> tuple[str, date, str]:
+        """(userid, work_date, check_type) of the point a supply approval fills."""
+        if self.supply_point is None:
+            raise ValueError(f"approval {self.proc_inst_id} ({self.kind}) supplies no punch")
+        return self.supply_point
+
     @property
     def duration_days(self) -> float:
         return round(sum(days for days, _ in self.per_day.values()), 2)

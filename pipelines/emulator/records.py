@@ -51,7 +51,7 @@ def derived_records(
     for point in org.day_points(userid, day):
         supply = point.supply
         if assumptions.supply_punch_in_records and supply is not None and supply.in_effect(now):
-            found.append(_derived(point, supply.supply_time, "APPROVE", org.spec.seed, supply))
+            found.append(_derived(point, supply.supplied_at(), "APPROVE", org.spec.seed, supply))
         boss = point.boss
         if assumptions.boss_punch_in_records and boss is not None and point.punch is None:
             if boss.at <= now and not (supply is not None and supply.in_effect(now)):

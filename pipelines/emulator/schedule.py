@@ -99,7 +99,7 @@ def attach_punches(seed: int, points: list[CheckPoint]) -> list[Punch]:
         else:
             offset = _off_duty_offset(draw)
             result = None if offset is None else ("Early" if offset < 0 else "Normal")
-        if offset is None:
+        if offset is None or result is None:  # result is None exactly when offset is
             continue
         at = (point.plan_time + timedelta(minutes=offset)).replace(microsecond=0)
         point.punch = _punch(seed, point, at, draw, result, valid=True)

@@ -64,7 +64,7 @@ def effective_row(point: CheckPoint, now: datetime) -> Row | None:
         at = punch.at if punch is not None else point.plan_time
         return Row(point, boss.time_result, "Normal", "BOSS", at, record_id, None)
     if supply is not None and supply.in_effect(now):
-        return Row(point, "Normal", "Normal", "APPROVE", supply.supply_time, None, supply)
+        return Row(point, "Normal", "Normal", "APPROVE", supply.supplied_at(), None, supply)
     settled = now >= point.settle_at
     if punch is not None and punch.at <= now:
         result = point.raw_result

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
+from typing import cast
 
 from pipelines import days as days_module
 from pipelines.catalogue import Table
@@ -33,7 +34,10 @@ def roster(store: ParquetStore) -> list[str]:
     users = [
         userid
         for userid, active in zip(
-            table["userid"].to_pylist(), table["active"].to_pylist(), strict=True
+            # The schema's userid is a non-null string.
+            cast(list[str], table["userid"].to_pylist()),
+            table["active"].to_pylist(),
+            strict=True,
         )
         if active is not False
     ]

@@ -21,13 +21,13 @@ class Plan:
 
     def subscriptions(self) -> tuple[list[str], list[str]]:
         """(subscribe, do not subscribe) in the developer console for the chosen strategy."""
-        make = list(model.SUBSCRIBE_ALWAYS)
+        make: list[str] = list(model.SUBSCRIBE_ALWAYS)
         skip = ["attendance_check_record", "attend_user_daily_summary_refresh"]
         if self.chosen.name == "push":
             make, skip = skip + make, []
         return make, skip
 
-    def profile(self) -> dict:
+    def profile(self) -> dict[str, object]:
         """What the pipeline reads (ATTENDANCE_PROFILE)."""
         make, skip = self.subscriptions()
         return {

@@ -10,7 +10,7 @@ from pipelines.catalogue import SCOPES, Scope, Scopes
 
 def wider(left: Scope, right: Scope) -> Scope:
     """The scope that covers both."""
-    return max(left, right, key=SCOPES.index)
+    return left if SCOPES.index(left) >= SCOPES.index(right) else right
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from pipelines.days import SHANGHAI
 
@@ -60,11 +60,11 @@ def _walk(node: Any) -> Iterator[Any]:
         return
     if isinstance(node, Mapping):
         yield node
-        for value in node.values():
+        for value in cast(Mapping[object, object], node).values():
             yield from _walk(value)
     elif isinstance(node, list):
         yield node
-        for value in node:
+        for value in cast(list[object], node):
             yield from _walk(value)
 
 

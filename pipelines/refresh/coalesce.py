@@ -52,14 +52,15 @@ class Coalescer:
         key = refresh.work_date.isoformat()
         position = [seq] if isinstance(seq, int) else list(seq)
         entry = self._pending.setdefault(key, {"users": [], "first": now, "seq": position, "n": 0})
-        if refresh.users is ALL_USERS or entry["users"] is ALL_USERS:
+        # `is None` rather than `is ALL_USERS`: the type checker narrows only on a literal None.
+        if refresh.users is None or entry["users"] is ALL_USERS:
             entry["users"] = ALL_USERS
         else:
             entry["users"] = sorted(set(entry["users"]) | refresh.users)
         entry["seq"] = _elementwise_max(entry["seq"], position)
         entry["scope"] = wider(entry.get("scope", refresh.scope), refresh.scope)
         scopes = entry.setdefault("user_scopes", {})
-        if refresh.users is ALL_USERS:
+        if refresh.users is None:  # ALL_USERS
             entry["others"] = wider(entry.get("others") or refresh.scope, refresh.scope)
         else:
             for userid in refresh.users:
@@ -68,7 +69,7 @@ class Coalescer:
 
     def pop_due(self, now: float, window_seconds: float) -> list[DueRefresh]:
         """Days whose first pending event is at least `window_seconds` old, removed from state."""
-        due = []
+        due: list[DueRefresh] = []
         for key in sorted(self._pending):
             entry = self._pending[key]
             if now - entry["first"] >= window_seconds:

@@ -171,8 +171,9 @@ def entry_to_event(entry: Any) -> NewEvent:
         raise UnusableEntry(f"{tag} body is not an object (DingTalk sent {type(body).__name__})")
     payload = _payload(body, tag)
     mapped = actions_for_event(tag, payload)
-    if any(isinstance(a, Ignore) and "unusable" in a.reason for a in mapped):
-        raise UnusableEntry(mapped[0].reason)
+    unusable = next((a for a in mapped if isinstance(a, Ignore) and "unusable" in a.reason), None)
+    if unusable is not None:
+        raise UnusableEntry(unusable.reason)
     try:
         identity = content_hash(tag, born, payload)
     except UnicodeEncodeError:  # valid JSON ("\ud800"), but no UTF-8 store can hold it

@@ -76,7 +76,7 @@ def _instance_user_days(
         return set()
     resolution.fetched += 1
     found = covered_days(instance)
-    users: list[str | None] = sorted(found.users) or [None]
+    users: list[str | None] = [*sorted(found.users)] or [None]
     return {(day, user) for day in found.days for user in users}
 
 

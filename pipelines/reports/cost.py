@@ -41,8 +41,8 @@ def _metered_calls(data_dir: Path, month: str) -> int:
         ledger.close()
 
 
-def _pushes(data_dir: Path, month: str) -> Counter:
-    counts: Counter = Counter()
+def _pushes(data_dir: Path, month: str) -> Counter[str]:
+    counts: Counter[str] = Counter()
     if not (data_dir / INBOX_FILENAME).exists():
         return counts
     with Inbox.in_data_dir(data_dir) as inbox:

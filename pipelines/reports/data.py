@@ -97,6 +97,8 @@ def connect_read_only(data_dir: Path) -> duckdb.DuckDBPyConnection:
             if attempt == OPEN_RETRIES - 1:
                 raise ReportError(f"cannot open {path} read-only: {error}") from None
             time.sleep(0.2 * (attempt + 1))
+    else:  # only with OPEN_RETRIES < 1: the last attempt raises
+        raise ReportError(f"cannot open {path} read-only")
     connection.execute(f"SET TimeZone = '{ZONE_NAME}'")
     connection.execute(queries.IN_SCOPE_MACRO)
     return connection

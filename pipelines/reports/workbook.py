@@ -27,7 +27,8 @@ _HEADER_FILL = PatternFill("solid", fgColor="F2F3F5")
 def write_xlsx(sheets: list[Sheet], path: Path) -> Path:
     """Write every sheet to one workbook at `path` (replaced atomically)."""
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    if workbook.active is not None:  # a new workbook comes with one empty sheet
+        workbook.remove(workbook.active)
     for sheet in sheets:
         _fill(workbook.create_sheet(sheet.name), sheet)
     return atomic_write(path, workbook.save)

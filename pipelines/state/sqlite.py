@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self
@@ -105,13 +105,13 @@ class SqliteFile:
             return self._connection.execute(sql, params).fetchone()
 
     @contextmanager
-    def locked(self) -> Iterator[sqlite3.Connection]:
+    def locked(self) -> Generator[sqlite3.Connection, None, None]:
         """The connection to run several statements without another thread in between."""
         with self._lock:
             yield self._connection
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Generator[sqlite3.Connection, None, None]:
         """One write transaction (BEGIN IMMEDIATE): committed on exit, rolled back on error."""
         with self._lock:
             connection = self._connection

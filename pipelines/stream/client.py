@@ -18,7 +18,7 @@ import random
 import re
 import time
 from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import quote_plus
 
 import httpx
@@ -129,11 +129,12 @@ class HardenedStreamClient(DingTalkStreamClient):
             log.error("open connection failed", extra={"error": _safe_error(error)})
             return None
         if not isinstance(connection, dict) or not all(
-            isinstance(connection.get(key), str) for key in ("endpoint", "ticket")
+            isinstance(cast(dict[str, object], connection).get(key), str)
+            for key in ("endpoint", "ticket")
         ):
             log.error("open connection answered without endpoint and ticket")
             return None
-        return connection
+        return cast(dict[str, str], connection)  # endpoint and ticket, checked above
 
     async def _session(self) -> bool:
         """One connection's life; True if it was healthy (connected and received frames)."""
@@ -240,7 +241,7 @@ class HardenedStreamClient(DingTalkStreamClient):
     async def _drain(self) -> None:
         if not self._in_flight:
             return
-        done, pending = await asyncio.wait(self._in_flight, timeout=self.config.drain_timeout_s)
+        _done, pending = await asyncio.wait(self._in_flight, timeout=self.config.drain_timeout_s)
         if pending:
             log.error("in-flight events not finished in time", extra={"events": len(pending)})
 
@@ -300,6 +301,7 @@ class HardenedStreamClient(DingTalkStreamClient):
             return await handler.reject(text, reason, message_id_in(text))
         if not isinstance(frame, dict):
             return await handler.reject(text, "frame is not a JSON object", None)
+        frame = cast(dict[str, Any], frame)  # the keys of a JSON object are text
         kind = frame.get("type")
         if kind == EventMessage.TYPE:
             try:
@@ -338,7 +340,7 @@ def message_id_in(text: str) -> str | None:
 
 def _message_id(frame: dict[str, Any]) -> str | None:
     headers = frame.get("headers")
-    value = headers.get("messageId") if isinstance(headers, dict) else None
+    value = cast(dict[str, object], headers).get("messageId") if isinstance(headers, dict) else None
     return value if isinstance(value, str) and value else None
 
 

@@ -77,6 +77,8 @@ class InboxEventHandler(EventHandler):
         except Exception as error:  # a bug in validation must not loop or crash: keep the input
             reason = f"unexpected validation error: {error!r}"[:300]
             return await self.reject(_frame_text(event_message), reason, message_id)
+        answer_to = event.message_id
+        assert answer_to is not None  # parse_event requires a messageId
         try:
             await self.writer.submit(event)
         except EventRejected as error:
@@ -84,23 +86,24 @@ class InboxEventHandler(EventHandler):
         except WriteFailed as error:
             self.counters.deferred += 1
             log.warning("event not stored, answering LATER", extra={"error": str(error)})
-            return build_ack(message_id, LATER)
+            return build_ack(answer_to, LATER)
         self.counters.stored += 1
-        return build_ack(message_id, SUCCESS)
+        return build_ack(answer_to, SUCCESS)
 
     async def reject(self, raw: str, reason: str, message_id: object) -> AckMessage | None:
         """Quarantine bad input, then ACK it (LATER if even the quarantine write failed)."""
-        answerable = isinstance(message_id, str) and bool(message_id)
+        text_id = message_id if isinstance(message_id, str) else None  # the column is text
+        answer_to = text_id or None  # only a non-empty messageId can be answered
         try:
-            first_time = await asyncio.to_thread(self.inbox.quarantine, raw, reason, message_id)
+            first_time = await asyncio.to_thread(self.inbox.quarantine, raw, reason, text_id)
         except Exception as error:
             self.counters.deferred += 1
             log.error("quarantine write failed", extra={"reason": reason, "error": repr(error)})
-            return build_ack(message_id, LATER) if answerable else None
+            return build_ack(answer_to, LATER) if answer_to else None
         self.counters.quarantined += 1
         if first_time:  # a redelivered bad frame is counted again but logged once
             log.warning("quarantined", extra={"reason": reason, "message_id": message_id})
-        return build_ack(message_id, SUCCESS) if answerable else None
+        return build_ack(answer_to, SUCCESS) if answer_to else None
 
 
 def _frame_text(message: EventMessage) -> str:

@@ -16,7 +16,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from json.encoder import c_make_encoder, encode_basestring
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -38,6 +38,10 @@ __all__ = ["DEFAULT_CONSUMER", "INBOX_FILENAME", "EventInbox", "Inbox"]
 
 INBOX_FILENAME = "inbox.sqlite"
 T = TypeVar("T")
+# The C accelerator of `json` (None without it); typeshed does not declare it.
+c_make_encoder: Callable[..., Callable[[object, int], list[str]]] | None = getattr(
+    json.encoder, "c_make_encoder", None
+)
 
 # Both read the columns `_stored_event` expects, in its order.
 _EVENTS_AFTER = (
@@ -145,7 +149,7 @@ class Inbox(SqliteStore):
         new_ids = {
             row[0] for row in db.execute("SELECT event_id FROM events WHERE seq > ?", (before,))
         }
-        duplicate_ids = []
+        duplicate_ids: list[str] = []
         for event in batch:  # the first delivery of a new id is the insert, the rest duplicates
             if event.event_id in new_ids:
                 new_ids.discard(event.event_id)
@@ -179,7 +183,7 @@ class Inbox(SqliteStore):
 
         return self._transaction(work)
 
-    def quarantined(self, limit: int = 100) -> list[dict]:
+    def quarantined(self, limit: int = 100) -> list[dict[str, object]]:
         """The most recent quarantined inputs (raw, reason, count), newest first."""
         rows = self._db.fetch_all(
             "SELECT raw, reason, message_id, received_at_ms, count FROM quarantine"
@@ -269,7 +273,7 @@ class Inbox(SqliteStore):
         )
 
 
-def _stored_event(row: tuple) -> StoredEvent:
+def _stored_event(row: tuple[Any, ...]) -> StoredEvent:
     return StoredEvent(
         seq=row[0],
         event_id=row[1],

@@ -13,12 +13,17 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import Protocol, TypeVar, cast
 
 from pipelines.stream.models import Gap, from_epoch_ms
 
 T = TypeVar("T")
-Transaction = Callable[[Callable[[sqlite3.Connection], T]], T]
+
+
+class Transaction(Protocol):
+    """Runs `work` in one write transaction and returns what it returns (`Inbox._transaction`)."""
+
+    def __call__(self, work: Callable[[sqlite3.Connection], T]) -> T: ...
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,7 @@ class ConnectionJournal:
                 " VALUES (?, ?, ?, ?)",
                 (listener_id, pid, now, now),
             )
-            return Connection(id=cursor.lastrowid, gap=gap)
+            return Connection(id=cast(int, cursor.lastrowid), gap=gap)  # set by the INSERT
 
         return self._transaction(work)
 
@@ -84,7 +89,7 @@ class ConnectionJournal:
             (covered_until, now, reason, now),
         )
         return Gap(
-            id=cursor.lastrowid,
+            id=cast(int, cursor.lastrowid),  # set by the INSERT
             start=from_epoch_ms(covered_until),
             end=from_epoch_ms(now),
             reason=reason,

@@ -17,28 +17,28 @@ class GatewayConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    redelivery_delay: float = Field(60.0, gt=0)
+    redelivery_delay: float = Field(default=60.0, gt=0)
     """Wait for an ACK (or after a LATER / non-200 ACK) before pushing the message again.
     The Node SDK comments "60 s"; practitioners saw 16-60 s [C3]."""
 
-    max_attempts: int = Field(3, ge=1)
+    max_attempts: int = Field(default=3, ge=1)
     """Delivery attempts (first push included) before the event lands in the failed-push list.
     The HTTP push ladder is 1 push + 2 retries [C]; Stream's own ladder is undocumented [I]."""
 
-    duplicate_rate: float = Field(0.0, ge=0.0, le=1.0)
+    duplicate_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     """Probability that a first delivery is followed by a duplicate frame with the same eventId
     (and a fresh messageId, as a network-level duplicate would carry): consumers must dedupe."""
 
     seed: int = 0
     """Seed of the RNG that picks connections and duplicates, for reproducible runs."""
 
-    ping_interval: float | None = Field(30.0, gt=0)
+    ping_interval: float | None = Field(default=30.0, gt=0)
     """Interval of SYSTEM ``ping`` frames to each connection; None disables them."""
 
-    ticket_ttl: float = Field(90.0, gt=0)
+    ticket_ttl: float = Field(default=90.0, gt=0)
     """Validity of a ticket returned by ``connections/open`` (single use) [C: 90 s]."""
 
-    disconnect_close_delay: float = Field(10.0, ge=0)
+    disconnect_close_delay: float = Field(default=10.0, ge=0)
     """After a SYSTEM ``disconnect`` frame the server closes the socket this much later [C]."""
 
     offline_policy: Literal["fail", "queue"] = "fail"
@@ -52,7 +52,7 @@ class GatewayConfig(BaseModel):
     True meters every frame sent (redeliveries and duplicates included). DingTalk does not say
     which it bills [I]."""
 
-    push_quota_per_month: int = Field(3000, ge=0)
+    push_quota_per_month: int = Field(default=3000, ge=0)
     """Metered pushes per month of the event's born time (Asia/Shanghai): 3,000 on the standard
     edition since 2025-11-19 [C]."""
 
@@ -74,5 +74,5 @@ class GatewayConfig(BaseModel):
     unified_app_id: str = "00000000-0000-4000-8000-0000emulator"
     """Value of the ``eventUnifiedAppId`` header."""
 
-    failed_list_capacity: int = Field(100_000, ge=1)
+    failed_list_capacity: int = Field(default=100_000, ge=1)
     """Oldest failed-push entries are dropped beyond this many (bounded memory)."""

@@ -170,7 +170,7 @@ class Dispatcher:
             pings.discard(ack.message_id)
             self.counts["acks_ping"] += 1
             return
-        if ack.kind == "invalid":
+        if ack.kind == "invalid" or ack.message_id is None:  # only an invalid ACK lacks an id
             self.counts["acks_invalid"] += 1
             logger.warning("ignored a client frame that is not an ACK (%d bytes)", len(raw))
             return

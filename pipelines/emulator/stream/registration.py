@@ -10,6 +10,7 @@ import logging
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import cast
 
 from starlette.responses import JSONResponse
 
@@ -55,7 +56,8 @@ def read_open_request(body: object) -> OpenRequest | JSONResponse:
     wants_events, problem = _read_subscriptions(body.get("subscriptions"))
     if problem:
         return error_response(400, "InvalidParameter", problem)
-    return OpenRequest(client_id, client_secret, wants_events)
+    # Both were checked to be non-empty text in the loop above.
+    return OpenRequest(cast(str, client_id), cast(str, client_secret), wants_events)
 
 
 def _read_subscriptions(subscriptions: object) -> tuple[bool, str | None]:

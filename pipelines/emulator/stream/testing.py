@@ -55,11 +55,11 @@ def sdk_ack(frame: dict) -> str:
 
 @dataclass(frozen=True)
 class Received:
-    """One EVENT the SDK handed to a handler."""
+    """One EVENT the SDK handed to a handler (headers as the SDK copied them from the frame)."""
 
-    event_id: str
-    message_id: str
-    event_type: str
+    event_id: object
+    message_id: object
+    event_type: object
     data: dict
 
 
@@ -95,7 +95,7 @@ class RecordingHandler(EventHandler):
 
     async def raw_process(self, event_message: EventMessage):
         ack = await super().raw_process(event_message)
-        if ack.message == "later":
+        if ack is not None and ack.message == "later":
             ack.data = {"status": "LATER", "message": "later"}
         return ack
 

@@ -9,7 +9,7 @@ heartbeats and gaps on one clock.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from contextlib import contextmanager
 from typing import Any, Self
 from urllib.parse import urlsplit, urlunsplit
@@ -60,13 +60,13 @@ class PostgresDatabase:
         )
 
     @contextmanager
-    def connection(self) -> Iterator[psycopg.Connection]:
+    def connection(self) -> Generator[psycopg.Connection, None, None]:
         """A pooled connection in autocommit mode."""
         with self._pool.connection() as connection:
             yield connection
 
     @contextmanager
-    def transaction(self) -> Iterator[psycopg.Connection]:
+    def transaction(self) -> Generator[psycopg.Connection, None, None]:
         """One transaction: committed on exit, rolled back on error."""
         with self._pool.connection() as connection, connection.transaction():
             yield connection

@@ -18,6 +18,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 import psycopg
 
@@ -210,7 +211,8 @@ class PostgresInbox(PostgresStore):
         return f"PostgresInbox({self._db!r})"
 
 
-def _one(db: psycopg.Connection, sql: str, params: tuple[object, ...] = ()) -> tuple[object, ...]:
+# Any: the columns are what the SQL selects (counts and epoch milliseconds), psycopg does not know.
+def _one(db: psycopg.Connection, sql: str, params: tuple[object, ...] = ()) -> tuple[Any, ...]:
     row = db.execute(sql.encode(), params).fetchone()
     assert row is not None  # aggregates always return one row
     return row

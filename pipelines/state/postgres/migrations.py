@@ -43,8 +43,8 @@ class Migration:
 
 def known_migrations() -> list[Migration]:
     """Every migration this code ships, oldest first."""
-    found = []
-    for entry in resources.files(__package__).joinpath("migrations").iterdir():
+    found: list[Migration] = []
+    for entry in resources.files(__package__ or __name__).joinpath("migrations").iterdir():
         match = _FILE_NAME.match(entry.name)
         if match:
             found.append(Migration(int(match[1]), match[2], entry.read_text(encoding="utf-8")))
@@ -77,7 +77,7 @@ def migrate(connection: psycopg.Connection) -> list[int]:
                 f"the state database is at schema version {have}, newer than this code's "
                 f"{migrations[-1].version}: upgrade dingtalk-attendance on this host"
             )
-        applied = []
+        applied: list[int] = []
         for migration in migrations:
             if migration.version > have:
                 connection.execute(migration.sql.encode("utf-8"))
