@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
+from typing import cast
 
 import dagster as dg
 
 from assets._support import RefreshConfig
-from pipelines.catalogue import Asset
+from pipelines.catalogue import Asset, Scope
 from pipelines.days import DayRange
 from pipelines.dingtalk.client import DingTalkClient
 from pipelines.extract import loaders
@@ -48,9 +49,10 @@ def frugal_points(context: dg.AssetExecutionContext, config: RefreshConfig) -> L
         client: DingTalkClient, store: ParquetStore, days: DayRange, users: Sequence[str] | None
     ) -> dict[date, int]:
         if with_punches and users is not None:
-            more = users_needing(
-                Asset.ATTENDANCE_PUNCHES, config.users, config.scopes, config.others_scope
-            )
+            # The run config carries Scope values (refresh_run_config); Dagster types them str.
+            scopes = cast(dict[str, Scope], config.scopes)
+            others = cast(Scope, config.others_scope)
+            more = users_needing(Asset.ATTENDANCE_PUNCHES, config.users, scopes, others)
             users = None if more is None else sorted(set(users) | set(more))
         pulled = load_results_and_punches(client, store, days, loaders.roster(store)[0], users)
         counts: dict[date, int] = {}

@@ -46,7 +46,7 @@ def add_partition_rows(
     context: dg.AssetExecutionContext,
     store: ParquetStore,
     table: str,
-    rows: Mapping[date | str, int],
+    rows: Mapping[date, int] | Mapping[str, int],
 ) -> None:
     """`dagster/row_count` and `dagster/uri` of each partition the run wrote."""
     for partition, count in rows.items():
@@ -60,7 +60,9 @@ def add_partition_rows(
         )
 
 
-def unpartitioned_rows(store: ParquetStore, table: str, count: int) -> dict[str, object]:
+def unpartitioned_rows(
+    store: ParquetStore, table: str, count: int
+) -> dict[str, dg.MetadataValue | int]:
     """The same two keys for a table held in one file."""
     return {
         "dagster/row_count": dg.MetadataValue.int(count),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from contextlib import closing
 from datetime import date, datetime, time
 
 import dagster as dg
@@ -36,7 +37,7 @@ def build_polling_sensor(clock: Clock = shanghai_now, interval_seconds: int = 60
         job=attendance_poll_job,
         minimum_interval_seconds=interval_seconds,
         default_status=dg.DefaultSensorStatus.RUNNING,
-        description=__doc__.split("\n\n")[1],
+        description=(__doc__ or "").split("\n\n")[1],
     )
     def polling_sensor(
         context: dg.SensorEvaluationContext,
@@ -119,7 +120,7 @@ def _starvation(
         newest_polled_punch=_newest_punch(store, now.date()),
     )
     starved = polling.is_starved(health, now)
-    with data_dir.state().push_ledger() as ledger:
+    with closing(data_dir.state().push_ledger()) as ledger:
         since = ledger.starved_since()
         if starved and since is None:
             ledger.set_starved(now)

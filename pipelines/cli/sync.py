@@ -19,6 +19,7 @@ from typing import cast
 
 import dagster as dg
 import typer
+from dagster._core.execution.execution_result import ExecutionResult
 from tqdm import tqdm
 
 from pipelines.catalogue import Asset, Tag
@@ -117,7 +118,9 @@ class _RunFailed(Exception):
     """A chunk's run failed; the message is the one line to print."""
 
 
-def _pull(settings, resources, instance, chosen, span, dry_run: bool, spent: Counter) -> bool:
+def _pull(
+    settings, resources, instance, chosen, span: tuple[date, date], dry_run: bool, spent: Counter
+) -> bool:
     """The roster, then (unless a dry run) the catalogue and the days; False after a dry run."""
     from pipelines.definitions import ATTENDANCE_ASSETS
 
@@ -129,7 +132,8 @@ def _pull(settings, resources, instance, chosen, span, dry_run: bool, spent: Cou
     _check_users(chosen, roster)
     if dry_run:
         quota = settings.dingtalk_monthly_api_quota
-        for line in cost_lines(len(chosen) or len(roster), *span, CHUNK_DAYS, quota):
+        first, last = span
+        for line in cost_lines(len(chosen) or len(roster), first, last, CHUNK_DAYS, quota):
             print(line)
         return False
     _run([by_name[Asset.REPORT_COLUMNS]], resources, instance, {}, None, spent)
@@ -202,11 +206,11 @@ def _collect(result, resources, tags, spent: Counter) -> None:
             spent.update(cast(Mapping[str, int], calls.value))
 
 
-def _failure_line(result: dg.ExecuteInProcessResult, data_dir: Path) -> str:
+def _failure_line(result: ExecutionResult, data_dir: Path) -> str:
     """The root cause and where the full error is, in one line."""
     failure = next((e for e in result.all_events if e.is_step_failure), None)
-    if failure is None or failure.event_specific_data.error is None:
+    error = failure.step_failure_data.error if failure is not None else None
+    if error is None:
         return f"sync failed: run {result.run_id} failed (see the Dagster UI)"
-    error = failure.event_specific_data.error
     log = write_log(data_dir, result.run_id, error)
     return f"sync failed: {root_cause(error)} (full log: {log})"

@@ -46,8 +46,11 @@ def usage(
     pushes = _push_usage(settings, state)
     remote = _dingtalk_usage(settings) if from_dingtalk else None
     if as_json:
-        document = {"ledger": path, **report.as_dict(), "pushes": pushes[0].as_dict()}
-        document["pushes"]["status"] = pushes[1]
+        document: dict[str, object] = {
+            "ledger": path,
+            **report.as_dict(),
+            "pushes": {**pushes[0].as_dict(), "status": pushes[1]},
+        }
         if remote is not None:
             document["dingtalk"] = remote.as_dict()
         typer.echo(json.dumps(document, ensure_ascii=False))

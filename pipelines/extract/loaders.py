@@ -86,7 +86,7 @@ def load_employees(client: DingTalkClient, store: ParquetStore) -> int:
     return store.write(Table.EMPLOYEES, employees)
 
 
-def employee_row(user: User, departments: dict[int, str]) -> dict:
+def employee_row(user: User, departments: dict[int, str | None]) -> dict:
     """The `employees` row of one user; the first department is the primary one."""
     primary = user.dept_id_list[0] if user.dept_id_list else None
     return {

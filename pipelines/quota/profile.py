@@ -65,8 +65,6 @@ def load_profile(path: Path) -> Profile:
         raise _bad(path, f"unreadable ({error.__class__.__name__}: {error})") from None
     if document is None:
         return Profile()
-    if not isinstance(document, dict):
-        raise _bad(path, "not a JSON object")
     strategy = document.get("profile")
     if strategy not in STRATEGIES:
         raise _bad(path, f"profile {strategy!r} is not one of {', '.join(STRATEGIES)}")

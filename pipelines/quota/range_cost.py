@@ -25,9 +25,9 @@ def _user_batches(users: int, size: int) -> list[int]:
     return [min(size, users - start) for start in range(0, users, size)]
 
 
-def _window_cost(users: int, days: int) -> Counter:
+def _window_cost(users: int, days: int) -> Counter[str]:
     """Calls of one `sync` chunk (at most 31 days) for `users` employees."""
-    cost: Counter = Counter()
+    cost: Counter[str] = Counter()
     windows = batching.split_days(
         date(2000, 1, 1), date(2000, 1, days), batching.MAX_DAYS_ATTENDANCE
     )
@@ -48,7 +48,7 @@ def _window_cost(users: int, days: int) -> Counter:
 
 def range_cost(users: int, first: date, last: date, chunk_days: int) -> dict[str, int]:
     """Metered calls by API path for a sync of `users` employees over first..last."""
-    total: Counter = Counter(CATALOGUE_CALLS)
+    total: Counter[str] = Counter(CATALOGUE_CALLS)
     day = first
     while day <= last:
         end = min(day + timedelta(days=chunk_days - 1), last)

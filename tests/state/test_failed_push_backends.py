@@ -3,6 +3,8 @@ PostgreSQL are bytes)."""
 
 from __future__ import annotations
 
+import json
+
 from tests.refresh.test_failed_push import (  # noqa: F401 - collected here, on both backends
     test_an_event_already_received_over_stream_is_not_stored_again,
     test_entries_become_failed_push_events_draining_while_has_more,
@@ -24,3 +26,9 @@ def test_pages_round_trip_text_and_mark_processed(pages):
 
 def test_no_page_means_never_fetched(pages):
     assert pages.last_fetch_ms() is None and pages.unprocessed() == []
+
+
+def test_raw_bytes_are_stored_as_sent_on_both_backends(pages):
+    body = b'{"errcode": 0, "failed_list": [{"userid": "u\\ud800"}], "has_more": false}'
+    page_id = pages.save(body)
+    assert pages.unprocessed() == [(page_id, json.loads(body))]

@@ -60,7 +60,7 @@ def leave_items(
             if userid != leave.userid or not inside:
                 continue
             item = ApproveItem(
-                proc_inst_id=proc,
+                procInst_id=proc,
                 biz_type=3,
                 tag_name="请假",
                 sub_type=names.get(leave.leave_code or ""),

@@ -18,9 +18,9 @@ class PostgresFailedPushPages(PostgresStore):
     def __init__(self, database: PostgresDatabase) -> None:
         self._db = database
 
-    def save(self, raw: dict[str, Any]) -> int:
-        """Commit one raw page; returns its id."""
-        body = json.dumps(raw, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    def save(self, raw: bytes | dict[str, Any]) -> int:
+        """Commit one raw page (the bytes DingTalk sent; a decoded page as ASCII JSON)."""
+        body = raw if isinstance(raw, bytes) else json.dumps(raw, ensure_ascii=True).encode()
         row = self._db.fetch_one(
             "INSERT INTO failed_push_pages (fetched_at_ms, raw) VALUES (state_now_ms(), %s)"
             " RETURNING id",
