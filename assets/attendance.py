@@ -57,7 +57,7 @@ def _pull_daily(
     with dingtalk.client() as client, client.track_calls() as spent:
         if users is None or users:
             counts = loader(client, store, days, users)
-    ensure_views(warehouse.path)
+    ensure_views(store)
     add_calls_per_day(context, spent.metered, days.days())
     if users is not None:
         context.log.info(f"targeted refresh of {len(users)} users")
@@ -84,7 +84,7 @@ def employees(dingtalk: DingTalkResource, warehouse: WarehouseResource) -> dg.Ma
     store = warehouse.store()
     with dingtalk.client() as client, client.track_calls() as spent:
         count = loaders.load_employees(client, store)
-    ensure_views(warehouse.path)
+    ensure_views(store)
     return dg.MaterializeResult(
         metadata=metadata({}, spent.metered, store.read(Asset.EMPLOYEES), {"row_count": count})
     )
@@ -111,7 +111,7 @@ def report_columns(
     op_userid = config.op_userid or loaders.roster(store)[0]
     with dingtalk.client() as client, client.track_calls() as spent:
         count = loaders.load_report_columns(client, store, op_userid)
-    ensure_views(warehouse.path)
+    ensure_views(store)
     return dg.MaterializeResult(
         metadata=metadata({}, spent.metered, store.read(Asset.REPORT_COLUMNS), {"row_count": count})
     )

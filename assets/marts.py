@@ -76,8 +76,8 @@ def attendance_daily(
     days = run_days(context).days()
     store = warehouse.store()
     counts = {day: store.write(_DAILY, marts.build_daily(store, day), day) for day in days}
-    ensure_views(warehouse.path)
-    add_daily_figures(context, warehouse.path, days)
+    ensure_views(store)
+    add_daily_figures(context, store, days)
     checks = [
         _check(_DAILY, "unique_keys", quality.duplicate_keys(store, _DAILY, days)),
         _check(
@@ -127,7 +127,7 @@ def _monthly(
     rows = {}
     for month in sorted({day.strftime("%Y-%m") for day in days}):
         rows[month] = marts.write_monthly(store, month, (table,))
-    ensure_views(warehouse.path)
+    ensure_views(store)
     total = sum(count[table] for count in rows.values())
     extra = {"rows_per_month": dg.MetadataValue.json(rows), "row_count": total}
     preview = store.read(table, max(rows))

@@ -7,6 +7,7 @@ those skips into failures: a CI run never passes by skipping them.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from collections.abc import Iterator
@@ -64,3 +65,21 @@ def postgres_schema() -> Iterator[str]:
             admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
     finally:
         admin.close()
+
+
+@contextmanager
+def s3_server() -> Iterator[str]:
+    """An S3-compatible server (moto's server mode) on loopback; yields its endpoint URL."""
+    try:
+        from moto.server import ThreadedMotoServer
+    except ImportError:
+        unavailable("moto[server] is not installed: pip install -c constraints.txt -e '.[dev]'")
+        raise
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()

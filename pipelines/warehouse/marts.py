@@ -159,7 +159,7 @@ def build_daily(store: ParquetStore, day: date, now: datetime | None = None) -> 
     """`attendance_daily` rows of one work date, computed from the warehouse partitions."""
     now = now or datetime.now(tz=SHANGHAI)
     settle_after = datetime.combine(day + timedelta(days=1), time(), tzinfo=SHANGHAI) + SETTLE_GRACE
-    connection = scratch_connection(store.data_dir)
+    connection = scratch_connection(store)
     try:
         params = {
             "day": day,
@@ -176,7 +176,7 @@ def build_daily(store: ParquetStore, day: date, now: datetime | None = None) -> 
 
 def build_monthly(store: ParquetStore, month: str, table: str) -> pa.Table:
     """The rows of one monthly table (`MONTHLY_TABLES`) for `month` (YYYY-MM)."""
-    connection = scratch_connection(store.data_dir)
+    connection = scratch_connection(store)
     try:
         sql = _MONTHLY_SQL.format(**_MONTHLY_GROUPINGS[table])
         return connection.sql(sql, params={"month": month}).to_arrow_table()
