@@ -83,3 +83,38 @@ def s3_server() -> Iterator[str]:
         yield f"http://{host}:{port}"
     finally:
         server.stop()
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A URL on a new database with a random name, dropped (connections and all) afterwards."""
+    from psycopg import sql
+
+    name = f"t_{secrets.token_hex(6)}"
+    admin = _admin_connection()
+    try:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        try:
+            yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        finally:
+            admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+    finally:
+        admin.close()
+
+
+RABBITMQ_URL = os.environ.get(
+    "ATTENDANCE_TEST_RABBITMQ_URL", "pyamqp://guest:guest@127.0.0.1:5672//"
+)
+
+
+def require_rabbitmq() -> str:
+    """The broker URL, after checking that something listens there."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parsed = urlsplit(RABBITMQ_URL)
+    try:
+        socket.create_connection((parsed.hostname, parsed.port or 5672), timeout=3).close()
+    except OSError as error:
+        unavailable(f"RabbitMQ unreachable at {parsed.hostname}:{parsed.port}: {error}")
+    return RABBITMQ_URL
