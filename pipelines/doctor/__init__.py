@@ -14,6 +14,7 @@ from pipelines.doctor.config_checks import check_configuration
 from pipelines.doctor.connection import check_connection
 from pipelines.doctor.findings import DoctorReport, Finding
 from pipelines.doctor.state_checks import check_state
+from pipelines.doctor.warehouse_checks import check_warehouse
 from pipelines.settings import Settings, load_settings
 
 __all__ = ["DoctorReport", "Finding", "run_doctor"]
@@ -40,6 +41,7 @@ def run_doctor(
     settings = check_configuration(report, loader)
     if settings is not None:
         check_state(report, settings)
+        check_warehouse(report, settings)
     if settings is None or offline or report.problems:
         return report
     check_connection(report, settings, op_userid=op_userid, transport=transport, today=today)

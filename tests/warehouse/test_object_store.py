@@ -14,6 +14,7 @@ from datetime import date
 import pyarrow.fs as pafs
 import pytest
 
+from pipelines.doctor import run_doctor
 from pipelines.settings import ConfigError, load_settings
 from pipelines.warehouse import ParquetStore, ensure_views
 from pipelines.warehouse import object_store as object_store_module
@@ -197,3 +198,23 @@ def test_the_uri_setting_chooses_the_store(config, tmp_path, monkeypatch):
     assert ObjectParquetStore(config, tmp_path).partitions(RESULTS) == ["2026-11-03"]
     with pytest.raises(ConfigError, match="ATTENDANCE_WAREHOUSE_URI"):
         load_settings(attendance_warehouse_uri="/mnt/parquet")
+
+
+def test_doctor_checks_the_object_store_in_one_line_each(config, monkeypatch):
+    monkeypatch.setenv("ATTENDANCE_S3_ENDPOINT_URL", config.endpoint_url)
+    monkeypatch.setenv("ATTENDANCE_S3_REGION", "us-east-1")
+    monkeypatch.setenv("ATTENDANCE_S3_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("ATTENDANCE_S3_SECRET_ACCESS_KEY", "test")
+
+    def warehouse_lines(uri: str) -> list[str]:
+        monkeypatch.setenv("ATTENDANCE_WAREHOUSE_URI", uri)
+        report = run_doctor(offline=True)
+        return [finding.line() for finding in report.findings if finding.check == "warehouse"]
+
+    bucket = config.root.split("/")[0]
+    assert warehouse_lines(config.uri) == [
+        f"[ok  ] warehouse: object store reachable, bucket {bucket} exists.",
+        f"[ok  ] warehouse: may write and delete objects under {config.uri}.",
+    ]
+    missing = warehouse_lines("s3://no-such-bucket-here/x")
+    assert len(missing) == 1 and missing[0].startswith("[FIX ] warehouse: bucket no-such-bucket")
