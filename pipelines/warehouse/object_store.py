@@ -21,6 +21,7 @@ across hosts the Dagster pools serialize them (docs/deployment.md).
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -268,7 +269,7 @@ class ObjectParquetStore(ParquetStore):
         values = self.partitions(spec.name)
         # One small GET per partition: in parallel, since a year of days is hundreds of them.
         with ThreadPoolExecutor(max_workers=POINTER_READERS) as pool:
-            keys = pool.map(lambda value: self.current_object(spec.name, value), values)
+            keys = pool.map(functools.partial(self.current_object, spec.name), values)
             return [key for key in keys if key is not None]
 
 
