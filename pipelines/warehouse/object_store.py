@@ -176,9 +176,8 @@ class ObjectParquetStore(ParquetStore):
             rows = dataset.to_table(
                 columns=["work_date", "userid"], filter=pc.field(INSTANCE_COLUMN) == instance_id
             )
-            found.update(
-                zip(rows["work_date"].to_pylist(), rows["userid"].to_pylist(), strict=True)
-            )
+            pairs = zip(rows["work_date"].to_pylist(), rows["userid"].to_pylist(), strict=True)
+            found.update((day, userid) for day, userid in pairs if day and userid)
         return found
 
     def dataset(self, table: str) -> ds.Dataset | None:
