@@ -46,7 +46,7 @@ async def serve(settings: Settings, config: ListenerConfig) -> None:
         extra={
             "listener_id": config.listener_id,
             "api_base_url": settings.dingtalk_api_base_url,
-            "inbox": str(inbox.path),
+            "inbox": state.describe(),  # an inbox in PostgreSQL has no file path
         },
     )
     try:
