@@ -71,7 +71,7 @@ def _pull_daily(
     with dingtalk.client() as client, client.track_calls() as spent:
         if users is None or users:
             counts = loader(client, store, days, users)
-    ensure_views(warehouse.path)
+    ensure_views(store)
     add_calls_per_day(context, spent.metered, days.days())
     add_partition_rows(context, store, table, _rows_per_day(store, table, days.days(), counts))
     if users is not None:
@@ -119,7 +119,7 @@ def employees(dingtalk: DingTalkResource, warehouse: WarehouseResource) -> dg.Ma
     store = warehouse.store()
     with dingtalk.client() as client, client.track_calls() as spent:
         count = loaders.load_employees(client, store)
-    ensure_views(warehouse.path)
+    ensure_views(store)
     return dg.MaterializeResult(
         metadata=metadata(
             {},
@@ -152,7 +152,7 @@ def report_columns(
     op_userid = config.op_userid or loaders.roster(store)[0]
     with dingtalk.client() as client, client.track_calls() as spent:
         count = loaders.load_report_columns(client, store, op_userid)
-    ensure_views(warehouse.path)
+    ensure_views(store)
     return dg.MaterializeResult(
         metadata=metadata(
             {},

@@ -89,8 +89,8 @@ def attendance_daily(
             day: store.write(_DAILY, marts.build_daily(store, day, connection=connection), day)
             for day in days
         }
-    ensure_views(warehouse.path)
-    add_daily_figures(context, warehouse.path, days)
+    ensure_views(store)
+    add_daily_figures(context, store, days)
     add_partition_rows(context, store, _DAILY, counts)
     checks = [
         _check(_DAILY, "unique_keys", quality.duplicate_keys(store, _DAILY, days)),
@@ -142,7 +142,7 @@ def _monthly(
     rows = {}
     for month in sorted({day.strftime("%Y-%m") for day in days}):
         rows[month] = marts.write_monthly(store, month, (table,))
-    ensure_views(warehouse.path)
+    ensure_views(store)
     total = sum(count[table] for count in rows.values())
     extra = {"rows_per_month": dg.MetadataValue.json(rows), "rows_in_run": total}
     preview = store.read(table, max(rows))

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
-from pathlib import Path
 
 import dagster as dg
 
 from pipelines.reports.figures import daily_figures
+from pipelines.warehouse.views import StoreOrDir
 
 
 def add_daily_figures(
-    context: dg.AssetExecutionContext, data_dir: Path, days: Sequence[date]
+    context: dg.AssetExecutionContext, source: StoreOrDir, days: Sequence[date]
 ) -> None:
     """Late count and minutes, absences, missing punches, scheduled and unsettled employees."""
-    for day, figures in daily_figures(data_dir, days).items():
+    for day, figures in daily_figures(source, days).items():
         context.add_asset_metadata(_numbers(figures), partition_key=day.isoformat())
 
 

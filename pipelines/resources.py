@@ -28,6 +28,7 @@ from pipelines.settings import Settings, load_settings
 from pipelines.state.factory import StateLocation
 from pipelines.stream.protocol import EventInbox
 from pipelines.warehouse import ParquetStore
+from pipelines.warehouse.factory import open_store
 
 SECRET_VARIABLE = "DINGTALK_CLIENT_SECRET"
 DEFAULT_DATA_DIR = str(Settings.model_fields["attendance_data_dir"].default)
@@ -105,11 +106,12 @@ class DingTalkResource(dg.ConfigurableResource):
 
 
 class WarehouseResource(_InDataDir):
-    """Where the warehouse lives: `<data_dir>/parquet/...` and `<data_dir>/warehouse.duckdb`."""
+    """Where the warehouse lives: `<data_dir>/parquet/...` and `<data_dir>/warehouse.duckdb`,
+    or `ATTENDANCE_WAREHOUSE_URI` on object storage (read when the run starts)."""
 
     def store(self) -> ParquetStore:
         """The Parquet store (atomic partition writes, targeted user replacement)."""
-        return ParquetStore(self.path)
+        return open_store(load_settings(**_overrides(self, SETTINGS_NAMES, ["data_dir"])))
 
 
 class DataDirResource(_InDataDir):

@@ -39,6 +39,15 @@ class Settings(BaseSettings):
     attendance_state_url: SecretStr = SecretStr("")
     # Seconds per unit of an IP-ban answer's `wait` (60 if your bans' `wait` means minutes).
     dingtalk_ip_ban_wait_unit_s: float = Field(default=1.0, gt=0)
+    # Empty: Parquet under the data dir. s3://bucket/prefix: S3-compatible object storage
+    # (pipelines/warehouse/object_store.py); the endpoint is empty for AWS itself.
+    attendance_warehouse_uri: str = ""
+    attendance_s3_endpoint_url: str = ""
+    attendance_s3_region: str = ""
+    attendance_s3_access_key_id: str = ""
+    attendance_s3_secret_access_key: SecretStr = SecretStr("")
+    # Alibaba Cloud OSS accepts only virtual-hosted addressing (bucket.endpoint).
+    attendance_s3_virtual_addressing: bool = False
 
     @field_validator("dingtalk_api_base_url", "dingtalk_oapi_base_url")
     @classmethod
@@ -54,6 +63,20 @@ class Settings(BaseSettings):
         if url and not url.startswith(("postgresql://", "postgres://")):
             raise ValueError("must be empty (SQLite in the data dir) or a postgresql:// URL")
         return value
+
+    @field_validator("attendance_warehouse_uri")
+    @classmethod
+    def _s3_uri(cls, value: str) -> str:
+        if value and not (value.startswith("s3://") and value.removeprefix("s3://").strip("/")):
+            raise ValueError("must be empty (Parquet in the data dir) or s3://bucket[/prefix]")
+        return value.rstrip("/")
+
+    @field_validator("attendance_s3_endpoint_url")
+    @classmethod
+    def _endpoint_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be empty (AWS) or start with http:// or https://")
+        return value.rstrip("/")
 
     def require_credentials(self) -> None:
         """Raise ConfigError unless both credentials are set (needed to talk to DingTalk)."""

@@ -7,6 +7,7 @@ those skips into failures: a CI run never passes by skipping them.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from collections.abc import Iterator
@@ -64,3 +65,56 @@ def postgres_schema() -> Iterator[str]:
             admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
     finally:
         admin.close()
+
+
+@contextmanager
+def s3_server() -> Iterator[str]:
+    """An S3-compatible server (moto's server mode) on loopback; yields its endpoint URL."""
+    try:
+        from moto.server import ThreadedMotoServer
+    except ImportError:
+        unavailable("moto[server] is not installed: pip install -c constraints.txt -e '.[dev]'")
+        raise
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A URL on a new database with a random name, dropped (connections and all) afterwards."""
+    from psycopg import sql
+
+    name = f"t_{secrets.token_hex(6)}"
+    admin = _admin_connection()
+    try:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        try:
+            yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        finally:
+            admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+    finally:
+        admin.close()
+
+
+RABBITMQ_URL = os.environ.get(
+    "ATTENDANCE_TEST_RABBITMQ_URL", "pyamqp://guest:guest@127.0.0.1:5672//"
+)
+
+
+def require_rabbitmq() -> str:
+    """The broker URL, after checking that something listens there."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parsed = urlsplit(RABBITMQ_URL)
+    try:
+        socket.create_connection((parsed.hostname, parsed.port or 5672), timeout=3).close()
+    except OSError as error:
+        unavailable(f"RabbitMQ unreachable at {parsed.hostname}:{parsed.port}: {error}")
+    return RABBITMQ_URL

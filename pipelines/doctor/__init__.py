@@ -15,6 +15,7 @@ from pipelines.doctor.connection import check_connection
 from pipelines.doctor.findings import DoctorReport, Finding
 from pipelines.doctor.pushes import check_pushes
 from pipelines.doctor.state_checks import check_state
+from pipelines.doctor.warehouse_checks import check_warehouse
 from pipelines.settings import Settings, load_settings
 
 __all__ = ["DoctorReport", "Finding", "run_doctor"]
@@ -42,6 +43,7 @@ def run_doctor(
     if settings is not None:
         check_state(report, settings)
         check_pushes(report, settings)
+        check_warehouse(report, settings)
     if settings is None or offline or report.problems:
         return report
     check_connection(report, settings, op_userid=op_userid, transport=transport, today=today)

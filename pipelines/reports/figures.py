@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from pathlib import Path
 
-from pipelines.warehouse.views import scratch_connection
+from pipelines.warehouse.views import StoreOrDir, scratch_connection
 
 _DAY_FIGURES = """
 SELECT wanted.day,
@@ -22,13 +21,13 @@ GROUP BY wanted.day ORDER BY wanted.day
 """
 
 
-def daily_figures(data_dir: Path, days: Iterable[date]) -> dict[date, dict[str, float]]:
+def daily_figures(source: StoreOrDir, days: Iterable[date]) -> dict[date, dict[str, float]]:
     """Lateness, absences, missing punches and settlement per day of `days` (from the mart).
 
     Read through an in-memory DuckDB with the views, so a mart step never locks the shared file.
     """
     wanted = sorted(set(days))
-    connection = scratch_connection(data_dir)
+    connection = scratch_connection(source)
     try:
         cursor = connection.execute(_DAY_FIGURES, {"days": wanted})
         names = [column[0] for column in cursor.description][1:]

@@ -46,7 +46,7 @@ GROUP BY d.figure ORDER BY d.figure
 
 def report_values_disagree(store: ParquetStore, days: list[date]) -> Finding:
     """Settled figures that differ from DingTalk's settled report value of the same column."""
-    connection = scratch_connection(store.data_dir)
+    connection = scratch_connection(store)
     try:
         params = {"days": days, "should_alias": SHOULD_ATTEND_ALIAS, "window": REPORT_WINDOW_DAYS}
         found = connection.execute(_SQL, params).fetchall()

@@ -189,11 +189,11 @@ def mart_connection(
     """One in-memory DuckDB for the marts of a run's `days`: results and report values of those
     days, the daily rows of their months (as on disk now), every approval (an instance's share
     of a day depends on all the days it covers) and the unpartitioned tables."""
-    connection = scratch_connection(store.data_dir)
+    connection = scratch_connection(store)
     month_days = sorted({d for day in days for d in _days_of_month(day)})
     restrict_views(
         connection,
-        store.data_dir,
+        store,
         {
             Table.ATTENDANCE_RESULTS: [day.isoformat() for day in days],
             Table.ATTENDANCE_REPORT_VALUES: [day.isoformat() for day in days],

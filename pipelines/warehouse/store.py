@@ -127,7 +127,7 @@ class ParquetStore:
         """Replace one partition (or the unpartitioned table) with `rows`; returns the row count."""
         data = to_arrow(table, rows)
         with self._lock(table, partition):
-            self._replace_file(self.file_path(table, partition), data)
+            self._publish(table, partition, data)
         return data.num_rows
 
     def replace_users(
@@ -147,8 +147,12 @@ class ParquetStore:
             current = self.read(table, partition)
             kept = current.filter(pc.invert(pc.is_in(current["userid"], value_set=wanted)))
             merged = sort_by_key(table, pa.concat_tables([kept, fresh]))
-            self._replace_file(self.file_path(table, partition), merged)
+            self._publish(table, partition, merged)
         return merged.num_rows
+
+    def _publish(self, table: str, partition: date | str | None, data: pa.Table) -> None:
+        """Make `data` the partition's contents, atomically (object storage overrides this)."""
+        self._replace_file(self.file_path(table, partition), data)
 
     def _lock(self, table: str, partition: date | str | None) -> FileLock:
         # Locks live outside the hive tree so that no reader ever globs them.

@@ -31,31 +31,44 @@ import pyarrow as pa
 from filelock import FileLock
 
 from pipelines.days import ZONE_NAME
+from pipelines.warehouse.object_store import ObjectParquetStore
 from pipelines.warehouse.schemas import TABLES, TableSpec
 from pipelines.warehouse.store import PART_FILE, ParquetStore
 
 WAREHOUSE_FILE = "warehouse.duckdb"
+# A store, or the data directory of a local one (what callers passed before object storage).
+StoreOrDir = ParquetStore | str | os.PathLike[str]
 
 
 def warehouse_path(data_dir: str | os.PathLike[str]) -> Path:
     return Path(data_dir) / WAREHOUSE_FILE
 
 
-def view_statements(data_dir: str | os.PathLike[str], temporary: bool = False) -> list[str]:
+def as_store(source: StoreOrDir) -> ParquetStore:
+    return source if isinstance(source, ParquetStore) else ParquetStore(source)
+
+
+def view_statements(source: StoreOrDir, temporary: bool = False) -> list[str]:
     """`CREATE OR REPLACE [TEMP] VIEW` for every table: over its files, or typed and empty."""
-    store = ParquetStore(data_dir)
+    store = as_store(source)
     kind = "TEMP VIEW" if temporary else "VIEW"
     return [_view_sql(spec, store, kind) for spec in TABLES.values()]
 
 
-def ensure_views(data_dir: str | os.PathLike[str]) -> bool:
+def ensure_views(source: StoreOrDir) -> bool:
     """Create or refresh the views in `warehouse.duckdb`; returns False when nothing had to change.
 
     Safe to call from any number of concurrent runs, and beside any number of readers: a file
     lock serializes the writers, the new views go into a fresh file renamed over the old one,
     and the marker makes the common case (views already right) a file read.
+    Over object storage it writes nothing: a view file over s3:// needs DuckDB's httpfs
+    extension, which DuckDB downloads and this deployment may not reach (docs/deployment.md).
     """
-    statements = view_statements(data_dir)
+    store = as_store(source)
+    if isinstance(store, ObjectParquetStore):
+        return False
+    data_dir = store.data_dir
+    statements = view_statements(store)
     digest = hashlib.sha256("\n".join(statements).encode()).hexdigest()
     path = warehouse_path(data_dir)
     marker = path.with_name(f".{WAREHOUSE_FILE}.views")
@@ -96,11 +109,15 @@ def connect_read_only(data_dir: str | os.PathLike[str]) -> duckdb.DuckDBPyConnec
     return connection
 
 
-def scratch_connection(data_dir: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
+def scratch_connection(source: StoreOrDir) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the warehouse views: for reads that must never take a file lock."""
+    store = as_store(source)
     connection = duckdb.connect()
     connection.execute(f"SET TimeZone = '{ZONE_NAME}'")
-    for statement in view_statements(data_dir):
+    if isinstance(store, ObjectParquetStore):
+        store.attach_views(connection)
+        return connection
+    for statement in view_statements(store):
         connection.execute(statement)
     return connection
 
@@ -114,11 +131,14 @@ def _fsync_directory(folder: Path) -> None:
 
 
 def restrict_views(
-    connection: duckdb.DuckDBPyConnection, data_dir: str | os.PathLike[str], partitions: dict
+    connection: duckdb.DuckDBPyConnection, source: StoreOrDir, partitions: dict
 ) -> None:
     """Point the views of some partitioned tables at only the given partitions
-    ({table: [partition value, ...]}): a mart of one day reads that day, not the history."""
-    store = ParquetStore(data_dir)
+    ({table: [partition value, ...]}): a mart of one day reads that day, not the history.
+    Over object storage the views stay whole (its files are resolved through pointers)."""
+    store = as_store(source)
+    if isinstance(store, ObjectParquetStore):
+        return
     for table, wanted in partitions.items():
         spec = TABLES[table]
         present = set(store.partitions(table))

@@ -32,6 +32,25 @@ def redacted(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
+# A host cut off mid-transaction (link down: no FIN, no RST) would hold its row and advisory
+# locks until the server's TCP gives up, hours later, stalling every other host's inbox
+# writes. The server ends such a session after IDLE_IN_TRANSACTION (its locks released, its
+# events never ACKed, so DingTalk redelivers them); keepalives let the client notice too.
+IDLE_IN_TRANSACTION = "15s"
+KEEPALIVES = {
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+}
+
+
+def _end_abandoned_transactions(connection: psycopg.Connection) -> None:
+    connection.execute(
+        "SELECT set_config('idle_in_transaction_session_timeout', %s, false)", [IDLE_IN_TRANSACTION]
+    )
+
+
 class PostgresDatabase:
     """A connection pool on `url` (a libpq URL); the schema is migrated at open.
 
@@ -52,7 +71,8 @@ class PostgresDatabase:
             min_size=1,
             max_size=max_size,
             timeout=timeout,
-            kwargs={"autocommit": True, "connect_timeout": 10},
+            kwargs={"autocommit": True, "connect_timeout": 10, **KEEPALIVES},
+            configure=_end_abandoned_transactions,
             check=ConnectionPool.check_connection,
             name="attendance-state",
             num_workers=1,  # reconnects only; three threads per process are not needed
