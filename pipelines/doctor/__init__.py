@@ -41,8 +41,9 @@ def run_doctor(
     report = DoctorReport()
     settings = check_configuration(report, loader)
     if settings is not None:
-        check_state(report, settings)
-        check_pushes(report, settings)
+        # Opening a store migrates it: doctor reads the push ledger only where nothing would.
+        if check_state(report, settings):
+            check_pushes(report, settings)
         check_warehouse(report, settings)
     if settings is None or offline or report.problems:
         return report

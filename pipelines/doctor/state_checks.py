@@ -36,11 +36,12 @@ WHERE NOT has_table_privilege(t.name, 'SELECT, INSERT, UPDATE')
 """
 
 
-def check_state(report: DoctorReport, settings: Settings) -> None:
-    """One line each: PostgreSQL reachable, its permissions, its schema version."""
+def check_state(report: DoctorReport, settings: Settings) -> bool:
+    """One line each: PostgreSQL reachable, its permissions, its schema version. True when the
+    state can be read without migrating it (SQLite, or PostgreSQL at the current schema)."""
     state = StateLocation.from_settings(settings)
     if not state.is_postgres:
-        return
+        return True
     shown = redacted(state.state_url)
     try:
         connection = psycopg.connect(state.state_url, autocommit=True, connect_timeout=5)
@@ -52,14 +53,16 @@ def check_state(report: DoctorReport, settings: Settings) -> None:
             f"PostgreSQL at {shown} unreachable ({reason}): fix "
             "ATTENDANCE_STATE_URL or start the server.",
         )
-        return
+        return False
     with connection:
         version = connection.info.server_version
         report.add("ok", "state", f"PostgreSQL {version // 10000} reachable at {shown}.")
         schema_version = current_version(connection)
         _check_permissions(report, connection, schema_version)
-        if _check_schema_version(report, schema_version):
+        current = _check_schema_version(report, schema_version)
+        if current:
             report_quota_spent(report, PostgresLedger(postgres_database(state.state_url)), settings)
+    return current
 
 
 def _check_permissions(
