@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     attendance_state_url: SecretStr = SecretStr("")
     # Seconds per unit of an IP-ban answer's `wait` (60 if your bans' `wait` means minutes).
     dingtalk_ip_ban_wait_unit_s: float = Field(default=1.0, gt=0)
+    # 假期余额 (vacation/quota/list): off by default, it costs a call per leave type per 50
+    # employees a day (`plan` states the month).
+    attendance_leave_balances: bool = False
 
     @field_validator("dingtalk_api_base_url", "dingtalk_oapi_base_url")
     @classmethod
