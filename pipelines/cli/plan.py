@@ -67,7 +67,7 @@ def plan(
             "strategies": strategies,
             "profile": made.profile(),
             "written": write,
-            "leave_balances": {
+            "leave_balance_cost": {
                 "calls_per_month": leave.calls_per_month,
                 "enabled": settings.attendance_leave_balances,
             },
