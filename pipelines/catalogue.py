@@ -17,6 +17,7 @@ class Table:
 
     EMPLOYEES: Final = "employees"
     REPORT_COLUMNS: Final = "report_columns"
+    LEAVE_BALANCES: Final = "leave_balances"  # optional: ATTENDANCE_LEAVE_BALANCES
     ATTENDANCE_RESULTS: Final = "attendance_results"
     ATTENDANCE_PUNCHES: Final = "attendance_punches"
     ATTENDANCE_REPORT_VALUES: Final = "attendance_report_values"
@@ -43,6 +44,7 @@ class Job:
     REPORT_COLUMNS: Final = "report_columns_job"
     FAILED_PUSH_RECONCILIATION: Final = "failed_push_reconciliation_job"
     ATTENDANCE_POLL: Final = "attendance_poll_job"
+    LEAVE_BALANCES: Final = "leave_balances_job"
 
 
 class Sensor:
@@ -55,6 +57,7 @@ class Schedule:
     SETTLEMENT: Final = "settlement_schedule"
     NIGHTLY_SWEEP: Final = "nightly_sweep_schedule"
     REPORT_SETTLEMENT: Final = "report_settlement_schedule"
+    LEAVE_BALANCES: Final = "leave_balances_schedule"
 
 
 # How much of a day a refresh re-pulls, cheapest first (pipelines/refresh/scopes.py maps each to

@@ -13,6 +13,7 @@ from assets.attendance import (
     employees,
     report_columns,
 )
+from assets.leave_balances import leave_balances
 from assets.marts import attendance_daily, attendance_monthly, attendance_monthly_department
 from assets.reconciliation import failed_push_reconciliation
 from assets.reports import monthly_report
@@ -20,6 +21,7 @@ from pipelines.catalogue import Job
 from pipelines.jobs import JOBS
 from pipelines.resources import resources_from_environment
 from sensors.attendance_events import attendance_events_sensor
+from sensors.leave_balances import leave_balances_schedule
 from sensors.polling import polling_sensor
 from sensors.schedules import REFRESH_SCHEDULES
 
@@ -36,12 +38,14 @@ ATTENDANCE_ASSETS = [
 ]
 
 EVENT_ASSETS = [approval_resolution, failed_push_reconciliation]
+# Optional (ATTENDANCE_LEAVE_BALANCES): always defined, skipped without a call while off.
+OPTIONAL_ASSETS = [leave_balances]
 
 defs = dg.Definitions(
-    assets=ATTENDANCE_ASSETS + EVENT_ASSETS + [monthly_report],
+    assets=ATTENDANCE_ASSETS + EVENT_ASSETS + OPTIONAL_ASSETS + [monthly_report],
     jobs=JOBS,
     sensors=[attendance_events_sensor, polling_sensor],
-    schedules=REFRESH_SCHEDULES,
+    schedules=[*REFRESH_SCHEDULES, leave_balances_schedule],
     resources=resources_from_environment(),
 )
 

@@ -82,6 +82,11 @@ failed_push_reconciliation_job = _in_process_job(
     [Asset.FAILED_PUSH_RECONCILIATION],
     "Drain DingTalk's failed-push list into the inbox.",
 )
+leave_balances_job = _in_process_job(
+    Job.LEAVE_BALANCES,
+    [Asset.LEAVE_BALANCES],
+    "Pull every employee's leave balances (optional: ATTENDANCE_LEAVE_BALANCES).",
+)
 
 JOBS = [
     attendance_refresh_job,
@@ -90,6 +95,7 @@ JOBS = [
     report_columns_job,
     failed_push_reconciliation_job,
     attendance_poll_job,
+    leave_balances_job,
 ]
 
 

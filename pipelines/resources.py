@@ -55,6 +55,7 @@ SETTINGS_NAMES = {
     "qps_per_api": "dingtalk_qps_per_api",
     "monthly_api_quota": "dingtalk_monthly_api_quota",
     "data_dir": "attendance_data_dir",
+    "pull_leave_balances": "attendance_leave_balances",
 }
 
 
@@ -86,6 +87,12 @@ class DingTalkResource(dg.ConfigurableResource):
     qps_per_api: float = Settings.model_fields["dingtalk_qps_per_api"].default
     monthly_api_quota: int = Settings.model_fields["dingtalk_monthly_api_quota"].default
     data_dir: str = DEFAULT_DATA_DIR
+    pull_leave_balances: bool = Settings.model_fields["attendance_leave_balances"].default
+
+    def leave_balances_enabled(self) -> bool:
+        """ATTENDANCE_LEAVE_BALANCES, read when the run or tick starts; needs no credentials."""
+        overrides = _overrides(self, SETTINGS_NAMES, ["pull_leave_balances"])
+        return load_settings(**overrides).attendance_leave_balances
 
     def settings(self) -> Settings:
         """The values as `Settings`, validated (ConfigError names the variable to fix)."""
@@ -198,6 +205,7 @@ def resources_from_settings(
             qps_per_api=settings.dingtalk_qps_per_api,
             monthly_api_quota=settings.dingtalk_monthly_api_quota,
             data_dir=data_dir,
+            pull_leave_balances=settings.attendance_leave_balances,
         ),
         "warehouse": WarehouseResource(data_dir=data_dir),
         "data_dir": DataDirResource(data_dir=data_dir),

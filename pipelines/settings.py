@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     attendance_s3_secret_access_key: SecretStr = SecretStr("")
     # Alibaba Cloud OSS accepts only virtual-hosted addressing (bucket.endpoint).
     attendance_s3_virtual_addressing: bool = False
+    # 假期余额 (vacation/quota/list): off by default, it costs a call per leave type per 50
+    # employees a day (`plan` states the month).
+    attendance_leave_balances: bool = False
 
     @field_validator("dingtalk_api_base_url", "dingtalk_oapi_base_url")
     @classmethod

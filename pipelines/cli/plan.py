@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from pipelines.cli import app
+from pipelines.quota.leave_cost import DEFAULT_LEAVE_TYPES
 from pipelines.settings import load_settings
 
 if TYPE_CHECKING:
@@ -35,9 +36,13 @@ def plan(
     freshness: Annotated[str, typer.Option(help="p95 staleness target, e.g. 15m or 1h.")] = "15m",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     write: Annotated[bool, typer.Option(help="Write the profile (ATTENDANCE_PROFILE).")] = True,
+    leave_types: Annotated[
+        int, typer.Option(help="Leave types enabled, for the optional leave balances' cost.")
+    ] = DEFAULT_LEAVE_TYPES,
 ) -> None:
     """Cost every pull strategy for a month and choose the profile the pipeline runs."""
     from pipelines.quota.editions import edition
+    from pipelines.quota.leave_cost import LeaveBalanceCost
     from pipelines.quota.plan import make_plan
     from pipelines.quota.profile import profile_path, write_profile
 
@@ -47,6 +52,7 @@ def plan(
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
     settings = load_settings()
+    leave = LeaveBalanceCost(employees, leave_types)
     path = profile_path(settings.attendance_data_dir, settings.attendance_profile)
     if write:
         write_profile(path, made.profile())
@@ -57,10 +63,19 @@ def plan(
              "p95_staleness_minutes": round(s.p95_minutes, 1), "fits": s.fits(chosen_edition)}
             for s in made.strategies
         ]  # fmt: skip
-        document = {"strategies": strategies, "profile": made.profile(), "written": write}
+        document = {
+            "strategies": strategies,
+            "profile": made.profile(),
+            "written": write,
+            "leave_balance_cost": {
+                "calls_per_month": leave.calls_per_month,
+                "enabled": settings.attendance_leave_balances,
+            },
+        }
         typer.echo(json.dumps({**document, "path": str(path)}, ensure_ascii=False))
         return
     _echo(made, path if write else None)
+    typer.echo(leave.line(settings.attendance_leave_balances))
 
 
 def _echo(made: Plan, path: Path | None) -> None:

@@ -19,6 +19,7 @@ from pipelines.dingtalk.batching import (
     MAX_USERS_PER_CALL,
     PAGE_SIZE_ATTENDANCE_LIST,
     PAGE_SIZE_LEAVE_STATUS,
+    PAGE_SIZE_VACATION_QUOTAS,
     Page,
     chunked,
     iter_offset_pages,
@@ -30,6 +31,7 @@ from pipelines.dingtalk.models import (
     ApprovalSummary,
     AttendanceResult,
     ColumnValues,
+    LeaveQuota,
     LeaveStatus,
     LeaveTimeValues,
     PunchRecord,
@@ -220,6 +222,25 @@ class AttendanceApi:
             ep.VACATION_TYPES, body={"op_userid": op_userid, "vacation_source": vacation_source}
         )
         return parse_rows(VacationType, data.get("result") or [], ep.VACATION_TYPES.path)
+
+    def list_leave_quotas(
+        self, op_userid: str, leave_code: str, user_ids: Sequence[str]
+    ) -> list[LeaveQuota]:
+        """Leave balances of one type (`vacation/quota/list`), 50 users a call, paged."""
+        found: list[LeaveQuota] = []
+        for users in chunked(user_ids, MAX_USERS_PER_CALL):
+            body = {"op_userid": op_userid, "leave_code": leave_code, "userids": ",".join(users)}
+
+            def fetch(offset: int, size: int, body: dict = body) -> Page:
+                data = self._caller.call(
+                    ep.VACATION_QUOTAS, body={**body, "offset": offset, "size": size}
+                )
+                result = data.get("result") or {}
+                return Page(result.get("leave_quotas") or [], bool(result.get("has_more")))
+
+            for page in iter_offset_pages(fetch, PAGE_SIZE_VACATION_QUOTAS):
+                found.extend(parse_rows(LeaveQuota, page, ep.VACATION_QUOTAS.path))
+        return found
 
     def list_schedules_by_users(
         self, op_user_id: str, user_ids: Sequence[str], start: date, end: date

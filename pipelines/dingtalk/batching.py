@@ -22,6 +22,9 @@ MAX_DAYS_REPORT = 31
 MAX_SPAN_LEAVE_STATUS = timedelta(days=180)
 PAGE_SIZE_ATTENDANCE_LIST = 50
 PAGE_SIZE_LEAVE_STATUS = 20
+# vacation/quota/list: 50 users a call [C]; 50 a page on open.dingtalk.com, 200 on the older
+# SDK page [I]: the stricter one.
+PAGE_SIZE_VACATION_QUOTAS = 50
 PAGE_SIZE_QUERY_ON_JOB = 50
 PAGE_SIZE_DEPARTMENT_USERS = 100
 # A paginating endpoint that keeps saying "more" must not loop forever.

@@ -12,6 +12,7 @@ from pipelines.emulator import (  # noqa: F401  (importing registers the routes)
     api_org,
     api_report,
     api_schedule,
+    api_vacation,
     api_workflow,
 )
 from pipelines.emulator.http import ApiAnswer, ApiError, ApiRequest, request_id

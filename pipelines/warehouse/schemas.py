@@ -69,6 +69,27 @@ REPORT_COLUMNS = _spec(
     ],
 )
 
+# 假期余额 (vacation/quota/list), optional: one row per employee, leave type and quota cycle.
+LEAVE_BALANCES = _spec(
+    Table.LEAVE_BALANCES,
+    ("userid", "leave_code", "quota_id"),
+    None,
+    [
+        ("userid", pa.string()),
+        ("leave_code", pa.string()),
+        ("leave_name", pa.string()),
+        ("quota_cycle", pa.string()),  # e.g. "2026"
+        ("quota_id", pa.string()),
+        ("unit", pa.string()),  # day | hour: the type's unit (DingTalk's per_day/per_hour fields)
+        ("quota", pa.float64()),  # granted, in unit
+        ("used", pa.float64()),
+        ("remaining", pa.float64()),
+        ("valid_from", TS),
+        ("valid_to", TS),
+        ("pulled_at", TS),
+    ],
+)
+
 ATTENDANCE_RESULTS = _spec(
     Table.ATTENDANCE_RESULTS,
     ("work_date", "userid", "plan_id", "check_type"),
@@ -230,6 +251,7 @@ TABLES: dict[str, TableSpec] = {
     for spec in (
         EMPLOYEES,
         REPORT_COLUMNS,
+        LEAVE_BALANCES,
         ATTENDANCE_RESULTS,
         ATTENDANCE_PUNCHES,
         ATTENDANCE_APPROVALS,

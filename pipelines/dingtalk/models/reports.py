@@ -98,6 +98,22 @@ class VacationType(WireModel):
         return value.lower() == "true" if isinstance(value, str) else value
 
 
+class LeaveQuota(WireModel):
+    """A leave balance (`vacation/quota/list`): per-day fields for day types, per-hour fields
+    for hour types, in hundredths (1000 = 10 days or 10 hours)."""
+
+    userid: str
+    leave_code: str
+    quota_cycle: str | None = None
+    quota_id: str | None = None
+    start_time: EpochMs | None = None
+    end_time: EpochMs | None = None
+    quota_num_per_day: int | None = None
+    quota_num_per_hour: int | None = None
+    used_num_per_day: int | None = None
+    used_num_per_hour: int | None = None
+
+
 class FailedResult(WireModel):
     """A failed push from the new `event/callbacks/failedResults`; the data is JSON text."""
 
