@@ -6,7 +6,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pipelines.settings import Settings
 
@@ -50,8 +50,9 @@ def write_profile(path: Path, profile: dict[str, Any]) -> None:
     os.replace(scratch, path)
 
 
-def read_profile(path: Path) -> dict[str, Any] | None:
-    """The profile, or None when `plan` has not written one (the pipeline keeps its defaults)."""
+def read_profile(path: Path) -> object:
+    """The profile's JSON (any JSON value: validated by the caller), or None when `plan` has not
+    written one (the pipeline keeps its defaults)."""
     if not path.exists():
         return None
     return json.loads(path.read_text(encoding="utf-8"))
@@ -65,6 +66,9 @@ def load_profile(path: Path) -> Profile:
         raise _bad(path, f"unreadable ({error.__class__.__name__}: {error})") from None
     if document is None:
         return Profile()
+    if not isinstance(document, dict):
+        raise _bad(path, "not a JSON object")
+    document = cast(dict[str, Any], document)
     strategy = document.get("profile")
     if strategy not in STRATEGIES:
         raise _bad(path, f"profile {strategy!r} is not one of {', '.join(STRATEGIES)}")
