@@ -39,6 +39,7 @@ COMMAND_MODULES = (
     "report",
     "plan",
     "serve",
+    "sql",
     "state",
     "sync",
     "usage",
