@@ -15,6 +15,7 @@ from pipelines.doctor.connection import check_connection
 from pipelines.doctor.findings import DoctorReport, Finding
 from pipelines.doctor.pushes import check_pushes
 from pipelines.doctor.state_checks import check_state
+from pipelines.doctor.variables import check_variables
 from pipelines.settings import Settings, load_settings
 
 __all__ = ["DoctorReport", "Finding", "run_doctor"]
@@ -39,6 +40,7 @@ def run_doctor(
     """
     report = DoctorReport()
     settings = check_configuration(report, loader)
+    check_variables(report)
     if settings is not None:
         check_state(report, settings)
         check_pushes(report, settings)
