@@ -108,7 +108,7 @@ def screenshot(url: str, target: Path, profile: Path, budget_ms: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO / "docs")
     parser.add_argument("--employees", type=int, default=40)
     parser.add_argument("--days", type=int, default=10)

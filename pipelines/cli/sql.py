@@ -9,6 +9,7 @@ from its own Parquet, and a reader never blocks a run.
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 import json
 import sys
@@ -78,7 +79,7 @@ def _run(connection: duckdb.DuckDBPyConnection, statement: str, output: str) -> 
     try:
         cursor = connection.execute(statement)
         columns = [column[0] for column in cursor.description or []]
-        rows = cursor.fetchall() if columns else []
+        rows: list[tuple[object, ...]] = cursor.fetchall() if columns else []
     except duckdb.Error as error:
         typer.echo("SQL error: " + " ".join(str(error).split()), err=True)
         return False
@@ -87,7 +88,7 @@ def _run(connection: duckdb.DuckDBPyConnection, statement: str, output: str) -> 
     return True
 
 
-def render(columns: list[str], rows: list[tuple], output: str) -> str:
+def render(columns: list[str], rows: list[tuple[object, ...]], output: str) -> str:
     """Rows as an aligned table, JSON lines of objects, or CSV; ends with a newline."""
     if output == "json":
         objects = [dict(zip(columns, row, strict=True)) for row in rows]
@@ -109,7 +110,7 @@ def _interactive(connection: duckdb.DuckDBPyConnection, output: str) -> None:
     """Read statements ending in `;` until EOF (Ctrl-D); an error is one line, the loop goes on."""
     tty = sys.stdin.isatty()
     if tty:
-        import readline  # noqa: F401  (line editing and history for input())
+        importlib.import_module("readline")  # line editing and history for input()
 
         typer.echo("Read-only warehouse; end statements with ';', Ctrl-D to quit.", err=True)
     buffer: list[str] = []
