@@ -72,6 +72,7 @@ def test_every_known_variable_is_accepted(monkeypatch):
     for name in ("ATTENDANCE_SWEEP_DAYS", "LISTENER_WATCHDOG_S", "DINGTALK_IP_BAN_WAIT_UNIT_S"):
         monkeypatch.setenv(name, "3")
     monkeypatch.setenv("DINGTALK_OP_USERID", "manager1")
+    monkeypatch.setenv("ATTENDANCE_REQUIRE_SERVICES", "1")  # CI's, read by tests/services.py
 
     report = run_doctor(offline=True)
 
