@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Sequence
+from importlib.metadata import version
+from typing import Annotated
 
 import typer
 
@@ -18,13 +20,29 @@ app = typer.Typer(
     name="dingtalk-attendance",
     help="DingTalk attendance into DuckDB and Parquet.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish
     pretty_exceptions_enable=False,
 )
 
 
+PACKAGE = "dingtalk-attendance"
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        print(f"{PACKAGE} {version(PACKAGE)}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
     """DingTalk attendance into DuckDB and Parquet (see README.md)."""
 
 
@@ -39,6 +57,7 @@ COMMAND_MODULES = (
     "report",
     "plan",
     "serve",
+    "sql",
     "state",
     "sync",
     "usage",

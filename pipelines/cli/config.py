@@ -21,13 +21,17 @@ def config(
             "`export DAGSTER_HOME=$(dingtalk-attendance config --dagster-home)`.",
         ),
     ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="JSON (the default output; with --dagster-home too).")
+    ] = False,
 ) -> None:
     """Show the configuration this process would use (the client secret is masked)."""
     settings = load_settings()
     if dagster_home:
         from pipelines.demo.instance import home_for
 
-        print(home_for(settings.attendance_data_dir).resolve())
+        home = str(home_for(settings.attendance_data_dir).resolve())
+        print(json.dumps({"dagster_home": home}) if as_json else home)
         return
     shown = settings.model_dump(mode="json")
     shown["dingtalk_client_secret"] = "***" if settings.dingtalk_client_secret else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 import typer
@@ -21,6 +22,7 @@ def doctor(
     offline: Annotated[
         bool, typer.Option(help="Check only the configuration; make no DingTalk call.")
     ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Check configuration, credentials, API reachability, permissions and leave columns.
 
@@ -30,6 +32,9 @@ def doctor(
     from pipelines.doctor import run_doctor
 
     report = run_doctor(op_userid=op_userid, offline=offline)
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+        raise typer.Exit(report.exit_code)
     for line in report.lines():
         typer.echo(line)
     raise typer.Exit(report.exit_code)

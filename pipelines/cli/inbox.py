@@ -6,6 +6,7 @@ import json
 
 import typer
 
+from pipelines.catalogue import Sensor
 from pipelines.cli import app
 from pipelines.settings import load_settings
 
@@ -16,7 +17,10 @@ app.add_typer(inbox_app, name="inbox")
 @inbox_app.command()
 def stats(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
-    consumer: str = typer.Option("default", help="Whose cursor defines 'pending'."),
+    consumer: str = typer.Option(
+        Sensor.ATTENDANCE_EVENTS,  # the cursor the Dagster sensor moves as it consumes events
+        help="Whose cursor defines 'pending' (default: the Dagster sensor's).",
+    ),
 ) -> None:
     """Print received, duplicates, quarantined, pending, last event time and gaps."""
     from pipelines.state.factory import STATE_ERRORS, StateLocation

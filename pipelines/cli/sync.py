@@ -9,6 +9,7 @@ run takes as long as its busiest API, not the sum over APIs.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections import Counter
@@ -24,7 +25,7 @@ from tqdm import tqdm
 
 from pipelines.catalogue import Asset, Tag
 from pipelines.cli import app
-from pipelines.cli.sync_outcome import cost_lines, root_cause, write_log
+from pipelines.cli.sync_outcome import cost_document, cost_lines, root_cause, write_log
 from pipelines.demo.instance import open_instance
 from pipelines.jobs import refresh_run_config
 from pipelines.resources import resources_from_settings
@@ -91,6 +92,7 @@ def sync(
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Print the metered calls the range would spend; pull nothing."
     ),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
 ) -> None:
     """Pull the days start..end into the warehouse through the Dagster assets."""
     first, last = _parse_day(start, "--start"), _parse_day(end, "--end")
@@ -105,11 +107,17 @@ def sync(
     instance = open_instance(settings.attendance_data_dir)
     spent: Counter = Counter()
     try:
-        if not _pull(settings, resources, instance, chosen, (first, last), dry_run, spent):
+        span = (first, last)
+        if not _pull(settings, resources, instance, chosen, span, (dry_run, as_json), spent):
             return
     except _RunFailed as failure:  # printed once the progress bar is gone
         print(failure, file=sys.stderr)
         raise typer.Exit(1) from None
+    if as_json:
+        by_endpoint = dict(sorted(spent.items()))
+        summary = {"synced": [first.isoformat(), last.isoformat()], "users": chosen or None}
+        print(json.dumps({**summary, "metered_calls": spent.total(), "by_endpoint": by_endpoint}))
+        return
     shown = ", ".join(f"{endpoint} {count}" for endpoint, count in sorted(spent.items()))
     print(f"synced {first}..{last}; metered calls: {sum(spent.values())} ({shown or 'none'})")
 
@@ -119,9 +127,12 @@ class _RunFailed(Exception):
 
 
 def _pull(
-    settings, resources, instance, chosen, span: tuple[date, date], dry_run: bool, spent: Counter
+    settings, resources, instance, chosen, span: tuple[date, date], modes, spent: Counter
 ) -> bool:
-    """The roster, then (unless a dry run) the catalogue and the days; False after a dry run."""
+    """The roster, then (unless a dry run) the catalogue and the days; False after a dry run.
+
+    `modes` is (dry_run, as_json).
+    """
     from pipelines.definitions import ATTENDANCE_ASSETS
 
     by_name = {a.key.to_user_string(): a for a in ATTENDANCE_ASSETS}
@@ -130,10 +141,12 @@ def _pull(
     _run([by_name[Asset.EMPLOYEES]], resources, instance, {}, None, spent)
     roster = _roster(resources)
     _check_users(chosen, roster)
+    dry_run, as_json = modes
     if dry_run:
         quota = settings.dingtalk_monthly_api_quota
         first, last = span
-        for line in cost_lines(len(chosen) or len(roster), first, last, CHUNK_DAYS, quota):
+        estimate = (len(chosen) or len(roster), first, last, CHUNK_DAYS, quota)
+        for line in [json.dumps(cost_document(*estimate))] if as_json else cost_lines(*estimate):
             print(line)
         return False
     _run([by_name[Asset.REPORT_COLUMNS]], resources, instance, {}, None, spent)

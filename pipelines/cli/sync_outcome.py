@@ -37,6 +37,21 @@ def cost_lines(users: int, first: date, last: date, chunk_days: int, quota: int)
     return lines
 
 
+def cost_document(users: int, first: date, last: date, chunk_days: int, quota: int) -> dict:
+    """`cost_lines` as one JSON-ready object (`sync --dry-run --json`)."""
+    cost = range_cost(users, first, last, chunk_days)
+    total = sum(cost.values())
+    return {
+        "dry_run": True,
+        "range": [first.isoformat(), last.isoformat()],
+        "users": users,
+        "metered_calls": total,
+        "by_endpoint": dict(cost),
+        "monthly_quota": quota,
+        "quota_share": round(total / quota, 4),
+    }
+
+
 def root_cause(error: SerializableErrorInfo) -> str:
     """One line: the innermost exception of a step failure, with the fix when it is known."""
     innermost = error

@@ -67,7 +67,7 @@ def location_lines(data_dir: Path) -> list[str]:
         f"  DuckDB:  {warehouse_path(data_dir)}",
         f"  Parquet: {data_dir / 'parquet'}/<table>/work_date=YYYY-MM-DD/part-0.parquet",
         f"  Dagster: DAGSTER_HOME={data_dir / 'dagster_home'} (dagster dev shows the runs)",
-        f"  Query:   duckdb -readonly {warehouse_path(data_dir)}  (example queries: README.md)",
+        f"  Query:   dingtalk-attendance sql --data-dir {data_dir}  (example queries: README.md)",
     ]
 
 

@@ -15,6 +15,7 @@ from pipelines.doctor.connection import check_connection
 from pipelines.doctor.findings import DoctorReport, Finding
 from pipelines.doctor.pushes import check_pushes
 from pipelines.doctor.state_checks import check_state
+from pipelines.doctor.variables import check_variables
 from pipelines.doctor.warehouse_checks import check_warehouse
 from pipelines.settings import Settings, load_settings
 
@@ -40,6 +41,7 @@ def run_doctor(
     """
     report = DoctorReport()
     settings = check_configuration(report, loader)
+    check_variables(report)
     if settings is not None:
         # Opening a store migrates it: doctor reads the push ledger only where nothing would.
         if check_state(report, settings):

@@ -46,6 +46,18 @@ class DoctorReport:
         """0 when nothing must be fixed, 1 otherwise (warnings do not fail)."""
         return 1 if self.problems else 0
 
+    def as_dict(self) -> dict[str, object]:
+        """The report for `doctor --json`: every finding, the problem count, the calls spent."""
+        return {
+            "findings": [
+                {"severity": f.severity, "check": f.check, "message": " ".join(f.message.split())}
+                for f in self.findings
+            ],
+            "problems": len(self.problems),
+            "metered_calls": self.metered_calls,
+            "unmetered_calls": self.unmetered_calls,
+        }
+
     def lines(self) -> list[str]:
         """The findings, then a summary line with the calls spent."""
         summary = (

@@ -11,6 +11,7 @@ from datetime import datetime
 from typer.testing import CliRunner
 
 import pipelines.cli.inbox  # noqa: F401  (registers the `inbox` group)
+from pipelines.catalogue import Sensor
 from pipelines.cli import app
 from pipelines.stream.inbox import Inbox
 from pipelines.stream.models import SHANGHAI, NewEvent
@@ -23,7 +24,7 @@ def fill(data_dir) -> None:
         events = [NewEvent(f"e{n}", "attendance_schedule_change", BORN, {}) for n in range(3)]
         inbox.add(events + events[:1])
         inbox.quarantine("garbage", "frame is not JSON")
-        inbox.mark_consumed(inbox.read_after(0)[0].seq)
+        inbox.mark_consumed(inbox.read_after(0)[0].seq, consumer=Sensor.ATTENDANCE_EVENTS)
 
 
 def test_inbox_stats_json(tmp_path):
@@ -43,6 +44,18 @@ def test_inbox_stats_text(tmp_path):
     assert result.exit_code == 0
     lines = dict(line.split(None, 1) for line in result.output.splitlines() if " " in line)
     assert lines["received"] == "3" and lines["pending"] == "2" and lines["quarantined"] == "1"
+
+
+def test_pending_counts_against_the_sensors_cursor_by_default(tmp_path):
+    fill(tmp_path / "data")
+    with Inbox.in_data_dir(tmp_path / "data") as inbox:
+        inbox.mark_consumed(inbox.read_after(0)[-1].seq)  # another consumer read everything
+
+    by_default = json.loads(CliRunner().invoke(app, ["inbox", "stats", "--json"]).output)
+    other = CliRunner().invoke(app, ["inbox", "stats", "--json", "--consumer", "default"])
+
+    assert by_default["pending"] == 2  # the sensor has consumed one of three
+    assert json.loads(other.output)["pending"] == 0
 
 
 def test_inbox_stats_without_an_inbox_says_so():
