@@ -43,10 +43,10 @@ def test_optimal_placement_beats_even_spacing_where_punches_cluster():
     assert governor.staleness_percentile(12, density) < p95(even, weights)
 
 
-def test_the_density_is_learned_in_five_minute_bins_from_enough_punches():
+def test_the_density_is_learned_in_quarter_hours_from_enough_punches():
     assert governor.density_from_punches([time(8, 50)] * 10) == governor.DEFAULT_DENSITY
-    learned = governor.density_from_punches([time(8, 50)] * 150 + [time(18, 3)] * 150)
-    assert len(learned) == 144 and learned[10] == learned[120] == 0.5
-    # Two sharp peaks: a poll just after each gives a p95 of a few minutes.
-    assert governor.poll_minutes(2, learned) == [55.0, 605.0]
-    assert governor.staleness_percentile(2, learned) < 5
+    learned = governor.density_from_punches([time(8, 50)] * 5_000 + [time(18, 3)] * 5_000)
+    assert len(learned) == 48 and learned[3] == learned[40] == 0.5
+    # Two sharp peaks: a poll at the end of each quarter hour.
+    assert governor.poll_minutes(2, learned) == [60.0, 615.0]
+    assert governor.staleness_percentile(2, learned) < 15
