@@ -32,6 +32,7 @@ from pipelines.quota.plan import make_plan
 
 START = date(2026, 11, 1)
 DAYS = 30
+HISTORY_DAYS = 28  # the weeks before the month whose punches the governor learns from
 COMPARED = ("time_result", "source_type", "user_check_time", "record_id", "proc_inst_id")
 
 
@@ -40,7 +41,8 @@ class Month:
 
     def __init__(self, employees: int) -> None:
         config = EmulatorConfig(
-            employees=employees, start=START, days=DAYS + 3, qps_per_api=1e6,
+            employees=employees, start=START - timedelta(days=HISTORY_DAYS),
+            days=HISTORY_DAYS + DAYS + 3, qps_per_api=1e6,
             monthly_quota=10**9, clock_start=datetime.combine(START, time(), tzinfo=SHANGHAI),
         )  # fmt: skip
         self.state = EmulatorState(config)
@@ -51,6 +53,14 @@ class Month:
         self.users = self.client.list_on_job_user_ids()
         self.calls: Counter[str] = Counter()
         self.first_seen: dict[int, datetime] = {}
+
+    def learned_density(self) -> tuple[float, ...]:
+        """The punch density of the four weeks before the month, as the sensor learns it from
+        the warehouse (those punches are already there: not counted)."""
+        first = START - timedelta(days=HISTORY_DAYS)
+        punches = self.client.list_punch_records(self.users, first, START - timedelta(days=1))
+        local = [punch.user_check_time.astimezone(SHANGHAI).time() for punch in punches]
+        return governor.density_from_punches(local)
 
     def at(self, moment: datetime) -> None:
         self.state.clock.move_to(moment)
@@ -86,15 +96,17 @@ class Month:
 def simulate(employees: int, edition_name: str, freshness: float) -> dict:
     polls = make_plan(employees, edition_named(edition_name), freshness).chosen.polls_per_day
     month = Month(employees)
+    density = month.learned_density()
     for offset in range(DAYS):
         day = START + timedelta(days=offset)
         work_day = day.weekday() < 5  # the planner's 22 work days; weekends get the close only
-        for moment in governor.poll_times(day, polls if work_day else 0):
+        for moment in governor.poll_times(day, polls if work_day else 0, density):
             month.at(moment)
             month.poll(day)
         month.at(datetime.combine(day + timedelta(days=1), time(4, 30), tzinfo=SHANGHAI))
         month.close(day)
     found = report(month, polls)
+    found["planned_p95_minutes_learned_density"] = governor.staleness_percentile(polls, density)
     return {**found, "employees": employees, "edition": edition_name, "freshness": freshness}
 
 

@@ -1,11 +1,11 @@
 """`polling_sensor`: polls today's results and punches at the times the budget governor picks.
 
 Every tick reads the profile (ATTENDANCE_PROFILE), the month's calls (the call ledger), the
-roster size and today's punch times (the warehouse), and the Stream's health (the inbox), then
-launches at most one `attendance_poll_job` run for today: when one of the governor's poll
-moments has passed since the last poll (`pipelines.quota.polling`). Starvation of the Stream
-(push profile only) is logged, recorded in the push ledger for `usage` and `doctor`, and
-answered by polling at the poll profile's rate. It never calls DingTalk itself.
+roster size and the last four weeks' punch times (the warehouse), and the Stream's health (the
+inbox), then launches at most one `attendance_poll_job` run for today: when one of the
+governor's poll moments has passed since the last poll (`pipelines.quota.polling`).
+Starvation of the Stream (push profile only) is logged, recorded in the push ledger for `usage`
+and `doctor`, and answered by polling at the poll profile's rate. It never calls DingTalk itself.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from contextlib import closing
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 import dagster as dg
 
@@ -21,6 +21,7 @@ from pipelines.catalogue import Asset, Sensor, Tag
 from pipelines.dingtalk.ledger import shanghai_now
 from pipelines.jobs import attendance_poll_job
 from pipelines.quota import polling
+from pipelines.quota.density import learned_density
 from pipelines.quota.profile import Profile, load_profile, profile_file
 from pipelines.quota.pushes import starvation_line
 from pipelines.resources import DataDirResource, DingTalkResource, WarehouseResource
@@ -57,7 +58,7 @@ def build_polling_sensor(clock: Clock = shanghai_now, interval_seconds: int = 60
         employees = _employees(store)
         affordable = polling.budget(profile, used, employees, now.date()).polls_per_day()
         polls = polling.polls_today(profile, affordable, starved)
-        density = polling.punch_density(_punch_times(store, now.date()))
+        density = learned_density(store, now.date())
         due = polling.due_poll(now, last_poll, polls, density)
         if due is None:
             reason = "the reserve is reached" if affordable == 0 else f"{polls} polls today"
@@ -86,13 +87,6 @@ def _last_poll(cursor: str | None) -> datetime | None:
 def _employees(store: ParquetStore) -> int:
     table = store.read(Asset.EMPLOYEES)
     return sum(active is not False for active in table["active"].to_pylist()) if table else 0
-
-
-def _punch_times(store: ParquetStore, day: date) -> list[time]:
-    table = store.read(Asset.ATTENDANCE_PUNCHES, day)
-    return [
-        t.astimezone(polling.SHANGHAI).time() for t in table["user_check_time"].to_pylist() if t
-    ]
 
 
 def _newest_punch(store: ParquetStore, day: date) -> datetime | None:

@@ -50,7 +50,7 @@ def _fewest_polls(employees: int, edition: Edition, freshness_minutes: float) ->
     when none does): calls not needed for freshness stay unspent."""
     most = model.poll_cost(employees, edition)
     for polls in range(1, most.polls_per_day + 1):
-        if model.governor.staleness_percentile(polls) <= freshness_minutes:
+        if model.planned_p95(polls) <= freshness_minutes:
             return model.poll_cost(employees, edition, polls)
     return most
 

@@ -22,7 +22,7 @@ import calendar
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from pipelines.days import SHANGHAI
 from pipelines.quota import governor
@@ -108,8 +108,3 @@ def is_starved(health: StreamHealth, now: datetime) -> bool:
     if health.last_event_at is None:
         return True
     return health.newest_polled_punch - health.last_event_at > STARVATION_GRACE
-
-
-def punch_density(times: Sequence[time]) -> tuple[float, ...]:
-    """The hourly punch density the governor spreads polls by (its default without data)."""
-    return governor.density_from_punches(times)
