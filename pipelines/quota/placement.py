@@ -92,7 +92,8 @@ def _fill(marks: list[int], polls: int) -> list[int]:
 
 def waits(marks: Sequence[int]) -> list[float]:
     """Minutes from a punch in the middle of each grid minute to the poll or close seeing it."""
-    found, following = [], iter(sorted(marks))
+    found: list[float] = []
+    following = iter(sorted(marks))
     upcoming = next(following, None)
     for minute in range(GRID):
         while upcoming is not None and upcoming < minute + 1:

@@ -88,9 +88,10 @@ def test_silenced_pushes_are_noticed_within_an_hour_and_polling_keeps_up(tmp_pat
     assert silenced["enforced"] and silenced["quota"] == 1
     # Probes before the silence found nothing unpushed; starvation noticed within an hour.
     assert starved_at is not None and SILENCED_AT < starved_at <= SILENCED_AT + timedelta(hours=1)
-    before = [m for m, reason in polls if m <= SILENCED_AT]
     after = [m for m, reason in polls if reason == "starved"]
-    assert before and all(reason == "push" for m, reason in polls if m < starved_at)
+    # Probes before starvation was noticed (the p95-optimal placement may put none before the
+    # silence) never claimed it: each ran as an ordinary push-profile probe.
+    assert all(reason == "push" for m, reason in polls if m < starved_at)
     # Once starved, a poll every tick (the budget allows it): the warehouse keeps up.
     assert len(after) >= 6 and after[-1] == moment
     with SqlitePushLedger.in_data_dir(data_dir) as ledger:
