@@ -44,7 +44,8 @@ def _best_cover(prefix: Sequence[float], polls: int, window: int) -> tuple[float
             row[j], took[j] = (with_poll, True) if with_poll > row[j - 1] else (row[j - 1], False)
         best = row
         chosen.append(took)
-    marks, j = [], GRID
+    marks: list[int] = []
+    j = GRID
     for took in reversed(chosen):
         while j > 0 and not took[j]:
             j -= 1
