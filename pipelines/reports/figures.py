@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
-from pipelines.warehouse.views import scratch_connection
+from pipelines.warehouse.views import days_connection
 
 _DAY_FIGURES = """
 SELECT wanted.day,
@@ -28,7 +28,7 @@ def daily_figures(data_dir: Path, days: Iterable[date]) -> dict[date, dict[str, 
     Read through an in-memory DuckDB with the views, so a mart step never locks the shared file.
     """
     wanted = sorted(set(days))
-    connection = scratch_connection(data_dir)
+    connection = days_connection(data_dir, wanted)
     try:
         cursor = connection.execute(_DAY_FIGURES, {"days": wanted})
         names = [column[0] for column in cursor.description][1:]
