@@ -8,7 +8,8 @@ import uuid
 
 
 def _digest(parts: tuple[object, ...]) -> bytes:
-    text = "\x1f".join(str(part) for part in parts)
+    # map(str) rather than a generator: this runs ~60 times per employee-day at start-up.
+    text = "\x1f".join(map(str, parts))
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
 
 

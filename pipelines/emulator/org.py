@@ -8,6 +8,7 @@ then read the same objects through `view.py`'s rules, as of the emulator clock.
 from __future__ import annotations
 
 import bisect
+import operator
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -22,6 +23,7 @@ from pipelines.emulator.schedule import attach_punches, build_check_points, fina
 from pipelines.emulator.timeline import build_timeline
 
 DEFAULT_START = date(2026, 11, 2)
+_AT = operator.attrgetter("at")
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ class Org:
         punches = defaultdict(list)
         for punch in self.punches:
             punches[punch.userid].append(punch)
-        self.punches_by_user = {user: sorted(p, key=lambda x: x.at) for user, p in punches.items()}
+        self.punches_by_user = {user: sorted(p, key=_AT) for user, p in punches.items()}
         approvals = defaultdict(list)
         for approval in self.approvals:
             approvals[approval.userid].append(approval)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 from datetime import date, datetime, timedelta
 
@@ -82,6 +83,16 @@ def _off_duty_offset(draw: random.Random) -> float | None:
     return draw.uniform(0, 95)
 
 
+# Each check point's shift class, looked up once instead of scanning its group's classes.
+_SHIFTS = {(g.group_id, c.class_id): c for g in GROUPS_BY_ID.values() for c in g.classes}
+
+
+@functools.cache
+def _device_sn(seed: int, group_id: int) -> str:
+    """The group's attendance machine: one per group, so one hash per group, not per punch."""
+    return f"DDATM{stable_int(seed, 'atm', group_id, digits=8)}"
+
+
 def attach_punches(seed: int, points: list[CheckPoint]) -> list[Punch]:
     """Draw the punch of every check point (some forgotten, some doubled) and classify it.
 
@@ -90,9 +101,7 @@ def attach_punches(seed: int, points: list[CheckPoint]) -> list[Punch]:
     punches: list[Punch] = []
     for point in points:
         draw = rng(seed, "punch", point.userid, point.work_date, point.check_type)
-        shift = next(
-            c for c in GROUPS_BY_ID[point.group_id].classes if c.class_id == point.class_id
-        )
+        shift = _SHIFTS[(point.group_id, point.class_id)]
         if point.check_type == "OnDuty":
             offset = _on_duty_offset(draw, shift)
             result = None if offset is None else classify_late(max(offset, 0), shift)
@@ -146,9 +155,7 @@ def _punch(seed, point: CheckPoint, at: datetime, draw, result: str, valid: bool
         biz_id=stable_hex(seed, "biz", point.userid, at.isoformat(), length=16).upper(),
         location_result="Outside" if outside else "Normal",
         location_method=method,
-        device_sn=f"DDATM{stable_int(seed, 'atm', point.group_id, digits=8)}"
-        if method == "ATM"
-        else None,
+        device_sn=_device_sn(seed, point.group_id) if method == "ATM" else None,
         address=address,
         latitude=round(lat + draw.uniform(-2e-4, 2e-4), 6),
         longitude=round(lon + draw.uniform(-2e-4, 2e-4), 6),

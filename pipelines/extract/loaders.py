@@ -20,6 +20,7 @@ from pipelines.dingtalk.client import DingTalkClient
 from pipelines.dingtalk.errors import BadRequestError
 from pipelines.dingtalk.models import ReportColumn, User
 from pipelines.extract import rows
+from pipelines.extract.parallel import API_THREADS, ordered_map
 from pipelines.warehouse.schemas import REPORT_WINDOW_DAYS, SHOULD_ATTEND_ALIAS
 from pipelines.warehouse.store import ParquetStore
 
@@ -145,6 +146,7 @@ def load_report_values(
     days: DayRange,
     users: Sequence[str] | None,
     today: date | None = None,
+    threads: int = API_THREADS,
 ) -> dict[date, int]:
     """getcolumnval for every user, getleavetimebynames only for users with leave in the range.
 
@@ -152,6 +154,7 @@ def load_report_values(
     getleavestatus (100 users per call), so leave hours cost a call only for those users; the
     roster's first user is always asked too, so that a leave type missing from the report
     settings (null values) is noticed even in a month without leave.
+    Each API is called from `threads` threads (one gives the sequential path; rows are the same).
     Outside DingTalk's 15-day window 应出勤天数 comes back 0: a value captured earlier, inside
     the window, is kept instead of being overwritten by that 0.
     """
@@ -165,16 +168,27 @@ def load_report_values(
     probe = roster(store)[0]
     on_leave = users_with_leave(client, wanted, days) if leave_names else set()
     on_leave |= set(wanted) & {probe}
+    models = _models(columns)
+
+    def pull(task: tuple[str, str]) -> dict[date, list[dict]]:
+        api, userid = task
+        if api == "values":
+            series = client.get_column_values(userid, sorted(columns), days.first, days.last)
+            return rows.column_value_rows(userid, series, models, today)
+        leaves = client.get_leave_time_by_names(userid, leave_names, days.first, days.last)
+        found = rows.leave_value_rows(userid, leaves, today, days.days())
+        # Only the probe keeps zero and null rows: the table must not depend on the range a
+        # run happened to cover (a user asked for one day's leave gets every day's zeros).
+        return found if userid == probe else _positive(found)
+
+    # The calls in one-thread order, so the rows keep their order; leave calls interleave with
+    # getcolumnval ones, and the limiter spaces each API on its own, so both run at their rate.
+    tasks = [
+        (api, u) for u in wanted for api in ("values", "leave") if api == "values" or u in on_leave
+    ]
     by_day: dict[date, list[dict]] = defaultdict(list)
-    for userid in wanted:
-        series = client.get_column_values(userid, sorted(columns), days.first, days.last)
-        _extend(by_day, rows.column_value_rows(userid, series, _models(columns), today))
-        if userid in on_leave:
-            leaves = client.get_leave_time_by_names(userid, leave_names, days.first, days.last)
-            found = rows.leave_value_rows(userid, leaves, today, days.days())
-            # Only the probe keeps zero and null rows: the table must not depend on the range
-            # a run happened to cover (a user asked for one day's leave gets every day's zeros).
-            _extend(by_day, found if userid == probe else _positive(found))
+    for found in ordered_map(pull, tasks, threads):
+        _extend(by_day, found)
     for day in days.days():
         if abs((today - day).days) > REPORT_WINDOW_DAYS:
             by_day[day] = keep_captured_should_attend(store.read(_RV, day).to_pylist(), by_day[day])
@@ -207,19 +221,25 @@ def keep_captured_should_attend(previous: list[dict], fresh: list[dict]) -> list
 
 
 def load_approvals(
-    client: DingTalkClient, store: ParquetStore, days: DayRange, users: Sequence[str] | None
+    client: DingTalkClient,
+    store: ParquetStore,
+    days: DayRange,
+    users: Sequence[str] | None,
+    threads: int = API_THREADS,
 ) -> dict[date, int]:
     """Approvals per employee-day, with `getupdatedata` only for the user-days that have one.
 
     The user-days come from what was already pulled: check points linked to an approval
     (procInstId in attendance_results) and days with leave, overtime, a business trip or an
     outing in the report values.
-    That costs one call per approval-day instead of one per employee-day.
+    That costs one call per approval-day instead of one per employee-day, made from `threads`
+    threads.
     """
     by_day: dict[date, list[dict]] = defaultdict(list)
     pulled_at = days_module.pipeline_now()
-    for userid, day in sorted(approval_user_days(store, days, users)):
-        update = client.get_update_data(userid, day)
+    user_days = sorted(approval_user_days(store, days, users))
+    updates = ordered_map(lambda pair: client.get_update_data(*pair), user_days, threads)
+    for (userid, day), update in zip(user_days, updates, strict=True):
         by_day[day].extend(rows.approval_rows(userid, day, update.approve_list, pulled_at))
     return write_days(store, Table.ATTENDANCE_APPROVALS, by_day, days, users)
 

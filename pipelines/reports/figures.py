@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from pipelines.warehouse.views import StoreOrDir, scratch_connection
+from pipelines.warehouse.views import StoreOrDir, days_connection
 
 _DAY_FIGURES = """
 SELECT wanted.day,
@@ -27,7 +27,7 @@ def daily_figures(source: StoreOrDir, days: Iterable[date]) -> dict[date, dict[s
     Read through an in-memory DuckDB with the views, so a mart step never locks the shared file.
     """
     wanted = sorted(set(days))
-    connection = scratch_connection(source)
+    connection = days_connection(source, wanted)
     try:
         cursor = connection.execute(_DAY_FIGURES, {"days": wanted})
         names = [column[0] for column in cursor.description][1:]

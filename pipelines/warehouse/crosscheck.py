@@ -13,7 +13,7 @@ from pipelines.warehouse.figures import REPORT_ALIASES
 from pipelines.warehouse.quality import Finding
 from pipelines.warehouse.schemas import REPORT_WINDOW_DAYS, SHOULD_ATTEND_ALIAS
 from pipelines.warehouse.store import ParquetStore
-from pipelines.warehouse.views import scratch_connection
+from pipelines.warehouse.views import days_connection
 
 _PAIRS = ", ".join(
     f"('{figure}', '{alias}')" for figure, aliases in REPORT_ALIASES.items() for alias in aliases
@@ -46,7 +46,7 @@ GROUP BY d.figure ORDER BY d.figure
 
 def report_values_disagree(store: ParquetStore, days: list[date]) -> Finding:
     """Settled figures that differ from DingTalk's settled report value of the same column."""
-    connection = scratch_connection(store)
+    connection = days_connection(store, days)
     try:
         params = {"days": days, "should_alias": SHOULD_ATTEND_ALIAS, "window": REPORT_WINDOW_DAYS}
         found = connection.execute(_SQL, params).fetchall()

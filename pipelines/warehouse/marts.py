@@ -24,7 +24,7 @@ from pipelines.catalogue import Table
 from pipelines.days import SHANGHAI
 from pipelines.warehouse import figures
 from pipelines.warehouse.store import ParquetStore
-from pipelines.warehouse.views import restrict_views, scratch_connection
+from pipelines.warehouse.views import scratch_connection
 
 # A day's missing punches and absence are final once the next day began; overnight shifts end
 # in the morning and DingTalk settles them a few hours later: a user-day settles SETTLE_GRACE
@@ -189,10 +189,8 @@ def mart_connection(
     """One in-memory DuckDB for the marts of a run's `days`: results and report values of those
     days, the daily rows of their months (as on disk now), every approval (an instance's share
     of a day depends on all the days it covers) and the unpartitioned tables."""
-    connection = scratch_connection(store)
     month_days = sorted({d for day in days for d in _days_of_month(day)})
-    restrict_views(
-        connection,
+    connection = scratch_connection(
         store,
         {
             Table.ATTENDANCE_RESULTS: [day.isoformat() for day in days],

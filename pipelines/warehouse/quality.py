@@ -11,7 +11,7 @@ from datetime import date
 
 from pipelines.warehouse.schemas import REPORT_WINDOW_DAYS, SHOULD_ATTEND_ALIAS, TABLES
 from pipelines.warehouse.store import ParquetStore
-from pipelines.warehouse.views import scratch_connection
+from pipelines.warehouse.views import days_connection
 
 
 @dataclass
@@ -28,7 +28,7 @@ def duplicate_keys(store: ParquetStore, table: str, days: list[date]) -> Finding
     """Rows sharing the table's key within the given partitions (there must be none)."""
     spec = TABLES[table]
     key = ", ".join(spec.key)
-    connection = scratch_connection(store)
+    connection = days_connection(store, days)
     try:
         duplicates = connection.execute(
             f"SELECT {key}, count(*) AS n FROM {table} "  # noqa: S608 (names from TABLES)
@@ -44,7 +44,7 @@ def duplicate_keys(store: ParquetStore, table: str, days: list[date]) -> Finding
 
 def scheduled_days_without_results(store: ParquetStore, days: list[date]) -> Finding:
     """Settled employee-days DingTalk counts as scheduled (应出勤 > 0) that have no check point."""
-    connection = scratch_connection(store)
+    connection = days_connection(store, days)
     try:
         missing = connection.execute(
             "SELECT userid, work_date FROM attendance_daily "
@@ -68,7 +68,7 @@ def leave_types_missing_from_report(store: ParquetStore, days: list[date]) -> Fi
     Such a type is missing from the attendance report settings: its hours never reach the
     report. Passes when no leave values were pulled for these days at all (nothing to judge).
     """
-    connection = scratch_connection(store)
+    connection = days_connection(store, days)
     try:
         answered = dict(
             connection.execute(
@@ -102,7 +102,7 @@ def leave_types_missing_from_report(store: ParquetStore, days: list[date]) -> Fi
 
 def should_attend_outside_window(store: ParquetStore, days: list[date]) -> Finding:
     """Scheduled employee-days whose 应出勤天数 was not captured within DingTalk's 15-day window."""
-    connection = scratch_connection(store)
+    connection = days_connection(store, days)
     try:
         late = connection.execute(
             "SELECT d.userid, d.work_date FROM attendance_daily d "

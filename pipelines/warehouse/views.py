@@ -24,6 +24,8 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
+from collections.abc import Iterable, Mapping
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -109,17 +111,39 @@ def connect_read_only(data_dir: str | os.PathLike[str]) -> duckdb.DuckDBPyConnec
     return connection
 
 
-def scratch_connection(source: StoreOrDir) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with the warehouse views: for reads that must never take a file lock."""
+def scratch_connection(
+    source: StoreOrDir, partitions: Mapping[str, Iterable[str]] | None = None
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the warehouse views: for reads that must never take a file lock.
+
+    `partitions` ({table: [partition value, ...]}) limits those tables' views to the given
+    partitions from the start, so a read of a few days never lists or binds the whole history
+    (DuckDB reads the footer of every file a view names when the view is created).
+    """
+    chosen = dict(partitions or {})
     store = as_store(source)
     connection = duckdb.connect()
     connection.execute(f"SET TimeZone = '{ZONE_NAME}'")
-    if isinstance(store, ObjectParquetStore):
+    if isinstance(store, ObjectParquetStore):  # whole views: its files resolve through pointers
         store.attach_views(connection)
         return connection
-    for statement in view_statements(store):
-        connection.execute(statement)
+    for spec in TABLES.values():
+        wanted = chosen.get(spec.name)
+        sql = (
+            _view_sql(spec, store, "VIEW")
+            if wanted is None
+            else _partitions_view_sql(spec, store, wanted)
+        )
+        connection.execute(sql)
     return connection
+
+
+def days_connection(source: StoreOrDir, days: Iterable[date]) -> duckdb.DuckDBPyConnection:
+    """`scratch_connection` whose daily tables hold only `days`: for checks and figures of a run,
+    so their cost follows the run's days, not the history on disk."""
+    values = sorted({day.isoformat() for day in days})
+    daily = {spec.name: values for spec in TABLES.values() if spec.partition == "work_date"}
+    return scratch_connection(source, daily)
 
 
 def _fsync_directory(folder: Path) -> None:
@@ -130,30 +154,20 @@ def _fsync_directory(folder: Path) -> None:
         os.close(descriptor)
 
 
-def restrict_views(
-    connection: duckdb.DuckDBPyConnection, source: StoreOrDir, partitions: dict
-) -> None:
-    """Point the views of some partitioned tables at only the given partitions
-    ({table: [partition value, ...]}): a mart of one day reads that day, not the history.
-    Over object storage the views stay whole (its files are resolved through pointers)."""
-    store = as_store(source)
-    if isinstance(store, ObjectParquetStore):
-        return
-    for table, wanted in partitions.items():
-        spec = TABLES[table]
-        present = set(store.partitions(table))
-        files = [store.file_path(table, value) for value in sorted(set(wanted) & present)]
-        if not files:
-            connection.execute(_empty_view(spec, "VIEW"))
-            continue
-        hive_type = "DATE" if spec.partition == "work_date" else "VARCHAR"
-        listed = ", ".join(_literal(path) for path in files)
-        # DDL takes no bound parameters: names come from TABLES and paths go through _literal.
-        connection.execute(
-            f"CREATE OR REPLACE VIEW {spec.name} AS SELECT {spec.partition}, "  # noqa: S608
-            f"* EXCLUDE ({spec.partition}) FROM read_parquet([{listed}], hive_partitioning = "
-            f"true, union_by_name = true, hive_types = {{'{spec.partition}': {hive_type}}})"
-        )
+def _partitions_view_sql(spec: TableSpec, store: ParquetStore, wanted: Iterable[str]) -> str:
+    # Only the wanted files are looked at: listing the folder would cost O(history).
+    candidates = (store.file_path(spec.name, value) for value in sorted(set(wanted)))
+    files = [path for path in candidates if path.exists()]
+    if not files:
+        return _empty_view(spec, "VIEW")
+    hive_type = "DATE" if spec.partition == "work_date" else "VARCHAR"
+    listed = ", ".join(_literal(path) for path in files)
+    # DDL takes no bound parameters: names come from TABLES and paths go through _literal.
+    return (
+        f"CREATE OR REPLACE VIEW {spec.name} AS SELECT {spec.partition}, "  # noqa: S608
+        f"* EXCLUDE ({spec.partition}) FROM read_parquet([{listed}], hive_partitioning = "
+        f"true, union_by_name = true, hive_types = {{'{spec.partition}': {hive_type}}})"
+    )
 
 
 def _view_sql(spec: TableSpec, store: ParquetStore, kind: str) -> str:
@@ -163,7 +177,7 @@ def _view_sql(spec: TableSpec, store: ParquetStore, kind: str) -> str:
             return _empty_view(spec, kind)
         columns, source = "*", f"read_parquet({_literal(folder / PART_FILE)})"
     else:
-        if not store.partitions(spec.name):
+        if not _any_partition(folder, spec.partition):
             return _empty_view(spec, kind)
         hive_type = "DATE" if spec.partition == "work_date" else "VARCHAR"
         pattern = _literal(folder / f"{spec.partition}=*" / PART_FILE)
@@ -174,6 +188,16 @@ def _view_sql(spec: TableSpec, store: ParquetStore, kind: str) -> str:
         )
     # DDL takes no bound parameters: names come from TABLES and paths go through _literal.
     return f"CREATE OR REPLACE {kind} {spec.name} AS SELECT {columns} FROM {source}"  # noqa: S608
+
+
+def _any_partition(folder: Path, partition: str) -> bool:
+    """Whether one partition file exists, stopping at the first (a year has 365 folders)."""
+    if not folder.exists():
+        return False
+    prefix = f"{partition}="
+    return any(
+        entry.name.startswith(prefix) and (entry / PART_FILE).exists() for entry in folder.iterdir()
+    )
 
 
 def _empty_view(spec: TableSpec, kind: str) -> str:
