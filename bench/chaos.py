@@ -21,6 +21,7 @@ import json
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -74,7 +75,8 @@ def delivery_check(delivery: dict, size: dict) -> tuple[str, str, bool]:
         delivery["lost"] == delivery["stored_twice"] == delivery["unexpected"] == 0
         and delivery["emulator_events_emitted"] == size["events"]
         and delivery["from_failed_push"] > 0
-        and len(delivery["sigkills"]) == size["sigkills"],
+        and len(delivery["sigkills"]) == size["sigkills"]
+        and all(kill["in_flight_at_kill"] > 0 for kill in delivery["sigkills"]),
     )
 
 
@@ -147,16 +149,24 @@ def _checks(found: dict, size: dict) -> list[tuple[str, str, bool]]:
 
 def run(size: dict, work: Path) -> dict:
     found: dict = {}
-    config = EmulatorConfig(employees=size["employees"], days=max(14, size["days"]))
+    seconds: dict[str, float] = {}
+
+    def timed(phase: str, measure: Callable[[], object]) -> None:
+        started = time.monotonic()
+        found[phase] = measure()
+        seconds[phase] = round(time.monotonic() - started, 1)
+
     plan = delivery_phase.Plan(size["events"], size["disconnects"], size["sigkills"])
-    found["delivery"] = delivery_phase.run(work, plan)
+    timed("delivery", lambda: delivery_phase.run(work, plan))
+    config = EmulatorConfig(employees=size["employees"], days=max(14, size["days"]))
     with EmulatorServer(config) as emulator:
         found["listening_sockets"] = scan_phase.listening_sockets()
-        found["fuzz"] = listener_phase.run(work, size["frames"], size["flood"], FLOOD_BYTES)
-        found["api"] = api_phase.run(work, emulator, size["ban_s"])
-        found["readers"] = readers_phase.run(work, size["runs"])
+        timed("fuzz", lambda: listener_phase.run(work, size["frames"], size["flood"], FLOOD_BYTES))
+        timed("api", lambda: api_phase.run(work, emulator, size["ban_s"]))
+        timed("readers", lambda: readers_phase.run(work, size["runs"]))
         secrets = [emulator.client_secret.encode(), b"chaos-listener-secret"]
-        found["scan"] = scan_phase.run(work / "sync", emulator, size["days"], secrets)
+        timed("scan", lambda: scan_phase.run(work / "sync", emulator, size["days"], secrets))
+    found["phase_seconds"] = seconds
     return found
 
 

@@ -1,10 +1,11 @@
 """Listener chaos: events pushed through disconnects, SIGKILLs mid-write and a downtime, into
 two listener processes sharing one inbox; the downtime is recovered from the failed-push list.
 
-Every event is emitted through the emulator's `/_emulator/emit` with a unique `checkTime`, so
-the inbox can be counted against what was emitted: each emitted event must be stored exactly
-once, whether it arrived over Stream (5 % network duplicates, redeliveries after a kill) or
-through `reconcile_failed_pushes` (entries that were never delivered, or whose ACK was lost).
+Every event is emitted through the emulator's `/_emulator/emit` (the half before a SIGKILL as
+one burst through the same `publish`, so the killed listener is mid-write) with a unique
+`checkTime`, so the inbox can be counted against what was emitted: each emitted event must be
+stored exactly once, whether it arrived over Stream (5 % network duplicates, redeliveries after
+a kill) or through `reconcile_failed_pushes` (entries never delivered, or whose ACK was lost).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 import httpx
 
 from pipelines.dingtalk import DingTalkClient
+from pipelines.emulator.model import ScheduledEvent
 from pipelines.emulator.server import EmulatorConfig, EmulatorServer
 from pipelines.emulator.stream import GatewayConfig
 from pipelines.refresh.failed_push import ReconcileResult, reconcile_failed_pushes
@@ -39,6 +41,7 @@ GATEWAY = GatewayConfig(
 )
 FIRST_CHECK_MS = int(datetime(2026, 11, 5, 9, 0, tzinfo=SHANGHAI).timestamp() * 1000)
 CLOCK_START = datetime(2026, 11, 20, 3, 0, tzinfo=SHANGHAI)
+EVENT_TYPE = "attendance_check_record"
 LISTENERS = 2
 SETTLE_S = 180.0
 
@@ -60,6 +63,11 @@ class Plan:
         size = self.events // len(faults)
         bounds = [n * size for n in range(len(faults))] + [self.events]
         return [(f, range(bounds[n], bounds[n + 1])) for n, f in enumerate(faults)]
+
+
+def _data(n: int) -> dict[str, object]:
+    """Event number `n`'s payload: one punch with a unique checkTime, by which it is counted."""
+    return {"dataList": [{"userId": f"user{n % 30 + 1:04d}", "checkTime": FIRST_CHECK_MS + n}]}
 
 
 class Delivery:
@@ -90,10 +98,18 @@ class Delivery:
         )
 
     def emit(self, numbers: range) -> None:
+        """Emit through `POST /_emulator/emit`, one event a request (slower than ingest)."""
         for n in numbers:
-            row = {"userId": f"user{n % 30 + 1:04d}", "checkTime": FIRST_CHECK_MS + n}
-            body = {"event_type": "attendance_check_record", "data": {"dataList": [row]}}
+            body = {"event_type": EVENT_TYPE, "data": _data(n)}
             self.control.post("/emit", json=body).raise_for_status()
+
+    def burst(self, numbers: range) -> None:
+        """Emit at once through the emulator's own `publish` (what /emit calls), so that the
+        listeners have a backlog to write when one of them is killed."""
+        state = self.emulator.state
+        assert state is not None
+        for n in numbers:
+            state.publish(ScheduledEvent(state.now(), EVENT_TYPE, _data(n), f"chaos:{n}"))
 
     def stored(self) -> int:
         with closing(StateLocation(self.data_dir).inbox()) as inbox:
@@ -123,13 +139,13 @@ class Delivery:
         return codes
 
 
-def _until(predicate: Callable[[], bool], timeout: float) -> bool:
+def _until(predicate: Callable[[], bool], timeout: float, every: float = 0.05) -> bool:
     """Poll `predicate` until it holds (True) or `timeout` passes (False): a bench reports."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return True
-        time.sleep(0.05)
+        time.sleep(every)
     return False
 
 
@@ -140,17 +156,21 @@ def _connected(run: Delivery, count: int) -> bool:
 def _live(run: Delivery, fault: str, numbers: range, slot: int) -> None:
     """Emit half the events, strike (disconnect, or SIGKILL a listener mid-write), emit the rest."""
     half = numbers.start + len(numbers) // 2
-    run.emit(range(numbers.start, half))
     if fault == "disconnect":
+        run.emit(range(numbers.start, half))
         run.control.post("/disconnect", json={}).raise_for_status()
     else:
-        before = run.stored()
-        _until(lambda: run.stored() > before, 30)  # the listeners are writing
-        in_flight = run.stats()["stream"]["in_flight"]
+        gateway = run.emulator.gateway
+        assert gateway is not None
+        before = gateway.stats()["acks"]["success"]
+        run.burst(range(numbers.start, half))
+        # Kill once the listeners are writing the burst (a few ACKs back), not after it.
+        _until(lambda: gateway.stats()["acks"]["success"] >= before + 20, 30, every=0.002)
+        in_flight = gateway.stats()["in_flight"]
         listener = run.listeners[slot]
         assert listener is not None
         listener.kill()
-        run.kill_figures.append({"in_flight_at_kill": in_flight, "stored_at_kill": run.stored()})
+        run.kill_figures.append({"in_flight_at_kill": in_flight, "stored_after_kill": run.stored()})
         run.start(slot)
     run.emit(range(half, numbers.stop))
     _connected(run, LISTENERS)
@@ -207,9 +227,10 @@ def run(work: Path, plan: Plan) -> dict[str, object]:
         start=date(2026, 11, 2),
         days=4,
         # A running clock after the window: no timeline events, and the emitted events get
-        # distinct born times, which keeps the already-streamed lookup of each entry short.
+        # distinct born times (a burst too), which keeps each entry's already-streamed lookup
+        # short; 100x keeps a run's simulated time within the token's 2 h.
         clock_start=CLOCK_START,
-        speed=1.0,
+        speed=100.0,
         stream=GATEWAY,
     )
     started = time.monotonic()

@@ -40,7 +40,7 @@ def _figures(**overrides: object) -> dict:
         "unexpected": 0,
         "emulator_events_emitted": 1_000,
         "from_failed_push": 300,
-        "sigkills": [{"in_flight_at_kill": 10, "stored_at_kill": 200}],
+        "sigkills": [{"in_flight_at_kill": 10, "stored_after_kill": 200}],
     }
     return {**figures, **overrides}
 
@@ -54,6 +54,7 @@ def _figures(**overrides: object) -> dict:
         {"emulator_events_emitted": 999},
         {"from_failed_push": 0},  # the downtime was not recovered through the failed list
         {"sigkills": []},  # the SIGKILL did not happen
+        {"sigkills": [{"in_flight_at_kill": 0, "stored_after_kill": 200}]},  # not mid-write
     ],
 )
 def test_the_row_fails_on_any_loss_duplicate_or_missing_fault(chaos, overrides):
