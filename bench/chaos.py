@@ -1,6 +1,8 @@
 """`make chaos`: hostile input and faults, on loopback, in one run; goal | measured | verdict.
 
-Phases: at least 10,000 fuzzed frames (lone surrogates, deep nesting, 1 MB frames, wrong types,
+Phases: 10,000 events with 5 % duplicates through three disconnects, three SIGKILLs mid-write
+and a downtime (recovered from the failed-push list) into two listeners on one inbox; at least
+10,000 fuzzed frames (lone surrogates, deep nesting, 1 MB frames, wrong types,
 missing headers, absurd dates, SQL- and path-like ids) through a real WebSocket into a real
 listener process, then a flood of 10 MB frames (peak RSS); the API under 10 % throttles, 10 %
 5xx and token expiry every 7 calls (ledger against the emulator's billed count) and through an
@@ -19,18 +21,63 @@ import json
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+BENCH = Path(__file__).resolve().parent
+sys.path[:0] = [str(BENCH), str(BENCH.parent)]  # chaos_lib, and the listener harness of tests/
 
-from chaos_lib import api_phase, listener_phase, readers_phase, scan_phase  # noqa: E402
+from chaos_lib import (  # noqa: E402
+    api_phase,
+    delivery_phase,
+    listener_phase,
+    readers_phase,
+    scan_phase,
+)
 
 from pipelines.emulator.server import EmulatorConfig, EmulatorServer  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "results"
-FULL = {"frames": 10_400, "flood": 30, "ban_s": 20.0, "runs": 8, "days": 7, "employees": 30}
-QUICK = {"frames": 1_200, "flood": 3, "ban_s": 2.0, "runs": 4, "days": 2, "employees": 12}
+RESULTS = BENCH / "results"
+FULL = {
+    "events": 10_000,
+    "disconnects": 3,
+    "sigkills": 3,
+    "frames": 10_400,
+    "flood": 30,
+    "ban_s": 20.0,
+    "runs": 8,
+    "days": 7,
+    "employees": 30,
+}
+QUICK = {
+    "events": 1_000,
+    "disconnects": 1,
+    "sigkills": 1,
+    "frames": 1_200,
+    "flood": 3,
+    "ban_s": 2.0,
+    "runs": 4,
+    "days": 2,
+    "employees": 12,
+}
 FLOOD_BYTES = 10 * 2**20
+
+
+def delivery_check(delivery: dict, size: dict) -> tuple[str, str, bool]:
+    """The listener chaos row: every emitted event stored exactly once, the faults all struck."""
+    return (
+        f"{size['events']:,} events, 5 % duplicates, {size['disconnects']} disconnects,"
+        f" {size['sigkills']} SIGKILLs mid-write, a downtime, 2 listeners on one inbox:"
+        " 0 lost, 0 stored twice",
+        f"{delivery['lost']} lost, {delivery['stored_twice']} twice of"
+        f" {delivery['emulator_events_emitted']} emitted ({delivery['from_failed_push']} via"
+        f" failed list)",
+        delivery["lost"] == delivery["stored_twice"] == delivery["unexpected"] == 0
+        and delivery["emulator_events_emitted"] == size["events"]
+        and delivery["from_failed_push"] > 0
+        and len(delivery["sigkills"]) == size["sigkills"]
+        and all(kill["in_flight_at_kill"] > 0 for kill in delivery["sigkills"]),
+    )
 
 
 def _checks(found: dict, size: dict) -> list[tuple[str, str, bool]]:
@@ -38,6 +85,7 @@ def _checks(found: dict, size: dict) -> list[tuple[str, str, bool]]:
     ban_limit = 30.0 if size["ban_s"] >= 20 else size["ban_s"] + 10
     sockets = found["listening_sockets"]
     return [
+        delivery_check(found["delivery"], size),
         (
             "every fuzzed frame stored or quarantined (0 neither)",
             f"{fuzz['frames']} frames: {fuzz['stored']} stored, {fuzz['quarantined']} quarantined,"
@@ -101,14 +149,24 @@ def _checks(found: dict, size: dict) -> list[tuple[str, str, bool]]:
 
 def run(size: dict, work: Path) -> dict:
     found: dict = {}
+    seconds: dict[str, float] = {}
+
+    def timed(phase: str, measure: Callable[[], object]) -> None:
+        started = time.monotonic()
+        found[phase] = measure()
+        seconds[phase] = round(time.monotonic() - started, 1)
+
+    plan = delivery_phase.Plan(size["events"], size["disconnects"], size["sigkills"])
+    timed("delivery", lambda: delivery_phase.run(work, plan))
     config = EmulatorConfig(employees=size["employees"], days=max(14, size["days"]))
     with EmulatorServer(config) as emulator:
         found["listening_sockets"] = scan_phase.listening_sockets()
-        found["fuzz"] = listener_phase.run(work, size["frames"], size["flood"], FLOOD_BYTES)
-        found["api"] = api_phase.run(work, emulator, size["ban_s"])
-        found["readers"] = readers_phase.run(work, size["runs"])
+        timed("fuzz", lambda: listener_phase.run(work, size["frames"], size["flood"], FLOOD_BYTES))
+        timed("api", lambda: api_phase.run(work, emulator, size["ban_s"]))
+        timed("readers", lambda: readers_phase.run(work, size["runs"]))
         secrets = [emulator.client_secret.encode(), b"chaos-listener-secret"]
-        found["scan"] = scan_phase.run(work / "sync", emulator, size["days"], secrets)
+        timed("scan", lambda: scan_phase.run(work / "sync", emulator, size["days"], secrets))
+    found["phase_seconds"] = seconds
     return found
 
 

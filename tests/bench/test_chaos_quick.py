@@ -1,4 +1,5 @@
-"""The reduced `bench/chaos.py --quick` passes every check (CI runs it on every change)."""
+"""The reduced `bench/chaos.py --quick` passes every check (CI runs it on every change),
+the listener chaos among them: 1,000 events, 0 lost, 0 stored twice."""
 
 from __future__ import annotations
 
@@ -24,4 +25,7 @@ def test_quick_chaos_passes_every_check(tmp_path):
     report = json.loads(results.read_text())
     failed = [check for check in report["checks"] if not check["pass"]]
     assert failed == [] and done.returncode == 0, done.stdout[-2000:]
-    assert report["figures"]["fuzz"]["neither"] == 0 and len(report["checks"]) == 10
+    assert report["figures"]["fuzz"]["neither"] == 0 and len(report["checks"]) == 11
+    delivery = report["figures"]["delivery"]
+    assert delivery["lost"] == delivery["stored_twice"] == 0 and delivery["stored"] == 1_000
+    assert delivery["from_failed_push"] > 0 and delivery["duplicates_sent"] > 0
