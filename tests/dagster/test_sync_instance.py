@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import dagster as dg
+import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -24,6 +25,18 @@ def use_emulator(monkeypatch, emulator, data_dir) -> None:
     monkeypatch.setenv("DINGTALK_OAPI_BASE_URL", emulator.oapi_base_url)
     monkeypatch.setenv("ATTENDANCE_DATA_DIR", str(data_dir))
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
+
+
+def metered_calls(emulator) -> int:
+    """Metered calls the emulator counted so far (what the customer would be billed)."""
+    return sum(httpx.get(f"{emulator.control_url}/stats").json()["metered_calls"].values())
+
+
+def sync_days(emulator, days: int, *extra: str):
+    """`dingtalk-attendance sync` over the emulator's first `days` days, through the CLI."""
+    first = emulator.config.start
+    last = first + timedelta(days=days - 1)
+    return runner.invoke(app, ["sync", "--start", str(first), "--end", str(last), *extra])
 
 
 def latest(instance: dg.DagsterInstance, asset: str, partition: str) -> dg.AssetMaterialization:
