@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from pipelines.cli import app
+from pipelines.cli.month_options import DeptOption, MonthOption, OutOption
 from pipelines.settings import load_settings
 
 
@@ -20,20 +20,15 @@ class ExportFormat(StrEnum):
 
 @app.command()
 def export(
-    month: Annotated[str, typer.Option("--month", help="The month, YYYY-MM.")],
+    month: MonthOption,
     file_format: Annotated[
         ExportFormat, typer.Option("--format", help="xlsx (four sheets) or csv (one sheet).")
     ] = ExportFormat.xlsx,
     sheet: Annotated[
         str, typer.Option("--sheet", help="CSV only: 月度汇总, 每日统计, 打卡时间 or 原始记录.")
     ] = "月度汇总",
-    dept: Annotated[
-        int | None, typer.Option("--dept", help="Only the members of this department id.")
-    ] = None,
-    out: Annotated[
-        Path | None,
-        typer.Option("--out", help="Where to write (default: the data dir's reports/<month>/)."),
-    ] = None,
+    dept: DeptOption = None,
+    out: OutOption = None,
 ) -> None:
     """Export 月度汇总, 每日统计, 打卡时间 and 原始记录 with the console's headers.
 

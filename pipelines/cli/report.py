@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
-from typing import Annotated
 
 import typer
 
 from pipelines.cli import app
+from pipelines.cli.month_options import DeptOption, MonthOption, OutOption
 from pipelines.settings import load_settings
 
 
 @app.command()
 def report(
-    month: Annotated[str, typer.Option("--month", help="The month, YYYY-MM.")],
-    dept: Annotated[
-        int | None, typer.Option("--dept", help="Only the members of this department id.")
-    ] = None,
-    out: Annotated[
-        Path | None,
-        typer.Option("--out", help="Where to write (default: the data dir's reports/<month>/)."),
-    ] = None,
+    month: MonthOption,
+    dept: DeptOption = None,
+    out: OutOption = None,
 ) -> None:
     """Write the monthly report page: 月度汇总, lateness heatmap, leave, overtime, exceptions.
 

@@ -1,0 +1,17 @@
+"""The options `report` and `export` share: which month, which department, where to write."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+MonthOption = Annotated[str, typer.Option("--month", help="The month, YYYY-MM.")]
+DeptOption = Annotated[
+    int | None, typer.Option("--dept", help="Only the members of this department id.")
+]
+OutOption = Annotated[
+    Path | None,
+    typer.Option("--out", help="Where to write (default: the data dir's reports/<month>/)."),
+]
