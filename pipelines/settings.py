@@ -16,14 +16,31 @@ DEFAULT_API_BASE_URL = "https://api.dingtalk.com"
 DEFAULT_OAPI_BASE_URL = "https://oapi.dingtalk.com"
 
 
+# The one `.env` every settings class reads (relative to the working directory), the same way.
+ENV_FILE = Path(".env")
+
+
 class ConfigError(Exception):
     """A setting is missing or malformed; the message names the variable to fix."""
+
+
+def settings_config(env_prefix: str = "", *, frozen: bool = True) -> SettingsConfigDict:
+    """The environment-and-`.env` configuration shared by every settings class of the project:
+    one class that skipped `.env` would take its defaults where the others take the file's
+    values (the environment wins over the file in all of them)."""
+    return SettingsConfigDict(
+        env_prefix=env_prefix,
+        env_file=ENV_FILE,
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=frozen,
+    )
 
 
 class Settings(BaseSettings):
     """The public configuration contract (see `.env.example`)."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+    model_config = settings_config()
 
     dingtalk_client_id: str = ""
     dingtalk_client_secret: SecretStr = SecretStr("")
