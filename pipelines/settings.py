@@ -98,6 +98,13 @@ class Settings(BaseSettings):
             raise ValueError("must be empty (AWS) or start with http:// or https://")
         return value.rstrip("/")
 
+    def missing_credentials(self) -> list[str]:
+        """The credential variables that are not set (both are needed to talk to DingTalk)."""
+        missing = [] if self.dingtalk_client_id else ["DINGTALK_CLIENT_ID"]
+        if not self.dingtalk_client_secret.get_secret_value():
+            missing.append("DINGTALK_CLIENT_SECRET")
+        return missing
+
     def require_credentials(self) -> None:
         """Raise ConfigError unless both credentials are set (needed to talk to DingTalk)."""
         if not self.dingtalk_client_id:
