@@ -17,7 +17,7 @@ app.add_typer(state_app, name="state")
 def migrate(
     to: Annotated[str, typer.Option("--to", help="The target: postgresql://user@host/db")],
 ) -> None:
-    """Copy the inbox, queues, failed-push pages and quota ledger of ATTENDANCE_DATA_DIR.
+    """Copy the inbox, queues, failed-push pages, call and push ledgers of ATTENDANCE_DATA_DIR.
 
     Stop the listeners and the Dagster daemon first; then set ATTENDANCE_STATE_URL to the
     same URL on every host. The target must hold no state yet. Exit code 1 on failure.

@@ -6,11 +6,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from contextlib import closing
 from datetime import date, datetime
 
 from pipelines.days import SHANGHAI
 from pipelines.refresh.requests import RefreshRequest
-from pipelines.state.factory import StateLocation
+from pipelines.state.factory import StateLocation, close_databases
+from tests.services import postgres_database
 from tests.stream.test_inbox import event
 
 
@@ -73,3 +75,27 @@ def test_a_target_with_state_is_refused_and_left_as_it_was(tmp_path, postgres_ur
     assert result.returncode == 1
     assert result.stderr.startswith("nothing copied to") and "refresh_requests" in result.stderr
     assert StateLocation(tmp_path, postgres_url).inbox().read_after(0) == []
+
+
+def test_the_push_ledger_is_copied_and_a_second_run_changes_nothing(tmp_path):
+    sqlite_state = StateLocation(tmp_path / "data")
+    fill_sqlite_state(sqlite_state)
+    evening = datetime(2026, 11, 3, 18, 5, tzinfo=SHANGHAI)
+    with closing(sqlite_state.push_ledger()) as ledger:
+        for kind in ("attendance_check_record", "attendance_check_record", "user_leave_org"):
+            ledger.record(kind, evening)
+        ledger.set_starved(evening)
+    with postgres_database() as url:  # a database of its own, created and dropped here
+        first, second = run_migrate(tmp_path / "data", url), run_migrate(tmp_path / "data", url)
+
+        assert first.returncode == 0, first.stderr
+        assert "pushes                      2 rows" in first.stdout
+        assert second.returncode == 1 and second.stderr.startswith("nothing copied to")
+        end_of_month = datetime(2026, 11, 30, tzinfo=SHANGHAI)
+        target = StateLocation(tmp_path / "data", url)
+        with closing(sqlite_state.push_ledger()) as old, closing(target.push_ledger()) as new:
+            assert new.month_to_date(end_of_month) == old.month_to_date(end_of_month)
+            assert new.month_to_date(end_of_month)  # billed pushes made it across
+            assert new.last_push_at() == old.last_push_at() == evening.replace(microsecond=0)
+            assert new.starved_since() == old.starved_since() == evening
+        close_databases()  # the pooled connections must go before the database is dropped
