@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     # 假期余额 (vacation/quota/list): off by default, it costs a call per leave type per 50
     # employees a day (`plan` states the month).
     attendance_leave_balances: bool = False
+    # Empty: no Celery. The broker the Celery executor and workers use (pyamqp://... or
+    # redis://...); `doctor` logs in to it. May hold a password.
+    attendance_celery_broker_url: SecretStr = SecretStr("")
 
     @field_validator("dingtalk_api_base_url", "dingtalk_oapi_base_url")
     @classmethod
