@@ -3,6 +3,7 @@ cursors stay valid and new rows continue after the copied ones; a non-empty targ
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -35,9 +36,9 @@ def fill_sqlite_state(state: StateLocation) -> None:
         ledger.record("/gettoken", False, "ok", datetime(2026, 11, 3, tzinfo=SHANGHAI))
 
 
-def run_migrate(data_dir, url: str) -> subprocess.CompletedProcess[str]:
+def run_migrate(data_dir, url: str, *extra: str) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "ATTENDANCE_DATA_DIR": str(data_dir)}
-    command = [sys.executable, "-m", "pipelines", "state", "migrate", "--to", url]
+    command = [sys.executable, "-m", "pipelines", "state", "migrate", "--to", url, *extra]
     return subprocess.run(command, capture_output=True, text=True, env=environment, timeout=120)
 
 
@@ -99,3 +100,14 @@ def test_the_push_ledger_is_copied_and_a_second_run_changes_nothing(tmp_path):
             assert new.last_push_at() == old.last_push_at() == evening.replace(microsecond=0)
             assert new.starved_since() == old.starved_since() == evening
         close_databases()  # the pooled connections must go before the database is dropped
+
+
+def test_json_lists_the_rows_copied_per_table(tmp_path, postgres_url):
+    fill_sqlite_state(StateLocation(tmp_path / "data"))
+    result = run_migrate(tmp_path / "data", postgres_url, "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["copied"]["events"] == 2 and summary["copied"]["refresh_requests"] == 1
+    assert summary["source"] == str(tmp_path / "data") and summary["target"].startswith(
+        "postgresql"
+    )
