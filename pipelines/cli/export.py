@@ -56,7 +56,7 @@ def export(
     if as_json:
         summary = {"month": chosen, "dept": dept, "format": file_format.value}
         summary |= {"sheet": sheet if file_format is ExportFormat.csv else None}
-        summary |= {"employees": len(data.employees), "path": str(path)}
+        summary |= {"headcount": len(data.employees), "path": str(path)}
         typer.echo(json.dumps(summary, ensure_ascii=False))
         return
     typer.echo(f"export of {chosen} ({file_format.value}): {len(data.employees)} employees, {path}")

@@ -35,7 +35,7 @@ def report(
         print(f"report failed: {error}", file=sys.stderr)
         raise typer.Exit(1) from None
     if as_json:
-        summary = {"month": chosen, "dept": dept, "employees": len(data.employees)}
+        summary = {"month": chosen, "dept": dept, "headcount": len(data.employees)}
         typer.echo(json.dumps({**summary, "path": str(path)}, ensure_ascii=False))
         return
     typer.echo(f"report of {chosen}: {len(data.employees)} employees, {path}")

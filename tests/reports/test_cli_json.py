@@ -27,7 +27,7 @@ def test_report_json_names_the_page_and_the_employees(loaded, tmp_path):
     assert summary == {
         "month": MONTH,
         "dept": None,
-        "employees": _employees(loaded),
+        "headcount": _employees(loaded),
         "path": str(out),
     }
     assert out.stat().st_size > 0
@@ -40,5 +40,5 @@ def test_export_json_names_the_file_format_and_sheet(loaded, tmp_path):
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
     assert summary["format"] == "csv" and summary["sheet"] == "每日统计"
-    assert summary["employees"] == _employees(loaded) and Path(summary["path"]) == out
-    assert out.read_text(encoding="utf-8-sig").count("\n") > summary["employees"]
+    assert summary["headcount"] == _employees(loaded) and Path(summary["path"]) == out
+    assert out.read_text(encoding="utf-8-sig").count("\n") > summary["headcount"]
