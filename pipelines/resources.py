@@ -70,6 +70,10 @@ class _InDataDir(dg.ConfigurableResource):
         overrides = _overrides(self, SETTINGS_NAMES, ["data_dir"])
         return Path(load_settings(**overrides).attendance_data_dir)
 
+    def settings(self) -> Settings:
+        """The Settings of the environment with this data dir; credentials are not required."""
+        return load_settings(**_overrides(self, SETTINGS_NAMES, ["data_dir"]))
+
     def state(self) -> StateLocation:
         """Where the inbox, queues, ledger and limiter live: `ATTENDANCE_STATE_URL` (read when
         the run or tick starts, like the other settings) or SQLite files in the data dir."""

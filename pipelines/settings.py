@@ -16,14 +16,31 @@ DEFAULT_API_BASE_URL = "https://api.dingtalk.com"
 DEFAULT_OAPI_BASE_URL = "https://oapi.dingtalk.com"
 
 
+# The one `.env` every settings class reads (relative to the working directory), the same way.
+ENV_FILE = Path(".env")
+
+
 class ConfigError(Exception):
     """A setting is missing or malformed; the message names the variable to fix."""
+
+
+def settings_config(env_prefix: str = "", *, frozen: bool = True) -> SettingsConfigDict:
+    """The environment-and-`.env` configuration shared by every settings class of the project:
+    one class that skipped `.env` would take its defaults where the others take the file's
+    values (the environment wins over the file in all of them)."""
+    return SettingsConfigDict(
+        env_prefix=env_prefix,
+        env_file=ENV_FILE,
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=frozen,
+    )
 
 
 class Settings(BaseSettings):
     """The public configuration contract (see `.env.example`)."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+    model_config = settings_config()
 
     dingtalk_client_id: str = ""
     dingtalk_client_secret: SecretStr = SecretStr("")
@@ -51,6 +68,9 @@ class Settings(BaseSettings):
     # 假期余额 (vacation/quota/list): off by default, it costs a call per leave type per 50
     # employees a day (`plan` states the month).
     attendance_leave_balances: bool = False
+    # Empty: no Celery. The broker the Celery executor and workers use (pyamqp://... or
+    # redis://...); `doctor` logs in to it. May hold a password.
+    attendance_celery_broker_url: SecretStr = SecretStr("")
 
     @field_validator("dingtalk_api_base_url", "dingtalk_oapi_base_url")
     @classmethod
@@ -80,6 +100,13 @@ class Settings(BaseSettings):
         if value and not value.startswith(("http://", "https://")):
             raise ValueError("must be empty (AWS) or start with http:// or https://")
         return value.rstrip("/")
+
+    def missing_credentials(self) -> list[str]:
+        """The credential variables that are not set (both are needed to talk to DingTalk)."""
+        missing = [] if self.dingtalk_client_id else ["DINGTALK_CLIENT_ID"]
+        if not self.dingtalk_client_secret.get_secret_value():
+            missing.append("DINGTALK_CLIENT_SECRET")
+        return missing
 
     def require_credentials(self) -> None:
         """Raise ConfigError unless both credentials are set (needed to talk to DingTalk)."""

@@ -24,10 +24,14 @@ from pipelines.quota import polling
 from pipelines.quota.density import learned_density
 from pipelines.quota.profile import Profile, load_profile, profile_file
 from pipelines.quota.pushes import starvation_line
-from pipelines.resources import DataDirResource, DingTalkResource, WarehouseResource
+from pipelines.resources import DataDirResource, WarehouseResource
 from pipelines.warehouse.store import ParquetStore
 
 Clock = Callable[[], datetime]
+NO_CREDENTIALS = (
+    "set {} in the Dagster daemon's environment (or .env) to the app's Client ID and Secret;"
+    " a poll run calls DingTalk"
+)
 
 
 def build_polling_sensor(clock: Clock = shanghai_now, interval_seconds: int = 60):
@@ -42,11 +46,16 @@ def build_polling_sensor(clock: Clock = shanghai_now, interval_seconds: int = 60
     )
     def polling_sensor(
         context: dg.SensorEvaluationContext,
-        dingtalk: DingTalkResource,
         warehouse: WarehouseResource,
         data_dir: DataDirResource,
     ):
-        profile = load_profile(profile_file(dingtalk.settings()))
+        # Not the `dingtalk` resource: its credentials are EnvVars, and an unset one would fail
+        # every tick before this body runs. Without credentials a poll run could only fail.
+        settings = data_dir.settings()
+        missing = settings.missing_credentials()
+        if missing:
+            return dg.SkipReason(f"no poll: {NO_CREDENTIALS.format(' and '.join(missing))}")
+        profile = load_profile(profile_file(settings))
         now = clock().astimezone(polling.SHANGHAI)
         last_poll = _last_poll(context.cursor)
         if profile.strategy == "today" or not polling.in_work_hours(now):

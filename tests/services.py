@@ -118,3 +118,28 @@ def require_rabbitmq() -> str:
     except OSError as error:
         unavailable(f"RabbitMQ unreachable at {parsed.hostname}:{parsed.port}: {error}")
     return RABBITMQ_URL
+
+
+REDIS_URL = os.environ.get("ATTENDANCE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def require_redis() -> str:
+    """The Redis URL, after checking that something listens there."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parsed = urlsplit(REDIS_URL)
+    try:
+        socket.create_connection((parsed.hostname, parsed.port or 6379), timeout=3).close()
+    except OSError as error:
+        unavailable(f"Redis unreachable at {parsed.hostname}:{parsed.port}: {error}")
+    return REDIS_URL
+
+
+def unused_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -24,6 +27,10 @@ def demo(
         Path | None,
         typer.Option(help="Where the demo writes (default: $ATTENDANCE_DATA_DIR/demo)."),
     ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print the summary as one JSON object (progress: stderr)."),
+    ] = False,
 ) -> None:
     """Run emulator, Stream listener, Dagster sensor and schedules end to end; print a report.
 
@@ -31,16 +38,21 @@ def demo(
     stays in the data dir afterwards for you to query.
     """
     from pipelines.demo.live import DemoError
-    from pipelines.demo.report import print_report
+    from pipelines.demo.report import print_report, report_document
     from pipelines.demo.runner import DemoOptions, run_demo
     from pipelines.settings import load_settings
 
     settings = load_settings()
     target = data_dir or settings.attendance_data_dir / "demo"
     options = DemoOptions(target, settings, employees, days, seed, outage)
+    # With --json, stdout carries the one object only: the progress lines go to stderr.
+    say: Callable[[str], None] = partial(typer.echo, err=True) if as_json else typer.echo
     try:
-        outcome = run_demo(options, typer.echo)
+        outcome = run_demo(options, say)
     except DemoError as error:
         typer.echo(f"demo failed: {error}", err=True)
         raise typer.Exit(1) from None
+    if as_json:
+        typer.echo(json.dumps(report_document(outcome), ensure_ascii=False))
+        return
     print_report(outcome, typer.echo)

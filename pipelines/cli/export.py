@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from enum import StrEnum
 from typing import Annotated
@@ -9,7 +10,7 @@ from typing import Annotated
 import typer
 
 from pipelines.cli import app
-from pipelines.cli.month_options import DeptOption, MonthOption, OutOption
+from pipelines.cli.month_options import DeptOption, JsonOption, MonthOption, OutOption
 from pipelines.settings import load_settings
 
 
@@ -29,6 +30,7 @@ def export(
     ] = "月度汇总",
     dept: DeptOption = None,
     out: OutOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Export 月度汇总, 每日统计, 打卡时间 and 原始记录 with the console's headers.
 
@@ -51,4 +53,10 @@ def export(
     except ReportError as error:
         print(f"export failed: {error}", file=sys.stderr)
         raise typer.Exit(1) from None
+    if as_json:
+        summary = {"month": chosen, "dept": dept, "format": file_format.value}
+        summary |= {"sheet": sheet if file_format is ExportFormat.csv else None}
+        summary |= {"headcount": len(data.employees), "path": str(path)}
+        typer.echo(json.dumps(summary, ensure_ascii=False))
+        return
     typer.echo(f"export of {chosen} ({file_format.value}): {len(data.employees)} employees, {path}")

@@ -1,4 +1,5 @@
-"""The options `report` and `export` share: which month, which department, where to write."""
+"""The options `report` and `export` share: which month, which department, where to write, and
+`--json` for the summary line."""
 
 from __future__ import annotations
 
@@ -15,3 +16,4 @@ OutOption = Annotated[
     Path | None,
     typer.Option("--out", help="Where to write (default: the data dir's reports/<month>/)."),
 ]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 import typer
 
 from pipelines.cli import app
-from pipelines.cli.month_options import DeptOption, MonthOption, OutOption
+from pipelines.cli.month_options import DeptOption, JsonOption, MonthOption, OutOption
 from pipelines.settings import load_settings
 
 
@@ -16,6 +17,7 @@ def report(
     month: MonthOption,
     dept: DeptOption = None,
     out: OutOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Write the monthly report page: 月度汇总, lateness heatmap, leave, overtime, exceptions.
 
@@ -32,4 +34,8 @@ def report(
     except ReportError as error:
         print(f"report failed: {error}", file=sys.stderr)
         raise typer.Exit(1) from None
+    if as_json:
+        summary = {"month": chosen, "dept": dept, "headcount": len(data.employees)}
+        typer.echo(json.dumps({**summary, "path": str(path)}, ensure_ascii=False))
+        return
     typer.echo(f"report of {chosen}: {len(data.employees)} employees, {path}")

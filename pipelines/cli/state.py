@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 import typer
@@ -16,8 +17,11 @@ app.add_typer(state_app, name="state")
 @state_app.command()
 def migrate(
     to: Annotated[str, typer.Option("--to", help="The target: postgresql://user@host/db")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the rows copied per table as one JSON object.")
+    ] = False,
 ) -> None:
-    """Copy the inbox, queues, failed-push pages and quota ledger of ATTENDANCE_DATA_DIR.
+    """Copy the inbox, queues, failed-push pages, call and push ledgers of ATTENDANCE_DATA_DIR.
 
     Stop the listeners and the Dagster daemon first; then set ATTENDANCE_STATE_URL to the
     same URL on every host. The target must hold no state yet. Exit code 1 on failure.
@@ -39,6 +43,10 @@ def migrate(
     except (TargetNotEmpty, *STATE_ERRORS) as error:
         typer.echo(f"nothing copied to {redacted(to)}: {_first_line(error)}", err=True)
         raise typer.Exit(1) from None
+    if as_json:
+        summary = {"source": str(data_dir), "target": redacted(to), "copied": copied}
+        typer.echo(json.dumps(summary, ensure_ascii=False))
+        return
     for table, rows in copied.items():
         typer.echo(f"{table:<20}{rows:>9,} rows")
     typer.echo(f"copied the SQLite state of {data_dir} to {redacted(to)}")

@@ -21,6 +21,10 @@ PERMISSION_FIX = (
     "; grant the permission it names in the developer console (权限管理),"
     " `dingtalk-attendance doctor` lists the missing ones"
 )
+GRANT_FIX = (
+    " in the developer console (开发者后台 › 权限管理) and have an administrator authorise it,"
+    " then run sync again"
+)
 
 
 def cost_lines(users: int, first: date, last: date, chunk_days: int, quota: int) -> list[str]:
@@ -60,6 +64,8 @@ def root_cause(error: SerializableErrorInfo) -> str:
     name, message = innermost.cls_name or "", _last_line(innermost.message)
     if name in ("BadCredentialsError", "TokenInvalidError"):
         return CREDENTIALS_FIX
+    if name == "PermissionDeniedError":  # the message ends "; grant <the permission>"
+        return f"DingTalk refused a call for a missing permission ({message}){GRANT_FIX}"
     if name == "BadRequestError":
         return f"DingTalk refused a call ({message}){PERMISSION_FIX}"
     if name in ("QuotaExhaustedError", "Failure", "RetriesExhaustedError"):

@@ -16,9 +16,10 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from time import monotonic
 from typing import Any
 
 from tqdm import tqdm
@@ -67,6 +68,8 @@ class DemoOutcome:
     runs_by_job: dict[str, int]
     events_in_live_day: int
     inbox_by_source: dict[str, int]
+    # Wall-clock seconds per step (backfill, live_day, finish_window) and in all.
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def prepare_data_dir(path: Path) -> Path:
@@ -127,6 +130,8 @@ def _run_steps(options, server, group, env, data_dir, say) -> DemoOutcome:
 
     from pipelines.definitions import ATTENDANCE_ASSETS, defs
 
+    started = monotonic()
+    timings: dict[str, float] = {}
     control = EmulatorControl(server.control_url)
     listener = ListenerProcess(group, env, data_dir / "listener.log")
     say(f"demo: emulator on {server.api_base_url}; starting the Stream listener")
@@ -136,14 +141,24 @@ def _run_steps(options, server, group, env, data_dir, say) -> DemoOutcome:
         logging.getLogger("dagster").setLevel(logging.WARNING)
         driver = DagsterDriver(defs, instance)
         first, today = server.config.start, live_day_of(server.config)
+        mark = monotonic()
         if today > first:
             keys = [a.key.to_user_string() for a in ATTENDANCE_ASSETS]
             backfill(driver, keys, first, today - timedelta(days=1))
+        timings["backfill"], mark = monotonic() - mark, monotonic()
         events = live_day(driver, control, listener, options.outage)
+        timings["live_day"], mark = monotonic() - mark, monotonic()
         window_end = first + timedelta(days=options.days - 1)
         finish_window(driver, control, window_end, say)
+        timings["finish_window"] = monotonic() - mark
+    timings["total"] = monotonic() - started
     outcome = DemoOutcome(
-        data_dir, control.stats(), dict(driver.runs_by_job), events, inbox_sources(data_dir)
+        data_dir,
+        control.stats(),
+        dict(driver.runs_by_job),
+        events,
+        inbox_sources(data_dir),
+        timings,
     )
     control.close()
     return outcome

@@ -13,6 +13,7 @@ from typing import Any, Literal, cast
 
 import httpx
 
+from pipelines.dingtalk.permissions import permission_for
 from pipelines.dingtalk.redaction import redact
 
 Family = Literal["oapi", "api"]
@@ -23,6 +24,8 @@ THROTTLED_CODES = {90018, 90002, 90005, 90006}
 TRANSIENT_CODES = {-1, 15}
 QUOTA_EXHAUSTED_CODES = {90020}
 BAD_CREDENTIAL_CODES = {40096, 40089}
+# 没有调用该接口的权限: top level, or as the sub_code of 88 (the form third-party notes show).
+PERMISSION_DENIED_CODES = {60011}
 # New-API `code` values.
 NEW_TOKEN_INVALID = {"InvalidAuthentication", "accesstoken.expired", "InvalidAccessToken"}
 NEW_THROTTLED = {
@@ -31,6 +34,9 @@ NEW_THROTTLED = {
 }
 NEW_QUOTA_EXHAUSTED = {"Forbidden.AccessDenied.ApiCountLimitForOrg"}
 NEW_BAD_CREDENTIALS = {"invalidClientIdOrSecret"}
+# Its body names the missing scopes in `accessdenieddetail.requiredScopes` (developerpedia,
+# best-practices/permission-deny).
+NEW_PERMISSION_DENIED = {"Forbidden.AccessDenied.AccessTokenPermissionDenied"}
 DEFAULT_BAN_MINUTES = 5.0
 
 
@@ -112,6 +118,10 @@ class IpBannedError(DingTalkError):
 
 class BadRequestError(DingTalkError):
     """The request itself is wrong (bad parameter, unknown path, missing permission)."""
+
+
+class PermissionDeniedError(BadRequestError):
+    """The app lacks the permission the endpoint needs; the message names what to grant."""
 
 
 class BadCredentialsError(BadRequestError):
@@ -198,6 +208,8 @@ def _check_old(response: httpx.Response, body: dict[str, Any], endpoint: str) ->
     message = f"{endpoint}: errcode {errcode}" + (f"/{sub_code}" if sub_code else "")
     message += f" {detail}".rstrip()
     error_class = _old_error_class(errcode, sub_code)
+    if error_class is PermissionDeniedError:
+        message += f"; grant {permission_for(endpoint)}"
     raise error_class(
         message,
         endpoint=endpoint,
@@ -212,6 +224,8 @@ def _old_error_class(errcode: int, sub_code: str | None) -> type[DingTalkError]:
     if errcode == 88:
         if sub_code is not None and _int_or_none(sub_code) in QUOTA_EXHAUSTED_CODES:
             return QuotaExhaustedError
+        if sub_code is not None and _int_or_none(sub_code) in PERMISSION_DENIED_CODES:
+            return PermissionDeniedError
         if sub_code is None:  # auth service timeout, documented as retryable
             return TransientError
         return TokenInvalidError if sub_code in TOKEN_INVALID_CODES else BadRequestError
@@ -225,6 +239,8 @@ def _old_error_class(errcode: int, sub_code: str | None) -> type[DingTalkError]:
         return QuotaExhaustedError
     if errcode in BAD_CREDENTIAL_CODES:
         return BadCredentialsError
+    if errcode in PERMISSION_DENIED_CODES:
+        return PermissionDeniedError
     return BadRequestError
 
 
@@ -256,6 +272,9 @@ def _for_http_status(
         error_class = TokenInvalidError
     elif code in NEW_BAD_CREDENTIALS:
         error_class = BadCredentialsError
+    elif code in NEW_PERMISSION_DENIED:
+        error_class = PermissionDeniedError
+        message += f"; grant {permission_for(endpoint, _required_scopes(body))}"
     elif status >= 500:
         error_class = TransientError
     else:
@@ -267,3 +286,11 @@ def _for_http_status(
         request_id=body.get("requestid") or body.get("request_id"),
         status_code=status,
     )
+
+
+def _required_scopes(body: dict[str, Any]) -> list[str]:
+    detail = body.get("accessdenieddetail")
+    scopes = (
+        cast(dict[str, Any], detail).get("requiredScopes") if isinstance(detail, dict) else None
+    )
+    return [str(scope) for scope in cast(list[Any], scopes)] if isinstance(scopes, list) else []

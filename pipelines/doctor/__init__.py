@@ -10,6 +10,7 @@ from datetime import date
 
 import httpx
 
+from pipelines.doctor.broker_checks import check_broker
 from pipelines.doctor.config_checks import check_configuration
 from pipelines.doctor.connection import check_connection
 from pipelines.doctor.findings import DoctorReport, Finding
@@ -47,6 +48,7 @@ def run_doctor(
         if check_state(report, settings):
             check_pushes(report, settings)
         check_warehouse(report, settings)
+        check_broker(report, settings)
     if settings is None or offline or report.problems:
         return report
     check_connection(report, settings, op_userid=op_userid, transport=transport, today=today)

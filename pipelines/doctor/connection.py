@@ -16,6 +16,7 @@ from pipelines.dingtalk import (
     BadRequestError,
     DingTalkClient,
     DingTalkError,
+    PermissionDeniedError,
     QuotaExhaustedError,
     RetriesExhaustedError,
     RetryPolicy,
@@ -95,7 +96,9 @@ def _run_probe(
         if isinstance(error, BadCredentialsError):
             _fail_on(report, probe.check, error)
             raise _Stop from None
-        report.add("fail", probe.check, f"DingTalk refused: {error}. Grant {probe.grant}.")
+        # A PermissionDeniedError names the permission already (the same table as PROBES).
+        grant = "" if isinstance(error, PermissionDeniedError) else f" Grant {probe.grant}."
+        report.add("fail", probe.check, f"DingTalk refused: {error}.{grant}")
         return
     except DingTalkError as error:
         _fail_on(report, probe.check, error)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from pipelines.dingtalk import DingTalkClient, DingTalkError
+from pipelines.dingtalk import DingTalkClient, DingTalkError, permissions
 
 ROOT_DEPT_ID = 1
 # A made-up instance id: "does not exist" proves the workflow API let us in.
@@ -106,12 +106,12 @@ def _workflow(client: DingTalkClient, context: ProbeContext) -> Any:
 
 
 PROBES: tuple[Probe, ...] = (
-    Probe("contacts", "通讯录 成员信息读权限 (qyapi_get_member)", _contacts),
-    Probe("employees", "智能人事 花名册读权限 (queryonjob)", _on_job),
-    Probe("attendance", "考勤 考勤数据读权限 (qyapi_get_attendance_data)", _results, True),
-    Probe("schedules", "考勤 排班读权限 (qyapi_attendance_group_read)", _schedules, True),
-    Probe("report", "考勤 统计报表 (qyapi_base; enable 智能统计)", _report_columns),
-    Probe("leave-types", "考勤 假期类型读权限 (qyapi_holiday_readonly)", _vacation_types, True),
-    Probe("leave-hours", "考勤 统计报表 (getleavetimebynames)", _leave_time, True),
-    Probe("approvals", "审批 实例读权限 (Workflow.Instance.Read)", _workflow),
+    Probe("contacts", permissions.CONTACTS, _contacts),
+    Probe("employees", permissions.ROSTER, _on_job),
+    Probe("attendance", permissions.ATTENDANCE, _results, True),
+    Probe("schedules", permissions.SCHEDULES, _schedules, True),
+    Probe("report", permissions.REPORT, _report_columns),
+    Probe("leave-types", permissions.LEAVE_TYPES, _vacation_types, True),
+    Probe("leave-hours", permissions.LEAVE_HOURS, _leave_time, True),
+    Probe("approvals", permissions.APPROVALS, _workflow),
 )

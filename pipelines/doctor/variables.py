@@ -19,7 +19,7 @@ from pydantic_settings import BaseSettings
 
 from pipelines.doctor.findings import DoctorReport
 from pipelines.refresh.config import RefreshSettings, load_refresh_settings
-from pipelines.settings import ConfigError, Settings
+from pipelines.settings import ENV_FILE, ConfigError, Settings
 from pipelines.stream.config import ListenerConfig
 
 PREFIXES = ("DINGTALK_", "ATTENDANCE_", "LISTENER_")
@@ -30,7 +30,6 @@ OTHER_READERS = {
     "ATTENDANCE_REQUIRE_SERVICES": "the test suite in CI (tests/services.py)",
     "ATTENDANCE_TEST_POSTGRES_URL": "the test suite (tests/services.py)",
 }
-ENV_FILE = Path(".env")
 
 
 def known_variables() -> frozenset[str]:

@@ -23,6 +23,8 @@ class Faults:
     token_expire_after_calls: int = 0  # invalidate a token after K calls (0: never)
     ip_ban_seconds: float = 0.0  # ban every API call for this many seconds from now
     latency_ms: float = 0.0  # added to every API answer
+    # API paths (`/topapi/...`, `/v1.0/...`) answered "no permission" after auth, unmetered.
+    denied_paths: list[str] = field(default_factory=list)
 
     def validate(self) -> None:
         for name in ("error_5xx_rate", "throttle_rate"):
@@ -31,6 +33,8 @@ class Faults:
         for name in ("token_expire_after_calls", "ip_ban_seconds", "latency_ms"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0")
+        if not all(isinstance(path, str) and path.startswith("/") for path in self.denied_paths):
+            raise ValueError("denied_paths must be a list of API paths starting with /")
 
 
 @dataclass

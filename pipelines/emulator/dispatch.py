@@ -22,6 +22,8 @@ from pipelines.emulator.state import EmulatorState
 logger = logging.getLogger(__name__)
 OLD_PREFIX = "/oapi"
 QUOTA_ERRCODE = 90020
+PERMISSION_SUB_CODE = "60011"
+NO_PERMISSION = "没有调用该接口的权限"
 
 
 def _split(path: str) -> tuple[str, str]:
@@ -73,6 +75,22 @@ def _authorise(state: EmulatorState, family: str, request: ApiRequest) -> None:
         raise ApiError(0, "不合法的access_token", code="InvalidAuthentication")
 
 
+def _permission_denied(state: EmulatorState, family: str) -> ApiError:
+    """DingTalk's answer to a call the app has no permission for (the `denied_paths` fault)."""
+    state.meter.reject("permission")
+    if family == "old":
+        return ApiError(
+            88,
+            f"ding talk error[subcode={PERMISSION_SUB_CODE},submsg={NO_PERMISSION}]",
+            sub_code=PERMISSION_SUB_CODE,
+            sub_msg=NO_PERMISSION,
+        )
+    message = f"{NO_PERMISSION},接口权限申请参考:https://open.dingtalk.com/document/orgapp-server/add-api-permission"
+    return ApiError(
+        0, message, code="Forbidden.AccessDenied.AccessTokenPermissionDenied", status=403
+    )
+
+
 def _throttle(state: EmulatorState, route: Route) -> None:
     limited = not state.qps.hit(f"{state.client_id}:{route.path}", state.config.qps_per_api)
     if limited or (
@@ -122,13 +140,15 @@ def dispatch_api(state: EmulatorState, request: ApiRequest) -> ApiAnswer:
             return _server_error(family)
         if route.auth:
             _authorise(state, family, request)
+        if path in state.faults.denied_paths:
+            raise _permission_denied(state, family)
         _throttle(state, route)
         _meter(state, family, route)
         params = {**request.query, **request.body_params()} if family == "old" else {}
         body = route.handler(Call(state, request, params, state.now()))
         return ApiAnswer(200, body)
     except ApiError as error:
-        quota = error.extra.get("sub_code") == str(QUOTA_ERRCODE)
+        quota = error.extra.get("sub_code") in (str(QUOTA_ERRCODE), PERMISSION_SUB_CODE)
         if (error.errcode == 88 and not quota) or error.code == "InvalidAuthentication":
             state.meter.reject("auth")
         return _error(family, error)

@@ -8,15 +8,15 @@ by editing the environment of the Dagster daemon.
 from __future__ import annotations
 
 from pydantic import Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings
 
-from pipelines.settings import ConfigError
+from pipelines.settings import ConfigError, settings_config
 
 
 class RefreshSettings(BaseSettings):
     """Event refresh configuration (see docs/events.md for what each one costs)."""
 
-    model_config = SettingsConfigDict(env_prefix="ATTENDANCE_", extra="ignore", frozen=True)
+    model_config = settings_config("ATTENDANCE_")
 
     # Events of one day arriving within this window share one run. Every run spends about two
     # metered calls (per 50 users), so the window is what keeps the event path inside the

@@ -7,7 +7,9 @@ import socket
 from typing import Literal
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings
+
+from pipelines.settings import settings_config
 
 
 def _default_listener_id() -> str:
@@ -17,7 +19,7 @@ def _default_listener_id() -> str:
 class ListenerConfig(BaseSettings):
     """How the listener connects, bounds its work and judges silence and gaps."""
 
-    model_config = SettingsConfigDict(env_prefix="LISTENER_", env_file=".env", extra="ignore")
+    model_config = settings_config("LISTENER_", frozen=False)
 
     listener_id: str = Field(default_factory=_default_listener_id)
     # The SDK's connection call has no timeout; ours does (registration and WebSocket handshake).

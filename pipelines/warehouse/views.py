@@ -12,17 +12,19 @@ then renamed over `warehouse.duckdb`. A reader holding the old file (an analyst'
 connection, a BI tool) keeps reading it and sees the new views when it reconnects; the writer
 never opens a file a reader holds, so it never waits for, or fails on, DuckDB's lock.
 
-The folder travels: `connect_read_only(data_dir)` resolves the views at open, as temporary
-views over the files of the folder it is given (they shadow the stored ones), so a copied
-folder answers from its own Parquet. The stored views name absolute paths, so that any DuckDB
-client, from any working directory, reads the folder where it was built; the first run (or
-`ensure_views`) in a copied folder rewrites them for the new place (the marker holds the paths).
+The folder travels: `connect_read_only(data_dir)` resolves the views at open over the files of
+the folder it is given (in a private copy of the view file when the stored views name another
+place), so a copied folder answers from its own Parquet. The stored views name absolute paths,
+so that any DuckDB client, from any working directory, reads the folder where it was built; the
+first run (or `ensure_views`) in a copied folder rewrites them for the new place (the marker
+holds the paths).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import date
@@ -50,11 +52,10 @@ def as_store(source: StoreOrDir) -> ParquetStore:
     return source if isinstance(source, ParquetStore) else ParquetStore(source)
 
 
-def view_statements(source: StoreOrDir, temporary: bool = False) -> list[str]:
-    """`CREATE OR REPLACE [TEMP] VIEW` for every table: over its files, or typed and empty."""
+def view_statements(source: StoreOrDir) -> list[str]:
+    """`CREATE OR REPLACE VIEW` for every table: over its files, or typed and empty."""
     store = as_store(source)
-    kind = "TEMP VIEW" if temporary else "VIEW"
-    return [_view_sql(spec, store, kind) for spec in TABLES.values()]
+    return [_view_sql(spec, store, "VIEW") for spec in TABLES.values()]
 
 
 def ensure_views(source: StoreOrDir) -> bool:
@@ -103,12 +104,27 @@ def _write_and_swap(path: Path, statements: list[str]) -> None:
 
 
 def connect_read_only(data_dir: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to `<data_dir>/warehouse.duckdb` whose views read `data_dir`'s
-    own files (wherever the folder was copied to); never holds DuckDB's writer lock."""
-    connection = duckdb.connect(str(warehouse_path(data_dir)), read_only=True)
-    for statement in view_statements(data_dir, temporary=True):
-        connection.execute(statement)
-    return connection
+    """A read-only connection whose views read `data_dir`'s own files (wherever the folder was
+    copied to); never holds DuckDB's writer lock, never writes into the folder.
+
+    Where the stored views already read this folder (the marker says so), it is
+    `warehouse.duckdb` itself. Otherwise (a copied folder) the views are built into a private
+    file that is deleted once open: temporary views over the stored ones would list every view
+    twice in `SHOW TABLES`, and a read-only connection cannot replace the stored ones.
+    """
+    statements = view_statements(data_dir)
+    path = warehouse_path(data_dir)
+    marker = path.with_name(f".{WAREHOUSE_FILE}.views")
+    digest = hashlib.sha256("\n".join(statements).encode()).hexdigest()
+    if path.exists() and marker.exists() and marker.read_text() == digest:
+        return duckdb.connect(str(path), read_only=True)
+    with tempfile.TemporaryDirectory(prefix="attendance-views-") as private:
+        built = Path(private) / WAREHOUSE_FILE  # same catalogue name as the stored file
+        with duckdb.connect(str(built)) as writer:
+            for statement in statements:
+                writer.execute(statement)
+        # Open before the directory goes: the open descriptor keeps the file readable.
+        return duckdb.connect(str(built), read_only=True)
 
 
 def scratch_connection(

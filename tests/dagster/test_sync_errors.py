@@ -1,13 +1,15 @@
 """`sync` before and after a failure: the cost of a range before launch (no metered call), and
-one line naming the root cause and the log for bad credentials, unknown users and a spent
-quota, with no metered call where none was needed."""
+one line naming the root cause and the log for bad credentials, unknown users, a missing
+permission (the one to grant) and a spent quota, with no metered call where none was needed."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 
+from pipelines.emulator.config import Faults
 from pipelines.emulator.server import EmulatorConfig, EmulatorServer
 from tests.dagster.test_sync_instance import metered_calls, sync_days, use_emulator
 
@@ -71,3 +73,24 @@ def test_a_spent_quota_ends_in_one_line_saying_so(tmp_path, monkeypatch):
     assert result.exit_code == 1
     line = _one_line(result.stderr)
     assert "monthly metered-call quota" in line and "full log: " in line
+
+
+@pytest.mark.parametrize(
+    ("denied", "permission"),
+    [
+        ("/topapi/v2/user/list", "qyapi_get_member"),  # the roster: unmetered, the first run
+        ("/topapi/attendance/getattcolumns", "qyapi_base"),  # metered, before any day is pulled
+    ],
+)
+def test_a_missing_permission_ends_in_one_line_naming_it(tmp_path, monkeypatch, denied, permission):
+    config = EmulatorConfig(employees=5, days=7, faults=Faults(denied_paths=[denied]))
+    with EmulatorServer(config) as emulator:
+        use_emulator(monkeypatch, emulator, tmp_path)
+        result = sync_days(emulator, 7)
+        stats = httpx.get(f"{emulator.control_url}/stats").json()
+    assert result.exit_code == 1
+    line = _one_line(result.stderr)
+    assert "missing permission" in line and permission in line and denied in line, line
+    assert "Traceback" not in result.output and "full log: " in line
+    assert stats["rejected"] == {"permission": 1}  # refused once, not retried
+    assert stats["metered_calls_total"] == 0  # the refused call is not billed, nothing ran after

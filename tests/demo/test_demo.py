@@ -1,8 +1,10 @@
 """`dingtalk-attendance demo` runs to the end as its own process and exits 0, leaving no child
-behind, and the DuckDB file it leaves answers the README's example queries (the demo's own)."""
+behind, prints its summary as one JSON object with `--json`, and the DuckDB file it leaves
+answers the README's example queries (the demo's own)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -34,7 +36,7 @@ def test_demo_runs_to_the_end_and_its_warehouse_answers_the_readme(tmp_path: Pat
     data_dir = tmp_path / "demo"
     command = [sys.executable, "-m", "pipelines", "demo", "--employees", "20", "--days", "5"]
     done = subprocess.run(
-        [*command, "--data-dir", str(data_dir)],
+        [*command, "--data-dir", str(data_dir), "--json"],
         capture_output=True,
         text=True,
         timeout=400,
@@ -42,9 +44,13 @@ def test_demo_runs_to_the_end_and_its_warehouse_answers_the_readme(tmp_path: Pat
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert processes_using(data_dir) == []
-    recovered = re.search(r"(\d+) recovered from the failed-push list", done.stdout)
-    assert recovered is not None and int(recovered[1]) > 0, done.stdout
+    summary = json.loads(done.stdout)  # stdout is the one object; the progress goes to stderr
+    assert summary["inbox"]["failed_pushes_recovered"] > 0, summary
+    assert summary["events"]["undeliverable"] > 0 and summary["metered_calls"] > 0
+    assert summary["paths"]["duckdb"] == str((data_dir / "warehouse.duckdb").resolve())
+    assert summary["timings_s"]["total"] >= summary["timings_s"]["backfill"] > 0
     assert "backfill" in done.stderr and "live day" in done.stderr  # progress bars, not silence
+    assert "demo: emulator on" in done.stderr
 
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as connection:
         for name, sql in readme_queries().items():

@@ -103,3 +103,16 @@ def test_a_missing_warehouse_names_what_to_run(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert "no warehouse at" in lines[0] and "dingtalk-attendance sync" in lines[0]
+
+
+@pytest.mark.parametrize("where", ["in place", "copied"])
+def test_show_tables_lists_every_view_once(loaded, copied, where):
+    from pipelines.warehouse import TABLES
+
+    folder = loaded.data_dir if where == "in place" else copied
+
+    result = _sql("--data-dir", str(folder), "--csv", "SHOW TABLES")
+
+    assert result.returncode == 0, result.stderr
+    names = result.stdout.split()[1:]  # after the `name` header
+    assert sorted(names) == sorted(TABLES), result.stdout

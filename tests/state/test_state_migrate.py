@@ -3,14 +3,17 @@ cursors stay valid and new rows continue after the copied ones; a non-empty targ
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from contextlib import closing
 from datetime import date, datetime
 
 from pipelines.days import SHANGHAI
 from pipelines.refresh.requests import RefreshRequest
-from pipelines.state.factory import StateLocation
+from pipelines.state.factory import StateLocation, close_databases
+from tests.services import postgres_database
 from tests.stream.test_inbox import event
 
 
@@ -33,9 +36,9 @@ def fill_sqlite_state(state: StateLocation) -> None:
         ledger.record("/gettoken", False, "ok", datetime(2026, 11, 3, tzinfo=SHANGHAI))
 
 
-def run_migrate(data_dir, url: str) -> subprocess.CompletedProcess[str]:
+def run_migrate(data_dir, url: str, *extra: str) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "ATTENDANCE_DATA_DIR": str(data_dir)}
-    command = [sys.executable, "-m", "pipelines", "state", "migrate", "--to", url]
+    command = [sys.executable, "-m", "pipelines", "state", "migrate", "--to", url, *extra]
     return subprocess.run(command, capture_output=True, text=True, env=environment, timeout=120)
 
 
@@ -73,3 +76,38 @@ def test_a_target_with_state_is_refused_and_left_as_it_was(tmp_path, postgres_ur
     assert result.returncode == 1
     assert result.stderr.startswith("nothing copied to") and "refresh_requests" in result.stderr
     assert StateLocation(tmp_path, postgres_url).inbox().read_after(0) == []
+
+
+def test_the_push_ledger_is_copied_and_a_second_run_changes_nothing(tmp_path):
+    sqlite_state = StateLocation(tmp_path / "data")
+    fill_sqlite_state(sqlite_state)
+    evening = datetime(2026, 11, 3, 18, 5, tzinfo=SHANGHAI)
+    with closing(sqlite_state.push_ledger()) as ledger:
+        for kind in ("attendance_check_record", "attendance_check_record", "user_leave_org"):
+            ledger.record(kind, evening)
+        ledger.set_starved(evening)
+    with postgres_database() as url:  # a database of its own, created and dropped here
+        first, second = run_migrate(tmp_path / "data", url), run_migrate(tmp_path / "data", url)
+
+        assert first.returncode == 0, first.stderr
+        assert "pushes                      2 rows" in first.stdout
+        assert second.returncode == 1 and second.stderr.startswith("nothing copied to")
+        end_of_month = datetime(2026, 11, 30, tzinfo=SHANGHAI)
+        target = StateLocation(tmp_path / "data", url)
+        with closing(sqlite_state.push_ledger()) as old, closing(target.push_ledger()) as new:
+            assert new.month_to_date(end_of_month) == old.month_to_date(end_of_month)
+            assert new.month_to_date(end_of_month)  # billed pushes made it across
+            assert new.last_push_at() == old.last_push_at() == evening.replace(microsecond=0)
+            assert new.starved_since() == old.starved_since() == evening
+        close_databases()  # the pooled connections must go before the database is dropped
+
+
+def test_json_lists_the_rows_copied_per_table(tmp_path, postgres_url):
+    fill_sqlite_state(StateLocation(tmp_path / "data"))
+    result = run_migrate(tmp_path / "data", postgres_url, "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["copied"]["events"] == 2 and summary["copied"]["refresh_requests"] == 1
+    assert summary["source"] == str(tmp_path / "data") and summary["target"].startswith(
+        "postgresql"
+    )

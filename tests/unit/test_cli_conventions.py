@@ -53,3 +53,33 @@ def test_config_dagster_home_as_json(tmp_path):
     assert result.returncode == 0, result.stderr
     home = json.loads(result.stdout)["dagster_home"]
     assert Path(home) == (tmp_path / "data" / "dagster_home").resolve()
+
+
+# Commands that report nothing to parse: they run until stopped (listen, serve) or already
+# print JSON (emulator prints its connection info as one JSON object).
+NOT_REPORTING = {"listen", "serve", "emulator"}
+
+
+def test_every_command_that_reports_has_json():
+    import typer.main
+
+    from pipelines.cli import _register_commands, app
+
+    _register_commands()
+    root = typer.main.get_command(app)
+    missing = []
+    for name, command in _leaf_commands(root):
+        if name.split()[0] in NOT_REPORTING:
+            continue
+        options = {flag for param in command.params for flag in getattr(param, "opts", [])}
+        if "--json" not in options:
+            missing.append(name)
+    assert missing == []
+
+
+def _leaf_commands(group, prefix: str = ""):
+    for name, command in group.commands.items():
+        if hasattr(command, "commands"):  # a group of subcommands (`state`)
+            yield from _leaf_commands(command, f"{prefix}{name} ")
+        else:
+            yield f"{prefix}{name}", command

@@ -10,6 +10,7 @@ from pipelines.dingtalk.errors import (
     BadRequestError,
     DingTalkError,
     IpBannedError,
+    PermissionDeniedError,
     QuotaExhaustedError,
     ThrottledError,
     TokenInvalidError,
@@ -122,3 +123,28 @@ def test_gateway_html_error_pages_are_transient_not_bans():
     )
     with pytest.raises(TransientError):
         parse_response(response, "oapi", "/x")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"errcode": 88, "sub_code": "60011", "sub_msg": "没有调用该接口的权限", "errmsg": "x"},
+        {"errcode": 60011, "errmsg": "没有调用该接口的权限"},
+    ],
+)
+def test_a_missing_permission_names_what_to_grant_for_the_endpoint(body):
+    with pytest.raises(PermissionDeniedError, match=r"grant .*\(qyapi_get_attendance_data\)"):
+        old(body)
+
+
+def test_a_new_api_permission_denial_names_the_scopes_dingtalk_lists():
+    body = {
+        "code": "Forbidden.AccessDenied.AccessTokenPermissionDenied",
+        "message": "没有调用该接口的权限",
+        "accessdenieddetail": {"requiredScopes": ["Contact.User.Read"]},
+    }
+    with pytest.raises(PermissionDeniedError, match=r"; grant Contact\.User\.Read$"):
+        new(body, 403)
+    del body["accessdenieddetail"]
+    with pytest.raises(PermissionDeniedError, match="the permission of /v1.0/x"):
+        new(body, 403)

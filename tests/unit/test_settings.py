@@ -1,4 +1,5 @@
-"""Settings: defaults, and one clear sentence naming the variable when a value is bad."""
+"""Settings: defaults, one clear sentence naming the variable when a value is bad, and one `.env`
+read the same way by every settings class."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import sys
 
 import pytest
 
-from pipelines.settings import ConfigError, load_settings
+from pipelines.settings import ENV_FILE, ConfigError, Settings, load_settings
 
 
 def test_defaults_match_the_public_contract(monkeypatch):
@@ -62,3 +63,39 @@ def test_cli_reports_bad_configuration_in_one_line_without_traceback(monkeypatch
     assert len(lines) == 1, result.stderr
     assert "DINGTALK_QPS_PER_API" in lines[0]
     assert "Traceback" not in result.stderr
+
+
+def test_every_settings_class_reads_the_same_env_file(tmp_path, monkeypatch):
+    from pipelines.refresh.config import RefreshSettings
+    from pipelines.stream.config import ListenerConfig
+
+    for name in ("DINGTALK_QPS_PER_API", "ATTENDANCE_COALESCE_SECONDS", "LISTENER_WATCHDOG_S"):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / ".env").write_text(
+        "DINGTALK_QPS_PER_API=7\nATTENDANCE_COALESCE_SECONDS=42\nLISTENER_WATCHDOG_S=33\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+
+    assert Settings().dingtalk_qps_per_api == 7
+    assert RefreshSettings().coalesce_seconds == 42
+    assert ListenerConfig().watchdog_s == 33
+    monkeypatch.setenv("ATTENDANCE_COALESCE_SECONDS", "5")  # the environment wins, as in Settings
+    assert RefreshSettings().coalesce_seconds == 5
+
+
+def test_no_settings_class_configures_its_own_env_reading():
+    from pydantic_settings import BaseSettings
+
+    import pipelines.refresh.config
+    import pipelines.stream.config  # noqa: F401  (importing defines the classes)
+
+    classes = [
+        cls for cls in BaseSettings.__subclasses__() if cls.__module__.startswith("pipelines")
+    ]
+    assert len(classes) >= 3
+    shown = {
+        cls.__name__: (cls.model_config.get("env_file"), cls.model_config.get("env_file_encoding"))
+        for cls in classes
+    }
+    assert set(shown.values()) == {(ENV_FILE, "utf-8")}, shown

@@ -2,9 +2,11 @@
 
 Every row keeps its id, so consumer cursors (the sensor's `seq`), gap ids and page ids stay
 valid; the identity sequences then continue after the highest copied id. The copy is one
-transaction: it lands whole or not at all. A target that already holds state is refused (two
-inboxes merged would renumber events under the consumers' cursors). The rate limiter's slots
-are not copied: they are seconds of a host's monotonic clock, meaningless elsewhere.
+transaction: it lands whole or not at all. A target that already holds state, the push ledger
+included, is refused (two inboxes merged would renumber events under the consumers' cursors;
+two push ledgers merged would count a day's pushes twice), so a second run changes nothing.
+The rate limiter's slots are not copied: they are seconds of a host's monotonic clock,
+meaningless elsewhere.
 Stop the listeners and the Dagster daemon first: writes made during the copy are not in it.
 """
 
@@ -100,6 +102,11 @@ TABLES = (
         "api_calls",
         ("day", "endpoint", "metered", "outcome", "count"),
     ),
+    # The month's pushes against the push quota, and the polling sensor's starvation mark.
+    TableCopy(
+        "push_ledger.sqlite", "pushes", "pushes", ("day", "event_type", "count", "last_at_ms")
+    ),
+    TableCopy("push_ledger.sqlite", "push_starvation", "push_starvation", ("id", "since_ms")),
 )
 # SQLite keeps these as text or 0/1; COPY's text format parses them into the target types.
 _BYTES_COLUMNS = {("failed_push_pages", "raw")}
