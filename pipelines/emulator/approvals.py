@@ -10,7 +10,7 @@ from pipelines.emulator.calendar import GROUPS_BY_ID, is_holiday, local, midnigh
 from pipelines.emulator.ids import rng, stable_int, stable_uuid
 from pipelines.emulator.model import Approval, BossEdit, CheckPoint, Employee, PointKey, Slot
 from pipelines.emulator.people import HOURS_PER_DAY, LEAVE_TYPES_BY_NAME
-from pipelines.emulator.schedule import day_slots, draw_result
+from pipelines.emulator.schedule import day_slots, punch_result
 
 
 @dataclass(frozen=True)
@@ -325,18 +325,22 @@ def _boss_edits(
     Choosing them draws the first punch roll of every fixed-shift check point: the one org-wide
     pass over punches left at start-up (the rest are drawn per user-day on demand).
     """
-    candidates: list[Slot] = []
+    candidates: list[PointKey] = []
+    draw = random.Random()
     for userid in plan.fixed_users:
+        shift = GROUPS_BY_ID[plan.by_userid[userid].group_id].classes[0]
         for day in plan.days_of[userid]:
-            for slot in plan.slots(userid, day):
-                if slot.key in plan.covers or slot.key in supplied:
+            for check_type in ("OnDuty", "OffDuty"):
+                key = (userid, day, check_type)
+                if key in plan.covers or key in supplied:
                     continue
-                _, _, result = draw_result(seed, slot)
+                result = punch_result(seed, userid, day, check_type, shift, draw)[2]
                 if result is None or result == "Late":  # no punch, or a Late one
-                    candidates.append(slot)
+                    candidates.append(key)
     draw = rng(seed, "boss")
     chosen = draw.sample(candidates, min(limit, len(candidates)))
-    return {
-        slot.key: BossEdit(at=slot.settle_at + timedelta(hours=10, minutes=draw.randint(0, 59)))
-        for slot in chosen
-    }
+    edits = {}
+    for key in chosen:
+        (slot,) = (s for s in plan.slots(key[0], key[1]) if s.check_type == key[2])
+        edits[key] = BossEdit(at=slot.settle_at + timedelta(hours=10, minutes=draw.randint(0, 59)))
+    return edits

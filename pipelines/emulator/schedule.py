@@ -7,7 +7,7 @@ import random
 from datetime import date, datetime, timedelta
 
 from pipelines.emulator.calendar import GROUPS_BY_ID, ShiftClass, midnight, shift_for
-from pipelines.emulator.ids import rng, stable_hex, stable_int
+from pipelines.emulator.ids import reseed, stable_hex, stable_int
 from pipelines.emulator.model import CheckPoint, Employee, Punch, Slot
 
 OFFICE = ("浙江省杭州市余杭区文一西路969号", 30.285413, 120.017139)
@@ -107,14 +107,13 @@ def _device_sn(seed: int, group_id: int) -> str:
     return f"DDATM{stable_int(seed, 'atm', group_id, digits=8)}"
 
 
-def draw_result(
-    seed: int, point: Slot | CheckPoint
+def punch_result(
+    seed: int, userid: str, day: date, check_type: str, shift: ShiftClass, draw: random.Random
 ) -> tuple[random.Random, float | None, str | None]:
-    """The check point's punch stream, the punch's minutes after the plan time and its raw
-    result (both None when the user forgot to punch)."""
-    draw = rng(seed, "punch", point.userid, point.work_date, point.check_type)
-    shift = _SHIFTS[(point.group_id, point.class_id)]
-    if point.check_type == "OnDuty":
+    """`draw` reseeded to the check point's punch stream, the punch's minutes after the plan
+    time and its raw result (both None when the user forgot to punch)."""
+    reseed(draw, seed, "punch", userid, day, check_type)
+    if check_type == "OnDuty":
         offset = _on_duty_offset(draw, shift)
         result = None if offset is None else classify_late(max(offset, 0), shift)
     else:
@@ -129,8 +128,12 @@ def attach_punches(seed: int, points: list[CheckPoint]) -> list[Punch]:
     Event flags are set later by `finalize_punches`, once approvals removed some punches.
     """
     punches: list[Punch] = []
+    draw = random.Random()  # reseeded per point: each point's stream is its own
     for point in points:
-        draw, offset, result = draw_result(seed, point)
+        shift = _SHIFTS[(point.group_id, point.class_id)]
+        _, offset, result = punch_result(
+            seed, point.userid, point.work_date, point.check_type, shift, draw
+        )
         if offset is None or result is None:  # result is None exactly when offset is
             continue
         at = (point.plan_time + timedelta(minutes=offset)).replace(microsecond=0)
