@@ -9,6 +9,7 @@ objects through `view.py`'s rules, as of the emulator clock.
 from __future__ import annotations
 
 import operator
+import random
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from datetime import date, datetime, timedelta
 from pipelines.days import SHANGHAI
 from pipelines.emulator import view
 from pipelines.emulator.approvals import Plan, plan_org
-from pipelines.emulator.calendar import GROUPS, is_holiday
+from pipelines.emulator.calendar import GROUPS, is_holiday, midnight
 from pipelines.emulator.ids import stable_hex
 from pipelines.emulator.model import (
     Approval,
@@ -29,12 +30,21 @@ from pipelines.emulator.model import (
     Slot,
 )
 from pipelines.emulator.people import DEPARTMENTS, LEAVE_TYPES, build_employees
-from pipelines.emulator.schedule import attach_punches, check_point, day_slots, finalize_punches
+from pipelines.emulator.schedule import (
+    attach_punches,
+    check_point,
+    day_shape,
+    day_slots,
+    finalize_punches,
+)
 from pipelines.emulator.timeline import punch_event, sort_events, sparse_events, summary_event
 
 DEFAULT_START = date(2026, 11, 2)
 _AT = operator.attrgetter("at")
 _USER_AT = operator.attrgetter("userid", "at")
+_ONE_DAY = timedelta(days=1)
+# Later than any punch after its OffDuty plan time (at most 95 minutes, a double 40 s later).
+_LATEST_PUNCH = timedelta(hours=3)
 
 
 @dataclass(frozen=True)
@@ -90,6 +100,7 @@ class Org:
         self._events_by_day: dict[date, list[ScheduledEvent]] = {}
         self._sparse: dict[date, list[ScheduledEvent]] | None = None
         self._lock = threading.RLock()
+        self._draw = random.Random(0)  # reseeded per check point; used under the lock only
 
     @property
     def dates(self) -> list[date]:
@@ -117,10 +128,15 @@ class Org:
                 self._days[(userid, day)] = found
         return found
 
+    @property
+    def built_user_days(self) -> int:
+        """How many user-days have been built so far (the rest cost nothing yet)."""
+        return len(self._days)
+
     def _build_day(self, employee: Employee, day: date) -> UserDay:
         seed = self.spec.seed
         points = [check_point(seed, slot) for slot in day_slots(employee, day, self.spec.start)]
-        raw_punches = attach_punches(seed, points)
+        raw_punches = attach_punches(seed, points, self._draw)
         for point in points:
             self.plan.apply(point)
         return UserDay(points, finalize_punches(points, raw_punches))
@@ -213,27 +229,38 @@ class Org:
         before, two_before = day - timedelta(days=1), day - timedelta(days=2)
         events = list(self._sparse_by_day().get(day, []))
         for employee in self.employees:
+            userid = employee.userid
             for work_date in (before, day):
-                for punch in self.user_day(employee.userid, work_date).punches:
+                if work_date == before and not self._punches_past_midnight(employee, before):
+                    continue  # its punches are all on `before`: no need to draw them yet
+                for punch in self.user_day(userid, work_date).punches:
                     if punch.emits_event and punch.at.date() == day:
                         events.append(punch_event(self.corp_id, punch))
             for work_date in (two_before, before):
                 if work_date not in self._window:
                     continue
-                slots = day_slots(employee, work_date, self.spec.start)
-                if slots and slots[0].settle_at.date() == day:
-                    events.append(summary_event(employee.userid, work_date, slots[0].settle_at))
+                shape = day_shape(employee, work_date, self.spec.start)
+                if shape is not None and shape.settle_at.date() == day:
+                    events.append(summary_event(userid, work_date, shape.settle_at))
         return sort_events(events)
 
+    def _punches_past_midnight(self, employee: Employee, day: date) -> bool:
+        """Whether a punch of work date `day` can fall on the next calendar day."""
+        if day not in self._window:
+            return False
+        shape = day_shape(employee, day, self.spec.start)
+        return shape is not None and shape.off_time + _LATEST_PUNCH >= midnight(day + _ONE_DAY)
+
     def _sparse_by_day(self) -> dict[date, list[ScheduledEvent]]:
-        if self._sparse is None:
-            by_day: dict[date, list[ScheduledEvent]] = defaultdict(list)
-            for event in sparse_events(
-                self.spec.seed, self.corp_id, self.by_userid, self.plan, self._slot
-            ):
-                by_day[event.at.astimezone(SHANGHAI).date()].append(event)
-            self._sparse = dict(by_day)
-        return self._sparse
+        with self._lock:
+            if self._sparse is None:
+                by_day: dict[date, list[ScheduledEvent]] = defaultdict(list)
+                for event in sparse_events(
+                    self.spec.seed, self.corp_id, self.by_userid, self.plan, self._slot
+                ):
+                    by_day[event.at.astimezone(SHANGHAI).date()].append(event)
+                self._sparse = dict(by_day)
+            return self._sparse
 
     def _slot(self, key: PointKey) -> Slot:
         userid, day, check_type = key

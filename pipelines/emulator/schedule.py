@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 import random
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from pipelines.emulator.calendar import GROUPS_BY_ID, ShiftClass, midnight, shift_for
+from pipelines.emulator.calendar import GROUPS_BY_ID, ROSTER, ShiftClass, midnight, shift_for
 from pipelines.emulator.ids import reseed, stable_hex, stable_int
 from pipelines.emulator.model import CheckPoint, Employee, Punch, Slot
 
@@ -16,27 +17,63 @@ OFFICE = ("浙江省杭州市余杭区文一西路969号", 30.285413, 120.017139
 SETTLE_GRACE = timedelta(hours=4)
 
 
+@dataclass(frozen=True)
+class DayShape:
+    """A work day's shift, its two plan times and when the day settles."""
+
+    shift: ShiftClass
+    on_time: datetime
+    off_time: datetime
+    settle_at: datetime
+
+
+@functools.cache
+def _shape(group_id: int, roster_index: int, day: date, start: date) -> DayShape | None:
+    shift = shift_for(GROUPS_BY_ID[group_id], roster_index, day, start)
+    if shift is None:
+        return None
+    on_time, off_time = shift.plan_times(day)
+    settle_at = max(midnight(day + timedelta(days=1)), off_time + SETTLE_GRACE)
+    return DayShape(shift, on_time, off_time, settle_at)
+
+
+def day_shape(employee: Employee, day: date, start: date) -> DayShape | None:
+    """The employee's shift of `day` and its times, None on a rest day (shared by every member
+    on the same roster position, so computed once per group, position and day)."""
+    group = GROUPS_BY_ID[employee.group_id]
+    # A member's roster position only matters in a TURN group (see `shift_for`).
+    roster_index = employee.member_index % len(ROSTER) if group.type == "TURN" else 0
+    return _shape(group.group_id, roster_index, day, start)
+
+
 def day_slots(employee: Employee, day: date, start: date) -> tuple[Slot, ...]:
     """The employee's check points of `day` before their ids and punches are drawn (no hashing:
     the plan of approvals reads these for every fixed-shift user at start-up)."""
-    group = GROUPS_BY_ID[employee.group_id]
-    shift = shift_for(group, employee.member_index, day, start)
-    if shift is None:
+    shape = day_shape(employee, day, start)
+    if shape is None:
         return ()
-    on_time, off_time = shift.plan_times(day)
-    settle_at = max(midnight(day + timedelta(days=1)), off_time + SETTLE_GRACE)
-    return tuple(
+    shift, group_id = shape.shift, employee.group_id
+    return (
         Slot(
             employee.userid,
             day,
-            check_type,
-            plan_time,
-            group.group_id,
+            "OnDuty",
+            shape.on_time,
+            group_id,
             shift.class_id,
             shift.class_setting_id,
-            settle_at,
-        )
-        for check_type, plan_time in (("OnDuty", on_time), ("OffDuty", off_time))
+            shape.settle_at,
+        ),
+        Slot(
+            employee.userid,
+            day,
+            "OffDuty",
+            shape.off_time,
+            group_id,
+            shift.class_id,
+            shift.class_setting_id,
+            shape.settle_at,
+        ),
     )
 
 
@@ -122,13 +159,14 @@ def punch_result(
     return draw, offset, result
 
 
-def attach_punches(seed: int, points: list[CheckPoint]) -> list[Punch]:
+def attach_punches(seed: int, points: list[CheckPoint], draw: random.Random) -> list[Punch]:
     """Draw the punch of every check point (some forgotten, some doubled) and classify it.
 
-    Event flags are set later by `finalize_punches`, once approvals removed some punches.
+    `draw` is reseeded per check point (each point's stream is its own), so any generator will
+    do; the caller owns it. Event flags are set later by `finalize_punches`, once approvals
+    removed some punches.
     """
     punches: list[Punch] = []
-    draw = random.Random()  # reseeded per point: each point's stream is its own
     for point in points:
         shift = _SHIFTS[(point.group_id, point.class_id)]
         _, offset, result = punch_result(

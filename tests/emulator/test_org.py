@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import pytest
@@ -250,3 +252,43 @@ def test_speeding_up_the_build_did_not_change_the_org():
     # The digest of the 120-employee org built before the build was optimised (commit 4d80723):
     # every user-day, punch, approval and event must stay what it was.
     assert _digest(build_org(OrgSpec(employees=120, days=21))) == GOLDEN
+
+
+# The digest of a month-long 250-employee org (3 holidays, ~100 approvals) from the whole-org
+# build, taken at commit ed50cd6 before user-days and days of events were built on demand.
+GOLDEN_MONTH = "5c1c0f773bd246d8e18fdf495a144441a2be99dde21b0d10eb9cf744dbe1356a"
+
+
+def test_building_user_days_on_demand_did_not_change_a_month_long_org():
+    assert _digest(build_org(OrgSpec(employees=250, days=31))) == GOLDEN_MONTH
+
+
+def test_start_builds_no_user_day_and_a_read_builds_only_its_own():
+    org = build_org(OrgSpec(employees=50, days=14))
+    assert org.built_user_days == 0 and org.approvals
+    points = org.day_points("user0003", org.dates[4])
+    assert org.built_user_days == 1
+    assert org.day_points("user0003", org.dates[4]) is points  # kept, not built again
+    org.day_points("nobody", org.dates[4]), org.day_points("user0003", org.dates[0] - timedelta(1))
+    assert org.built_user_days == 1  # unknown users and days outside the window keep nothing
+
+
+def test_the_events_of_one_day_build_at_most_that_day_and_the_day_before():
+    org = build_org(OrgSpec(employees=50, days=14))
+    day = org.dates[6]
+    events = org.events_between(midnight(day), midnight(day + timedelta(days=1)))
+    assert events and all(e.at.date() == day for e in events)
+    assert 0 < org.built_user_days <= 2 * len(org.employees)
+
+
+def test_concurrent_reads_of_one_user_day_share_one_build():
+    org = build_org(OrgSpec(employees=30, days=14))
+    barrier = threading.Barrier(8)
+
+    def read(_):
+        barrier.wait()
+        return org.user_day("user0002", org.dates[2])
+
+    with ThreadPoolExecutor(8) as pool:
+        found = list(pool.map(read, range(8)))
+    assert all(day is found[0] for day in found) and org.built_user_days == 1
