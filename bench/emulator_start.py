@@ -56,7 +56,7 @@ def measure(employees: int, days: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sizes", default="1000,2000,10000")
     parser.add_argument("--days", type=int, default=14, help="days of the org (CLI default 14)")
     args = parser.parse_args()

@@ -334,7 +334,7 @@ def _boss_edits(
                 key = (userid, day, check_type)
                 if key in plan.covers or key in supplied:
                     continue
-                result = punch_result(seed, userid, day, check_type, shift, draw)[2]
+                result = punch_result(seed, userid, day, check_type, shift, draw)[1]
                 if result is None or result == "Late":  # no punch, or a Late one
                     candidates.append(key)
     draw = rng(seed, "boss")

@@ -139,6 +139,10 @@ class Org:
         raw_punches = attach_punches(seed, points, self._draw)
         for point in points:
             self.plan.apply(point)
+        # Event flags (one punch event per user-minute) only look back within the day: a day's
+        # last punch is at most 96 minutes after its OffDuty, the next day's first at most 35
+        # before its OnDuty, and every roster leaves hours between the two (e.g. a night shift
+        # ending 06:00 is followed by another at 22:00 or by rest).
         return UserDay(points, finalize_punches(points, raw_punches))
 
     def day_points(self, userid: str, day: date) -> list[CheckPoint]:

@@ -146,9 +146,10 @@ def _device_sn(seed: int, group_id: int) -> str:
 
 def punch_result(
     seed: int, userid: str, day: date, check_type: str, shift: ShiftClass, draw: random.Random
-) -> tuple[random.Random, float | None, str | None]:
-    """`draw` reseeded to the check point's punch stream, the punch's minutes after the plan
-    time and its raw result (both None when the user forgot to punch)."""
+) -> tuple[float | None, str | None]:
+    """Reseed `draw` to the check point's punch stream and draw the punch's minutes after the
+    plan time and its raw result (both None when the user forgot to punch); the rest of the
+    stream (place, method, a second punch) is left in `draw`."""
     reseed(draw, seed, "punch", userid, day, check_type)
     if check_type == "OnDuty":
         offset = _on_duty_offset(draw, shift)
@@ -156,7 +157,7 @@ def punch_result(
     else:
         offset = _off_duty_offset(draw)
         result = None if offset is None else ("Early" if offset < 0 else "Normal")
-    return draw, offset, result
+    return offset, result
 
 
 def attach_punches(seed: int, points: list[CheckPoint], draw: random.Random) -> list[Punch]:
@@ -169,7 +170,7 @@ def attach_punches(seed: int, points: list[CheckPoint], draw: random.Random) -> 
     punches: list[Punch] = []
     for point in points:
         shift = _SHIFTS[(point.group_id, point.class_id)]
-        _, offset, result = punch_result(
+        offset, result = punch_result(
             seed, point.userid, point.work_date, point.check_type, shift, draw
         )
         if offset is None or result is None:  # result is None exactly when offset is

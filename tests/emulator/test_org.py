@@ -269,7 +269,8 @@ def test_start_builds_no_user_day_and_a_read_builds_only_its_own():
     points = org.day_points("user0003", org.dates[4])
     assert org.built_user_days == 1
     assert org.day_points("user0003", org.dates[4]) is points  # kept, not built again
-    org.day_points("nobody", org.dates[4]), org.day_points("user0003", org.dates[0] - timedelta(1))
+    assert org.day_points("nobody", org.dates[4]) == []
+    assert org.day_points("user0003", org.dates[0] - timedelta(days=1)) == []
     assert org.built_user_days == 1  # unknown users and days outside the window keep nothing
 
 
