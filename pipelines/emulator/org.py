@@ -232,6 +232,8 @@ class Org:
         # (an overnight shift's at most a day later still).
         before, two_before = day - timedelta(days=1), day - timedelta(days=2)
         events = list(self._sparse_by_day().get(day, []))
+        if not self._window & {day, before, two_before}:
+            return sort_events(events)  # outside the window only approvals can happen
         for employee in self.employees:
             userid = employee.userid
             for work_date in (before, day):
