@@ -89,6 +89,7 @@ def test_supply_is_approved_on_a_holiday_for_a_forgotten_punch_without_punch_eve
     assert point.punch is None and point.supply is supply
     before = effective_row(point, supply.finished_at - timedelta(minutes=1))
     after = effective_row(point, supply.finished_at)
+    assert before is not None and after is not None
     assert before.time_result == "NotSigned"
     assert (after.source_type, after.time_result) == ("APPROVE", "Normal")
     claimed = epoch_ms(supply.supply_time)
@@ -115,11 +116,17 @@ def test_missing_results_are_only_final_after_the_day_settles(org):
         if p.punch is None and p.cover is None and p.supply is None and p.boss is None
     )
     assert effective_row(point, point.settle_at - timedelta(seconds=1)) is None
-    assert effective_row(point, point.settle_at).time_result == "NotSigned"
+    assert _result(point, point.settle_at) == "NotSigned"
     absent = [p for p in org.points if p.raw_result == "Absenteeism" and p.punch and not p.cover]
     for p in absent:
-        assert effective_row(p, p.punch.at).time_result == "SeriousLate"
-        assert effective_row(p, p.settle_at).time_result == "Absenteeism"
+        assert p.punch is not None
+        assert _result(p, p.punch.at) == "SeriousLate"
+        assert _result(p, p.settle_at) == "Absenteeism"
+
+
+def _result(point, now):
+    row = effective_row(point, now)
+    return None if row is None else row.time_result
 
 
 def test_data_is_visible_only_as_of_the_clock(org):
