@@ -326,15 +326,16 @@ def _boss_edits(
     pass over punches left at start-up (the rest are drawn per user-day on demand).
     """
     candidates: list[PointKey] = []
-    draw = random.Random()
+    rolls = random.Random()  # reseeded per check point
     for userid in plan.fixed_users:
+        # A fixed group has one shift (`shift_for`); candidates are in the org's point order.
         shift = GROUPS_BY_ID[plan.by_userid[userid].group_id].classes[0]
         for day in plan.days_of[userid]:
             for check_type in ("OnDuty", "OffDuty"):
                 key = (userid, day, check_type)
                 if key in plan.covers or key in supplied:
                     continue
-                result = punch_result(seed, userid, day, check_type, shift, draw)[1]
+                result = punch_result(seed, userid, day, check_type, shift, rolls)[1]
                 if result is None or result == "Late":  # no punch, or a Late one
                     candidates.append(key)
     draw = rng(seed, "boss")
