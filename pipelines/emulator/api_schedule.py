@@ -35,7 +35,7 @@ def list_schedule(call: Call) -> dict:
     p.check(offset >= 0 and 1 <= size <= 200, "参数 size 必须在1到200之间, offset 不能小于0")
     limit = call.state.config.assumptions.listschedule_max_employees
     p.check(not limit or len(call.org.employees) < limit, f"企业人数超过{limit}人，不支持该接口")
-    points = [x for x in call.org.points_by_date.get(day, []) if _visible(x, call.now)]
+    points = [x for x in call.org.points_on(day) if _visible(x, call.now)]
     page = points[offset : offset + size]
     schedules = []
     for point in page:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import random
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from pipelines.emulator.calendar import GROUPS_BY_ID, is_holiday, local, midnight
+from pipelines.emulator.calendar import GROUPS_BY_ID, is_holiday, local, midnight, shift_for
 from pipelines.emulator.ids import rng, stable_int, stable_uuid
-from pipelines.emulator.model import Approval, BossEdit, CheckPoint, Employee
+from pipelines.emulator.model import Approval, BossEdit, CheckPoint, Employee, PointKey, Slot
 from pipelines.emulator.people import HOURS_PER_DAY, LEAVE_TYPES_BY_NAME
+from pipelines.emulator.schedule import day_slots, punch_result
 
 
 @dataclass(frozen=True)
@@ -45,23 +45,53 @@ def shuffle(draw: random.Random, items: list) -> None:
         items[i], items[j] = items[j], items[i]
 
 
+@dataclass
+class Plan:
+    """The org-wide decisions about check points, taken once at start-up: the approvals, which
+    approval covers which check point, whose punch is gone (away, or replaced by a 补卡), and the
+    admin edits. User-days are built from it on demand, each agreeing with the whole-org plan."""
+
+    approvals: list[Approval]
+    covers: dict[PointKey, Approval]
+    removed: set[PointKey]
+    supply: dict[PointKey, Approval]
+    boss: dict[PointKey, BossEdit]
+
+    def apply(self, point: CheckPoint) -> None:
+        """Set the plan's approvals and edit on a freshly drawn check point."""
+        key = (point.userid, point.work_date, point.check_type)
+        point.cover = self.covers.get(key)
+        point.supply = self.supply.get(key)
+        point.boss = self.boss.get(key)
+        if key in self.removed:
+            point.punch = None
+
+
 class _Planner:
     """Places approvals on free work days of fixed-shift employees, without overlaps."""
 
-    def __init__(self, seed: int, employees: list[Employee], points: list[CheckPoint], start: date):
-        self.seed, self.start = seed, start
-        self.points: dict[tuple[str, date], list[CheckPoint]] = defaultdict(list)
-        for point in points:
-            self.points[(point.userid, point.work_date)].append(point)
+    def __init__(self, seed: int, employees: list[Employee], start: date, days: int):
+        self.seed, self.start, self.employees = seed, start, employees
+        self.window = [start + timedelta(days=i) for i in range(days)]
+        self.by_userid = {e.userid: e for e in employees}
         fixed = {g for g, group in GROUPS_BY_ID.items() if group.type == "FIXED"}
         self.fixed_users = [e.userid for e in employees if e.group_id in fixed]
-        # Each user's scheduled days, sorted once: scanning every point per pick was quadratic.
-        days_of: dict[str, list[date]] = defaultdict(list)
-        for userid, day in self.points:
-            days_of[userid].append(day)
-        self.days_of = {userid: sorted(days) for userid, days in days_of.items()}
+        # A fixed group's members share one roster, so its scheduled days are listed once.
+        roster = {
+            g: [d for d in self.window if shift_for(GROUPS_BY_ID[g], 0, d, start)] for g in fixed
+        }
+        self.days_of = {e.userid: roster[e.group_id] for e in employees if e.group_id in fixed}
+        self.day_sets = {g: set(days) for g, days in roster.items()}
         self.busy: set[tuple[str, date]] = set()
         self.approvals: list[Approval] = []
+        self.covers: dict[PointKey, Approval] = {}
+        self.removed: set[PointKey] = set()
+
+    def slots(self, userid: str, day: date) -> tuple[Slot, ...]:
+        return day_slots(self.by_userid[userid], day, self.start)
+
+    def scheduled(self, userid: str, day: date) -> bool:
+        return day in self.day_sets[self.by_userid[userid].group_id]
 
     def workdays(self, userid: str) -> list[date]:
         return [day for day in self.days_of.get(userid, ()) if (userid, day) not in self.busy]
@@ -92,11 +122,11 @@ class _Planner:
         self.approvals.append(approval)
         for day in days:
             self.busy.add((userid, day))
-            for point in self.points.get((userid, day), []):
-                if begin <= point.plan_time <= end:
-                    point.cover = approval
+            for slot in self.slots(userid, day):
+                if begin <= slot.plan_time <= end:
+                    self.covers[slot.key] = approval
                     if approval.revoked_at is None:
-                        point.punch = None  # away: nobody punches a covered check point
+                        self.removed.add(slot.key)  # away: nobody punches a covered point
         return approval
 
 
@@ -112,7 +142,7 @@ def _leave(plan: _Planner, draw, name: str, length: int, part: str = "all", revo
     if found is None:
         return
     userid, days = found
-    first, last = plan.points[(userid, days[0])], plan.points[(userid, days[-1])]
+    first, last = plan.slots(userid, days[0]), plan.slots(userid, days[-1])
     begin, end = first[0].plan_time, last[1].plan_time
     leave = LEAVE_TYPES_BY_NAME[name]
     half = begin + (end - begin) / 2
@@ -145,7 +175,7 @@ def _after_the_fact_sick_leave(plan: _Planner, draw):
     if found is None:
         return
     userid, (day,) = found
-    on, off = (p.plan_time for p in plan.points[(userid, day)])
+    on, off = (p.plan_time for p in plan.slots(userid, day))
     created = local(day, time(8, 30))
     finished = local(day + timedelta(days=1), time(10, 0))  # approved after the day settled
     plan.add(
@@ -167,8 +197,8 @@ def _trip_or_out(plan: _Planner, draw, kind: str):
     if found is None:
         return
     userid, days = found
-    begin = plan.points[(userid, days[0])][0].plan_time
-    end = plan.points[(userid, days[-1])][1].plan_time
+    begin = plan.slots(userid, days[0])[0].plan_time
+    end = plan.slots(userid, days[-1])[1].plan_time
     if kind == "out":
         begin = end - timedelta(hours=3)
         per_day = {days[0]: (3 / HOURS_PER_DAY, 3.0)}
@@ -193,7 +223,7 @@ def _overtime(plan: _Planner, draw, days_in_window: list[date]):
     userid = draw.choice(plan.fixed_users) if plan.fixed_users else None
     if userid is None:
         return
-    rest = [d for d in days_in_window if (userid, d) not in plan.points]
+    rest = [d for d in days_in_window if not plan.scheduled(userid, d)]
     if rest:
         day = draw.choice(rest)
         begin, end = local(day, time(10)), local(day, time(14))
@@ -216,12 +246,9 @@ def _overtime(plan: _Planner, draw, days_in_window: list[date]):
     )
 
 
-def plan_approvals(
-    seed: int, employees: list[Employee], points: list[CheckPoint], start: date, days: int
-) -> list[Approval]:
-    """Every approval of the window: one of each documented kind, then a few more by size."""
-    plan = _Planner(seed, employees, points, start)
-    window = [start + timedelta(days=i) for i in range(days)]
+def plan_org(seed: int, employees: list[Employee], start: date, days: int) -> Plan:
+    """The approvals, 补卡 and admin edits of the window (deterministic for the seed)."""
+    plan = _Planner(seed, employees, start, days)
     draw = rng(seed, "approvals")
     _leave(plan, draw, "年假", 3)
     _leave(plan, draw, "病假", 1, part="morning")
@@ -231,7 +258,7 @@ def plan_approvals(
     _after_the_fact_sick_leave(plan, draw)
     _trip_or_out(plan, draw, "trip")
     _trip_or_out(plan, draw, "out")
-    _overtime(plan, draw, window)
+    _overtime(plan, draw, plan.window)
     for _ in range(len(employees) * days // 80):
         pick = draw.randrange(4)
         if pick == 0:
@@ -241,60 +268,80 @@ def plan_approvals(
         elif pick == 2:
             _trip_or_out(plan, draw, "out")
         else:
-            _overtime(plan, draw, window)
-    supply = _supply_on_holiday(plan, seed, start, window)
-    return plan.approvals + ([supply] if supply else [])
+            _overtime(plan, draw, plan.window)
+    supply = _supply_on_holiday(plan, seed)
+    approvals = plan.approvals + ([supply] if supply else [])
+    supplied = {supply.supplied_point(): supply} if supply else {}
+    removed = plan.removed | set(supplied)
+    boss = _boss_edits(plan, seed, supplied)
+    return Plan(approvals, plan.covers, removed, supplied, boss)
 
 
-def _supply_on_holiday(plan: _Planner, seed: int, start: date, window: list[date]):
+def _supply_on_holiday(plan: _Planner, seed: int) -> Approval | None:
     """A forgotten punch, fixed by a 补卡 approved on a holiday (no punch event for it)."""
-    holidays = [day for day in window if is_holiday(day, start)]
+    holidays = [day for day in plan.window if is_holiday(day, plan.start)]
     for holiday in holidays:
-        candidates = [
-            point
-            for points in plan.points.values()
-            for point in points
-            if point.plan_time < midnight(holiday) and point.cover is None
-        ]
-        if not candidates:
+        # Prefer the OffDuty of an overnight shift: its work date differs from its calendar day;
+        # then the latest. Ties go to the first in (user, date, check type) order.
+        best: Slot | None = None
+        best_rank: tuple[bool, float] | None = None
+        cutoff = midnight(holiday)
+        for employee in plan.employees:
+            for day in plan.window:
+                if day >= holiday:  # a work date's check points are on or after its midnight
+                    break
+                for slot in day_slots(employee, day, plan.start):
+                    if slot.plan_time >= cutoff or slot.key in plan.covers:
+                        continue
+                    rank = (slot.plan_time.date() == slot.work_date, -slot.plan_time.timestamp())
+                    if best_rank is None or rank < best_rank:
+                        best, best_rank = slot, rank
+        if best is None:
             continue
-        # Prefer the OffDuty of an overnight shift: its work date differs from its calendar day.
-        candidates.sort(key=lambda p: (p.plan_time.date() == p.work_date, -p.plan_time.timestamp()))
-        point = candidates[0]
-        point.punch = None
         created = local(holiday, time(9, 12))
         number = len(plan.approvals)
-        approval = Approval(
+        return Approval(
             proc_inst_id=stable_uuid(seed, "proc", number),
             approve_id=stable_int(seed, "approve", number, digits=10),
             kind="supply",
-            userid=point.userid,
-            begin=point.plan_time,
-            end=point.plan_time,
+            userid=best.userid,
+            begin=best.plan_time,
+            end=best.plan_time,
             unit="hour",
             created_at=created,
             finished_at=created + timedelta(minutes=53),
-            per_day={point.work_date: (0.0, 0.0)},
-            supply_point=(point.userid, point.work_date, point.check_type),
-            supply_time=point.plan_time,
+            per_day={best.work_date: (0.0, 0.0)},
+            supply_point=best.key,
+            supply_time=best.plan_time,
         )
-        point.supply = approval
-        return approval
     return None
 
 
-def plan_boss_edits(seed: int, points: list[CheckPoint], limit: int = 2) -> int:
-    """Admin corrections: a few Late or forgotten check points set to Normal the next morning."""
-    candidates = [
-        point
-        for point in points
-        if point.cover is None
-        and point.supply is None
-        and (point.punch is None or point.raw_result == "Late")
-        and GROUPS_BY_ID[point.group_id].type == "FIXED"
-    ]
+def _boss_edits(
+    plan: _Planner, seed: int, supplied: dict[PointKey, Approval], limit: int = 2
+) -> dict[PointKey, BossEdit]:
+    """Admin corrections: a few Late or forgotten check points set to Normal the next morning.
+
+    Choosing them draws the first punch roll of every fixed-shift check point: the one org-wide
+    pass over punches left at start-up (the rest are drawn per user-day on demand).
+    """
+    candidates: list[PointKey] = []
+    rolls = random.Random()  # reseeded per check point
+    for userid in plan.fixed_users:
+        # A fixed group has one shift (`shift_for`); candidates are in the org's point order.
+        shift = GROUPS_BY_ID[plan.by_userid[userid].group_id].classes[0]
+        for day in plan.days_of[userid]:
+            for check_type in ("OnDuty", "OffDuty"):
+                key = (userid, day, check_type)
+                if key in plan.covers or key in supplied:
+                    continue
+                result = punch_result(seed, userid, day, check_type, shift, rolls)[1]
+                if result is None or result == "Late":  # no punch, or a Late one
+                    candidates.append(key)
     draw = rng(seed, "boss")
     chosen = draw.sample(candidates, min(limit, len(candidates)))
-    for point in chosen:
-        point.boss = BossEdit(at=point.settle_at + timedelta(hours=10, minutes=draw.randint(0, 59)))
-    return len(chosen)
+    edits = {}
+    for key in chosen:
+        (slot,) = (s for s in plan.slots(key[0], key[1]) if s.check_type == key[2])
+        edits[key] = BossEdit(at=slot.settle_at + timedelta(hours=10, minutes=draw.randint(0, 59)))
+    return edits

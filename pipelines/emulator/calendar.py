@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -52,6 +53,7 @@ def parse_local(text: str) -> datetime:
     raise ValueError(f"not a date or datetime: {text!r}")
 
 
+@functools.cache  # read per user-day through `is_holiday`
 def first_holiday_on_or_after(start: date) -> date:
     """The org's first holiday: the first weekday at least two days after `start`."""
     day = start + timedelta(days=2)

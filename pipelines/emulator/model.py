@@ -125,6 +125,27 @@ class BossEdit:
     time_result: str = "Normal"
 
 
+PointKey = tuple[str, date, str]  # (userid, work_date, check_type): one check point
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A check point before its ids and its punch are drawn: what the org's plan reads."""
+
+    userid: str
+    work_date: date
+    check_type: str  # OnDuty | OffDuty
+    plan_time: datetime
+    group_id: int
+    class_id: int
+    class_setting_id: int
+    settle_at: datetime
+
+    @property
+    def key(self) -> PointKey:
+        return (self.userid, self.work_date, self.check_type)
+
+
 @dataclass
 class CheckPoint:
     """One scheduled check point (plan) of one user on one work date."""

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import functools
 import random
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from pipelines.emulator.calendar import GROUPS_BY_ID, ShiftClass, midnight, shift_for
-from pipelines.emulator.ids import rng, stable_hex, stable_int
-from pipelines.emulator.model import CheckPoint, Employee, Punch
+from pipelines.emulator.calendar import GROUPS_BY_ID, ROSTER, ShiftClass, midnight, shift_for
+from pipelines.emulator.ids import reseed, stable_hex, stable_int
+from pipelines.emulator.model import CheckPoint, Employee, Punch, Slot
 
 OFFICE = ("浙江省杭州市余杭区文一西路969号", 30.285413, 120.017139)
 # A day settles (missing check points become NotSigned) at the next midnight, or 4 hours after
@@ -16,35 +17,85 @@ OFFICE = ("浙江省杭州市余杭区文一西路969号", 30.285413, 120.017139
 SETTLE_GRACE = timedelta(hours=4)
 
 
-def build_check_points(seed: int, employees: list[Employee], start: date, days: int):
-    """Every scheduled check point of every employee over the window, in (user, date) order."""
-    points: list[CheckPoint] = []
-    for employee in employees:
-        group = GROUPS_BY_ID[employee.group_id]
-        for offset in range(days):
-            day = start + timedelta(days=offset)
-            shift = shift_for(group, employee.member_index, day, start)
-            if shift is not None:
-                points.extend(_day_points(seed, employee, group.group_id, shift, day))
-    return points
+@dataclass(frozen=True)
+class DayShape:
+    """A work day's shift, its two plan times and when the day settles."""
+
+    shift: ShiftClass
+    on_time: datetime
+    off_time: datetime
+    settle_at: datetime
 
 
-def _day_points(seed: int, employee: Employee, group_id: int, shift: ShiftClass, day: date):
+@functools.cache
+def _shape(group_id: int, roster_index: int, day: date, start: date) -> DayShape | None:
+    shift = shift_for(GROUPS_BY_ID[group_id], roster_index, day, start)
+    if shift is None:
+        return None
     on_time, off_time = shift.plan_times(day)
     settle_at = max(midnight(day + timedelta(days=1)), off_time + SETTLE_GRACE)
-    for check_type, plan_time in (("OnDuty", on_time), ("OffDuty", off_time)):
-        yield CheckPoint(
-            userid=employee.userid,
-            work_date=day,
-            check_type=check_type,
-            plan_id=stable_int(seed, "plan", employee.userid, day, check_type, digits=12),
-            plan_time=plan_time,
-            group_id=group_id,
-            class_id=shift.class_id,
-            class_setting_id=shift.class_setting_id,
-            settle_at=settle_at,
-            row_id=stable_int(seed, "row", employee.userid, day, check_type, digits=12),
-        )
+    return DayShape(shift, on_time, off_time, settle_at)
+
+
+def day_shape(employee: Employee, day: date, start: date) -> DayShape | None:
+    """The employee's shift of `day` and its times, None on a rest day (shared by every member
+    on the same roster position, so computed once per group, position and day)."""
+    group = GROUPS_BY_ID[employee.group_id]
+    # A member's roster position only matters in a TURN group (see `shift_for`).
+    roster_index = employee.member_index % len(ROSTER) if group.type == "TURN" else 0
+    return _shape(group.group_id, roster_index, day, start)
+
+
+def day_slots(employee: Employee, day: date, start: date) -> tuple[Slot, ...]:
+    """The employee's check points of `day` before their ids and punches are drawn (no hashing:
+    the plan of approvals reads these for every fixed-shift user at start-up)."""
+    shape = day_shape(employee, day, start)
+    if shape is None:
+        return ()
+    shift, group_id = shape.shift, employee.group_id
+    return (
+        Slot(
+            employee.userid,
+            day,
+            "OnDuty",
+            shape.on_time,
+            group_id,
+            shift.class_id,
+            shift.class_setting_id,
+            shape.settle_at,
+        ),
+        Slot(
+            employee.userid,
+            day,
+            "OffDuty",
+            shape.off_time,
+            group_id,
+            shift.class_id,
+            shift.class_setting_id,
+            shape.settle_at,
+        ),
+    )
+
+
+def plan_id(seed: int, userid: str, day: date, check_type: str) -> int:
+    """The check point's planId (also read by the timeline for admin-edit events)."""
+    return stable_int(seed, "plan", userid, day, check_type, digits=12)
+
+
+def check_point(seed: int, slot: Slot) -> CheckPoint:
+    """The check point of `slot`, with its ids."""
+    return CheckPoint(
+        userid=slot.userid,
+        work_date=slot.work_date,
+        check_type=slot.check_type,
+        plan_id=plan_id(seed, slot.userid, slot.work_date, slot.check_type),
+        plan_time=slot.plan_time,
+        group_id=slot.group_id,
+        class_id=slot.class_id,
+        class_setting_id=slot.class_setting_id,
+        settle_at=slot.settle_at,
+        row_id=stable_int(seed, "row", slot.userid, slot.work_date, slot.check_type, digits=12),
+    )
 
 
 def classify_late(minutes_late: float, shift: ShiftClass) -> str:
@@ -93,21 +144,35 @@ def _device_sn(seed: int, group_id: int) -> str:
     return f"DDATM{stable_int(seed, 'atm', group_id, digits=8)}"
 
 
-def attach_punches(seed: int, points: list[CheckPoint]) -> list[Punch]:
+def punch_result(
+    seed: int, userid: str, day: date, check_type: str, shift: ShiftClass, draw: random.Random
+) -> tuple[float | None, str | None]:
+    """Reseed `draw` to the check point's punch stream and draw the punch's minutes after the
+    plan time and its raw result (both None when the user forgot to punch); the rest of the
+    stream (place, method, a second punch) is left in `draw`."""
+    reseed(draw, seed, "punch", userid, day, check_type)
+    if check_type == "OnDuty":
+        offset = _on_duty_offset(draw, shift)
+        result = None if offset is None else classify_late(max(offset, 0), shift)
+    else:
+        offset = _off_duty_offset(draw)
+        result = None if offset is None else ("Early" if offset < 0 else "Normal")
+    return offset, result
+
+
+def attach_punches(seed: int, points: list[CheckPoint], draw: random.Random) -> list[Punch]:
     """Draw the punch of every check point (some forgotten, some doubled) and classify it.
 
-    Event flags are set later by `finalize_punches`, once approvals removed some punches.
+    `draw` is reseeded per check point (each point's stream is its own), so any generator will
+    do; the caller owns it. Event flags are set later by `finalize_punches`, once approvals
+    removed some punches.
     """
     punches: list[Punch] = []
     for point in points:
-        draw = rng(seed, "punch", point.userid, point.work_date, point.check_type)
         shift = _SHIFTS[(point.group_id, point.class_id)]
-        if point.check_type == "OnDuty":
-            offset = _on_duty_offset(draw, shift)
-            result = None if offset is None else classify_late(max(offset, 0), shift)
-        else:
-            offset = _off_duty_offset(draw)
-            result = None if offset is None else ("Early" if offset < 0 else "Normal")
+        offset, result = punch_result(
+            seed, point.userid, point.work_date, point.check_type, shift, draw
+        )
         if offset is None or result is None:  # result is None exactly when offset is
             continue
         at = (point.plan_time + timedelta(minutes=offset)).replace(microsecond=0)

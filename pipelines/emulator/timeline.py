@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
-from pipelines.emulator.approvals import KINDS
+from pipelines.emulator.approvals import KINDS, Plan
 from pipelines.emulator.calendar import epoch_ms, fmt_day
-from pipelines.emulator.model import Approval, CheckPoint, Employee, Punch, ScheduledEvent
+from pipelines.emulator.model import Approval, Employee, PointKey, Punch, ScheduledEvent, Slot
+from pipelines.emulator.schedule import plan_id
 
 
 def punch_event(corp_id: str, punch: Punch) -> ScheduledEvent:
@@ -75,48 +76,56 @@ def bpms_payload(approval: Approval, kind, name: str, status: str, at: datetime)
     return data
 
 
-def _summary(userid: str, day: date, at: datetime) -> ScheduledEvent:
+def summary_event(userid: str, day: date, at: datetime) -> ScheduledEvent:
+    """`attend_user_daily_summary_refresh`: the user-day's statistics changed at `at`."""
     data = {"workDate": day.isoformat(), "userId": userid}
     key = f"summary:{userid}:{day.isoformat()}:{epoch_ms(at)}"
     return ScheduledEvent(at, "attend_user_daily_summary_refresh", data, key)
 
 
-def _late_changes(points: list[CheckPoint]) -> Iterable[ScheduledEvent]:
+def sparse_events(
+    seed: int,
+    corp_id: str,
+    employees: dict[str, Employee],
+    plan: Plan,
+    slot_of: Callable[[PointKey], Slot],
+) -> list[ScheduledEvent]:
+    """The events not tied to a punch or a day settling: approvals changing status, statistics
+    refreshed by late approvals and admin edits. Few (a handful per approval), so built whole."""
+    events: list[ScheduledEvent] = []
+    for approval in plan.approvals:
+        events.extend(_approval_events(corp_id, approval, employees[approval.userid].name))
+    events.extend(_late_changes(seed, plan, slot_of))
+    return events
+
+
+def _late_changes(
+    seed: int, plan: Plan, slot_of: Callable[[PointKey], Slot]
+) -> Iterable[ScheduledEvent]:
     """Statistics refreshes for days that change after they settled (late approvals, edits)."""
-    for point in points:
+    for key in {*plan.covers, *plan.supply, *plan.boss}:  # any order: the timeline sorts
+        userid, day, check_type = key
+        slot = slot_of(key)
         changes = []
-        for approval in (point.cover, point.supply):
+        for approval in (plan.covers.get(key), plan.supply.get(key)):
             if approval is not None:
                 changes += [approval.finished_at, approval.revoked_at]
         for at in changes:
-            if at is not None and at > point.settle_at and point.check_type == "OnDuty":
-                yield _summary(point.userid, point.work_date, at)
-        if point.boss is not None:
+            if at is not None and at > slot.settle_at and check_type == "OnDuty":
+                yield summary_event(userid, day, at)
+        boss = plan.boss.get(key)
+        if boss is not None:
             data = {
-                "workDate": fmt_day(point.work_date),
+                "workDate": fmt_day(day),
                 "action": "attend_bossCheck_update",
-                "planId": point.plan_id,
-                "userId": point.userid,
+                "planId": plan_id(seed, userid, day, check_type),
+                "userId": userid,
             }
-            yield ScheduledEvent(
-                point.boss.at, "attend_bossCheck_change", data, f"boss:{point.plan_id}"
-            )
-            yield _summary(point.userid, point.work_date, point.boss.at)
+            yield ScheduledEvent(boss.at, "attend_bossCheck_change", data, f"boss:{data['planId']}")
+            yield summary_event(userid, day, boss.at)
 
 
-def build_timeline(
-    corp_id: str,
-    employees: dict[str, Employee],
-    points: list[CheckPoint],
-    punches: list[Punch],
-    approvals: list[Approval],
-) -> list[ScheduledEvent]:
-    """All events of the org, sorted by time (ties broken by their stable key)."""
-    events = [punch_event(corp_id, punch) for punch in punches if punch.emits_event]
-    for approval in approvals:
-        events.extend(_approval_events(corp_id, approval, employees[approval.userid].name))
-    settled = {(p.userid, p.work_date): p.settle_at for p in points}
-    events.extend(_summary(user, day, at) for (user, day), at in settled.items())
-    events.extend(_late_changes(points))
+def sort_events(events: Iterable[ScheduledEvent]) -> list[ScheduledEvent]:
+    """Events in time order (ties broken by their stable key), each key once."""
     unique = {event.key: event for event in events}
     return sorted(unique.values(), key=lambda event: (event.at, event.key))

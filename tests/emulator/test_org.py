@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import pytest
@@ -87,6 +89,7 @@ def test_supply_is_approved_on_a_holiday_for_a_forgotten_punch_without_punch_eve
     assert point.punch is None and point.supply is supply
     before = effective_row(point, supply.finished_at - timedelta(minutes=1))
     after = effective_row(point, supply.finished_at)
+    assert before is not None and after is not None
     assert before.time_result == "NotSigned"
     assert (after.source_type, after.time_result) == ("APPROVE", "Normal")
     claimed = epoch_ms(supply.supply_time)
@@ -113,11 +116,17 @@ def test_missing_results_are_only_final_after_the_day_settles(org):
         if p.punch is None and p.cover is None and p.supply is None and p.boss is None
     )
     assert effective_row(point, point.settle_at - timedelta(seconds=1)) is None
-    assert effective_row(point, point.settle_at).time_result == "NotSigned"
+    assert _result(point, point.settle_at) == "NotSigned"
     absent = [p for p in org.points if p.raw_result == "Absenteeism" and p.punch and not p.cover]
     for p in absent:
-        assert effective_row(p, p.punch.at).time_result == "SeriousLate"
-        assert effective_row(p, p.settle_at).time_result == "Absenteeism"
+        assert p.punch is not None
+        assert _result(p, p.punch.at) == "SeriousLate"
+        assert _result(p, p.settle_at) == "Absenteeism"
+
+
+def _result(point, now):
+    row = effective_row(point, now)
+    return None if row is None else row.time_result
 
 
 def test_data_is_visible_only_as_of_the_clock(org):
@@ -250,3 +259,44 @@ def test_speeding_up_the_build_did_not_change_the_org():
     # The digest of the 120-employee org built before the build was optimised (commit 4d80723):
     # every user-day, punch, approval and event must stay what it was.
     assert _digest(build_org(OrgSpec(employees=120, days=21))) == GOLDEN
+
+
+# The digest of a month-long 250-employee org (3 holidays, ~100 approvals) from the whole-org
+# build, taken at commit ed50cd6 before user-days and days of events were built on demand.
+GOLDEN_MONTH = "5c1c0f773bd246d8e18fdf495a144441a2be99dde21b0d10eb9cf744dbe1356a"
+
+
+def test_building_user_days_on_demand_did_not_change_a_month_long_org():
+    assert _digest(build_org(OrgSpec(employees=250, days=31))) == GOLDEN_MONTH
+
+
+def test_start_builds_no_user_day_and_a_read_builds_only_its_own():
+    org = build_org(OrgSpec(employees=50, days=14))
+    assert org.built_user_days == 0 and org.approvals
+    points = org.day_points("user0003", org.dates[4])
+    assert org.built_user_days == 1
+    assert org.day_points("user0003", org.dates[4]) is points  # kept, not built again
+    assert org.day_points("nobody", org.dates[4]) == []
+    assert org.day_points("user0003", org.dates[0] - timedelta(days=1)) == []
+    assert org.built_user_days == 1  # unknown users and days outside the window keep nothing
+
+
+def test_the_events_of_one_day_build_at_most_that_day_and_the_day_before():
+    org = build_org(OrgSpec(employees=50, days=14))
+    day = org.dates[6]
+    events = org.events_between(midnight(day), midnight(day + timedelta(days=1)))
+    assert events and all(e.at.date() == day for e in events)
+    assert 0 < org.built_user_days <= 2 * len(org.employees)
+
+
+def test_concurrent_reads_of_one_user_day_share_one_build():
+    org = build_org(OrgSpec(employees=30, days=14))
+    barrier = threading.Barrier(8)
+
+    def read(_):
+        barrier.wait()
+        return org.user_day("user0002", org.dates[2])
+
+    with ThreadPoolExecutor(8) as pool:
+        found = list(pool.map(read, range(8)))
+    assert all(day is found[0] for day in found) and org.built_user_days == 1
