@@ -200,8 +200,8 @@ class ObjectParquetStore(ParquetStore):
     def attach_views(self, connection: duckdb.DuckDBPyConnection) -> None:
         """Views named after the tables in `connection`, over the current objects.
 
-        Here pyarrow reads the objects and DuckDB scans the registered datasets: no extension
-        to load, no view file to upload. Readers elsewhere use the file `object_views` uploads.
+        DuckDB reads s3:// itself only with its httpfs extension, which it downloads on first
+        use; here pyarrow reads the objects and DuckDB scans the registered datasets.
         """
         for spec in TABLES.values():
             source = self.dataset(spec.name)
