@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from pipelines.catalogue import Table
 from pipelines.days import SHANGHAI, DayRange
@@ -19,6 +19,7 @@ from pipelines.dingtalk.client import DingTalkClient
 from pipelines.dingtalk.models import AttendanceResult, LeaveStatus, PunchRecord, UserSchedule
 from pipelines.extract import rows
 from pipelines.extract.loaders import roster, write_days
+from pipelines.extract.strategies.plans import Plans, midnight, plans_for
 from pipelines.extract.strategies.reconstruct import UserDay, reconstruct
 from pipelines.warehouse.store import ParquetStore
 
@@ -30,11 +31,6 @@ class FrugalPull:
     results: list[AttendanceResult] = field(default_factory=list)
     punches: list[PunchRecord] = field(default_factory=list)
     authoritative: set[UserDay] = field(default_factory=set)
-
-
-def midnight(day: date) -> datetime:
-    """00:00 of `day` in Asia/Shanghai."""
-    return datetime.combine(day, time(), tzinfo=SHANGHAI)
 
 
 def pull_schedules(
@@ -93,12 +89,15 @@ def load_results_and_punches(
     op_user_id: str,
     users: Sequence[str] | None = None,
     now: datetime | None = None,
+    plans: Plans | None = None,
 ) -> FrugalPull:
-    """Write `attendance_results` and `attendance_punches` for the range from one frugal pull."""
+    """Write `attendance_results` and `attendance_punches` for the range from one frugal pull;
+    `plans` says where schedules and leaves come from (default: DingTalk, nothing kept)."""
     wanted = list(users) if users else roster(store)
     moment = now or datetime.now(tz=SHANGHAI)
-    schedules = pull_schedules(client, op_user_id, wanted, days.first, days.last)
-    leaves = pull_leaves(client, wanted, days.first, days.last)
+    span = (days.first, days.last)
+    today = moment.astimezone(SHANGHAI).date()
+    schedules, leaves = plans_for(client, op_user_id, wanted, span, today, plans or Plans())
     pulled = pull_results(client, wanted, days.first, days.last, moment, schedules, leaves)
     write_days(
         store, Table.ATTENDANCE_RESULTS, rows.result_rows(pulled.results, moment), days, users
