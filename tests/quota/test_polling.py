@@ -87,6 +87,7 @@ THURSDAY = date(2026, 11, 5)
 LIST_RECORD = "/attendance/listRecord"
 SCHEDULES = "/topapi/attendance/schedule/listbyusers"
 LEAVES = "/topapi/attendance/getleavestatus"
+OFFICIAL = "/attendance/list"
 COMPARED = ("time_result", "source_type", "user_check_time", "record_id", "proc_inst_id")
 
 
@@ -199,6 +200,24 @@ def test_an_approval_makes_the_next_poll_reread_that_users_plans(org):
     assert spent[LIST_RECORD] == 4 and spent[SCHEDULES] == 1 and spent[LEAVES] == 1
     assert not differing(rows, org.truth(THURSDAY))
     assert {r.source_type for r in rows if r.user_id == leave.userid} == {"APPROVE"}
-    # Re-read once: the next poll is listRecord again (plus attendance/list for the leave).
-    again, _ = org.pull(THURSDAY, THURSDAY, on(THURSDAY, 12), poll=True)
-    assert again[LIST_RECORD] == 4 and SCHEDULES not in again and LEAVES not in again
+    # Re-read once: the next poll is listRecord only, the leave's answer kept until its
+    # OffDuty point passes (18:00), when attendance/list is asked again.
+    again, rows = org.pull(THURSDAY, THURSDAY, on(THURSDAY, 12), poll=True)
+    assert again == {LIST_RECORD: polling.poll_cost(EMPLOYEES)}
+    assert not differing(rows, org.truth(THURSDAY))
+    evening, rows = org.pull(THURSDAY, THURSDAY, on(THURSDAY, 18, 30), poll=True)
+    assert evening[LIST_RECORD] == 4 and evening[OFFICIAL] >= 1 and SCHEDULES not in evening
+    assert not differing(rows, org.truth(THURSDAY))
+
+
+def test_attendance_list_answers_are_kept_until_they_can_change(org):
+    wednesday = THURSDAY - timedelta(days=1)
+    org.pull(wednesday, wednesday, on(THURSDAY, 6, 30), poll=False)
+    # Thursday has leaves: the first poll asks attendance/list for those user-days...
+    first, rows = org.pull(THURSDAY, THURSDAY, on(THURSDAY, 11, 1), poll=True)
+    assert first[LIST_RECORD] == 4 and first[OFFICIAL] >= 1
+    assert not differing(rows, org.truth(THURSDAY))
+    # ...the next one, with no planned point and no punch of theirs since, reuses the answers.
+    second, rows = org.pull(THURSDAY, THURSDAY, on(THURSDAY, 11, 6), poll=True)
+    assert second == {LIST_RECORD: polling.poll_cost(EMPLOYEES)}
+    assert not differing(rows, org.truth(THURSDAY))

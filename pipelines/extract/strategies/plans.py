@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from pipelines.days import SHANGHAI
 from pipelines.dingtalk.client import DingTalkClient
-from pipelines.dingtalk.models import LeaveStatus, UserSchedule
+from pipelines.dingtalk.models import AttendanceResult, LeaveStatus, UserSchedule
 
 # listbyusers answers 7 days a call: a prefetch that stays inside the windows costs nothing.
 SCHEDULE_WINDOW_DAYS = 7
@@ -53,11 +53,22 @@ class PlanCache(Protocol):
 
 
 @dataclass
+class Answer:
+    """What attendance/list answered a poll for an untrusted user-day, and when: a later poll
+    reuses it until the answer can change (`answers.still_valid`)."""
+
+    asked_at: datetime
+    punch_ids: list[int]  # the user's punches the pull saw when it asked
+    rows: list[AttendanceResult]
+
+
+@dataclass
 class DayPlan:
     """One user's planned check points and the leave intervals overlapping that day."""
 
     schedules: list[UserSchedule] = field(default_factory=list)
     leaves: list[LeaveStatus] = field(default_factory=list)
+    answer: Answer | None = None
 
 
 def _wire(values: dict[str, Any]) -> dict[str, Any]:
@@ -74,20 +85,32 @@ def _wire(values: dict[str, Any]) -> dict[str, Any]:
 
 def encode_plan(plan: DayPlan) -> str:
     """The JSON text a `PlanCache` stores."""
-    return json.dumps(
-        {
-            "schedules": [_wire(item.model_dump()) for item in plan.schedules],
-            "leaves": [_wire(item.model_dump()) for item in plan.leaves],
-        },
-        separators=(",", ":"),
-    )
+    data: dict[str, Any] = {
+        "schedules": [_wire(item.model_dump()) for item in plan.schedules],
+        "leaves": [_wire(item.model_dump()) for item in plan.leaves],
+    }
+    if plan.answer is not None:
+        data["answer"] = {
+            "asked_at": int(plan.answer.asked_at.timestamp() * 1000),
+            "punch_ids": plan.answer.punch_ids,
+            "rows": [_wire(row.model_dump()) for row in plan.answer.rows],
+        }
+    return json.dumps(data, separators=(",", ":"))
 
 
 def decode_plan(text: str) -> DayPlan:
     data = json.loads(text)
+    answer = data.get("answer")
     return DayPlan(
         [UserSchedule.model_validate(item) for item in data["schedules"]],
         [LeaveStatus.model_validate(item) for item in data["leaves"]],
+        None
+        if answer is None
+        else Answer(
+            datetime.fromtimestamp(answer["asked_at"] / 1000, tz=SHANGHAI),
+            [int(x) for x in answer["punch_ids"]],
+            [AttendanceResult.model_validate(row) for row in answer["rows"]],
+        ),
     )
 
 
@@ -153,6 +176,15 @@ class Plans:
     reuse: bool = False
 
 
+@dataclass
+class PlanSet:
+    """The plans a pull works with, and each user-day's (kept or just read) when cached."""
+
+    schedules: list[UserSchedule]
+    leaves: list[LeaveStatus]
+    by_user_day: dict[tuple[str, date], DayPlan] = field(default_factory=dict)
+
+
 def plans_for(
     client: DingTalkClient,
     op_user_id: str,
@@ -160,35 +192,34 @@ def plans_for(
     days: tuple[date, date],
     today: date,
     source: Plans,
-) -> tuple[list[UserSchedule], list[LeaveStatus]]:
+) -> PlanSet:
     """Schedules and leaves of `users` over `days`: kept plans where `source` allows it, the
     rest from DingTalk (then kept)."""
     first, last = days
     cache = source.cache
     if cache is None:
-        return _pull(client, op_user_id, users, first, last)
-    kept: dict[str, list[DayPlan]] = {}
+        return PlanSet(*_pull(client, op_user_id, users, first, last))
+    found = PlanSet([], [])
     if source.reuse:
-        stored = [cache.read(day, users) for day in _days(first, last)]
-        kept = {
-            user: [decode_plan(day_plans[user]) for day_plans in stored]
-            for user in users
-            if all(user in day_plans for day_plans in stored)
-        }
-    missing = [user for user in users if user not in kept]
-    schedules: list[UserSchedule] = []
-    leaves: list[LeaveStatus] = []
+        stored = {day: cache.read(day, users) for day in _days(first, last)}
+        for user in users:
+            if all(user in day_plans for day_plans in stored.values()):
+                for day, day_plans in stored.items():
+                    found.by_user_day[(user, day)] = decode_plan(day_plans[user])
+    missing = [user for user in users if (user, first) not in found.by_user_day]
     if missing:
         marker = cache.marker()
         through = plan_days(first, last, today)
         schedules, leaves = _pull(client, op_user_id, missing, first, through)
         for day, plans in split_by_day(missing, _days(first, through), schedules, leaves).items():
             cache.write(day, {user: encode_plan(plan) for user, plan in plans.items()}, marker)
-    for plans in kept.values():
-        for plan in plans:
-            schedules.extend(plan.schedules)
-            leaves.extend(plan.leaves)
-    return schedules, _unique(leaves)
+            if day <= last:
+                found.by_user_day.update({(user, day): plan for user, plan in plans.items()})
+    for plan in found.by_user_day.values():
+        found.schedules.extend(plan.schedules)
+        found.leaves.extend(plan.leaves)
+    found.leaves = _unique(found.leaves)
+    return found
 
 
 def _unique(leaves: Iterable[LeaveStatus]) -> list[LeaveStatus]:

@@ -9,7 +9,7 @@ check points (about 14 a week for 50 users on two points a day).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -19,6 +19,7 @@ from pipelines.dingtalk.client import DingTalkClient
 from pipelines.dingtalk.models import AttendanceResult, LeaveStatus, PunchRecord, UserSchedule
 from pipelines.extract import rows
 from pipelines.extract.loaders import roster, write_days
+from pipelines.extract.strategies.answers import kept_answers
 from pipelines.extract.strategies.plans import Plans, midnight, plans_for
 from pipelines.extract.strategies.reconstruct import UserDay, reconstruct
 from pipelines.warehouse.store import ParquetStore
@@ -55,17 +56,19 @@ def pull_results(
     now: datetime,
     schedules: Sequence[UserSchedule],
     leaves: Sequence[LeaveStatus],
+    ask: Callable[[set[UserDay], Sequence[PunchRecord]], list[AttendanceResult]] | None = None,
 ) -> FrugalPull:
     """Rows of `users` over [first, last] as of `now`, given their schedules and leaves.
 
     listRecord is asked for the day after `last` too: an overnight shift's early punch belongs
     to the previous work date. Schedules and leaves are passed in so that an intraday poll
-    reuses the ones read once for the day (or the week).
+    reuses the ones read once for the day (or the week); `ask` answers the untrusted
+    user-days (default: attendance/list, one day at a time).
     """
     punches = client.list_punch_records(users, first, last + timedelta(days=1))
     in_range = [s for s in schedules if first <= s.work_date <= last]
     built = reconstruct(in_range, punches, leaves, now)
-    official = authoritative_rows(client, built.untrusted)
+    official = ask(built.untrusted, punches) if ask else authoritative_rows(client, built.untrusted)
     kept = [r for r in built.results if (r.user_id, r.work_date) not in built.untrusted]
     return FrugalPull(kept + official, punches, built.untrusted)
 
@@ -97,8 +100,18 @@ def load_results_and_punches(
     moment = now or datetime.now(tz=SHANGHAI)
     span = (days.first, days.last)
     today = moment.astimezone(SHANGHAI).date()
-    schedules, leaves = plans_for(client, op_user_id, wanted, span, today, plans or Plans())
-    pulled = pull_results(client, wanted, days.first, days.last, moment, schedules, leaves)
+    source = plans or Plans()
+    found = plans_for(client, op_user_id, wanted, span, today, source)
+    ask = None
+    if source.cache is not None and source.reuse:  # a poll: kept answers where still valid
+
+        def official(user_days: set[UserDay]) -> list[AttendanceResult]:
+            return authoritative_rows(client, user_days)
+
+        ask = kept_answers(source.cache, found, official, moment)
+    pulled = pull_results(
+        client, wanted, days.first, days.last, moment, found.schedules, found.leaves, ask
+    )
     write_days(
         store, Table.ATTENDANCE_RESULTS, rows.result_rows(pulled.results, moment), days, users
     )
