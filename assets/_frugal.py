@@ -9,20 +9,23 @@ check reconciles with the derived figures.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from datetime import date
 from typing import cast
 
 import dagster as dg
 
 from assets._support import RefreshConfig
-from pipelines.catalogue import Asset, Scope
+from pipelines.catalogue import Asset, Job, Scope
 from pipelines.days import DayRange
 from pipelines.dingtalk.client import DingTalkClient
 from pipelines.extract import loaders
+from pipelines.extract.strategies.plans import Plans
 from pipelines.extract.strategies.pull import load_results_and_punches
 from pipelines.quota.profile import Profile, load_profile, profile_file, reconciliation_users
 from pipelines.refresh.scopes import users_needing
 from pipelines.resources import DingTalkResource
+from pipelines.state.factory import StateLocation
 from pipelines.warehouse.store import ParquetStore
 
 Loader = Callable[[DingTalkClient, ParquetStore, DayRange, Sequence[str] | None], dict[date, int]]
@@ -40,10 +43,16 @@ def in_run(context: dg.AssetExecutionContext, table: str) -> bool:
     return dg.AssetKey(table) in selected
 
 
-def frugal_points(context: dg.AssetExecutionContext, config: RefreshConfig) -> Loader:
+def frugal_points(
+    context: dg.AssetExecutionContext, config: RefreshConfig, dingtalk: DingTalkResource
+) -> Loader:
     """attendance_results' loader: one pull writing results and, for the users the punches
-    asset needs in this run, punches."""
+    asset needs in this run, punches. Every pull keeps the plans (schedules and leaves) it
+    read; only a poll reuses them, every other run reads DingTalk's (pipelines/extract/
+    strategies/plans.py)."""
     with_punches = in_run(context, Asset.ATTENDANCE_PUNCHES)
+    reuse = context.job_def.name == Job.ATTENDANCE_POLL
+    state = StateLocation.from_settings(dingtalk.settings())
 
     def load(
         client: DingTalkClient, store: ParquetStore, days: DayRange, users: Sequence[str] | None
@@ -54,7 +63,10 @@ def frugal_points(context: dg.AssetExecutionContext, config: RefreshConfig) -> L
             others = cast(Scope, config.others_scope)
             more = users_needing(Asset.ATTENDANCE_PUNCHES, config.users, scopes, others)
             users = None if more is None else sorted(set(users) | set(more))
-        pulled = load_results_and_punches(client, store, days, loaders.roster(store)[0], users)
+        admin = loaders.roster(store)[0]
+        with closing(state.plan_cache()) as cache:
+            plans = Plans(cache, reuse)
+            pulled = load_results_and_punches(client, store, days, admin, users, plans=plans)
         counts: dict[date, int] = {}
         for result in pulled.results:
             counts[result.work_date] = counts.get(result.work_date, 0) + 1

@@ -52,6 +52,10 @@ def approval_resolution(
             return instance.model_dump(by_alias=True, mode="json")
 
         resolution = resolve_approvals(changes, fetch, warehouse_written_days(warehouse.store()))
+    # An approval binds or covers check points: polls must re-read those users' plans.
+    with data_dir.plan_cache() as plans:
+        for request in resolution.requests:
+            plans.forget(request.work_date, request.users)
     with data_dir.refresh_requests() as queue:
         queue.add(resolution.requests)
     for request in resolution.requests:

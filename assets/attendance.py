@@ -183,7 +183,7 @@ def attendance_results(
     """
     loader = loaders.load_results
     if _frugal.profile(dingtalk).frugal:
-        loader = _frugal.frugal_points(context, config)
+        loader = _frugal.frugal_points(context, config, dingtalk)
     return _pull_daily(context, config, dingtalk, warehouse, Asset.ATTENDANCE_RESULTS, loader)
 
 

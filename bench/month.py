@@ -94,9 +94,10 @@ class Month:
 
 
 def simulate(employees: int, edition_name: str, freshness: float) -> dict:
-    polls = make_plan(employees, edition_named(edition_name), freshness).chosen.polls_per_day
     month = Month(employees)
-    density = month.learned_density()
+    density = month.learned_density()  # what `plan` and the sensor learn from the warehouse
+    planned = make_plan(employees, edition_named(edition_name), freshness, density).chosen
+    polls = planned.polls_per_day
     for offset in range(DAYS):
         day = START + timedelta(days=offset)
         work_day = day.weekday() < 5  # the planner's 22 work days; weekends get the close only
@@ -107,6 +108,8 @@ def simulate(employees: int, edition_name: str, freshness: float) -> dict:
         month.close(day)
     found = report(month, polls)
     found["planned_p95_minutes_learned_density"] = governor.staleness_percentile(polls, density)
+    found["planned_p95_minutes"] = round(planned.p95_minutes, 1)
+    found["density_learned"] = density != governor.DEFAULT_DENSITY
     return {**found, "employees": employees, "edition": edition_name, "freshness": freshness}
 
 

@@ -21,6 +21,7 @@ import dagster as dg
 
 from pipelines.dingtalk.client import DingTalkClient
 from pipelines.dingtalk.ledger import CallLedger
+from pipelines.extract.strategies.plans import PlanCache
 from pipelines.refresh.config import RefreshSettings, load_refresh_settings
 from pipelines.refresh.failed_push import FailedPushPageStore
 from pipelines.refresh.requests import RefreshRequestStore
@@ -142,6 +143,9 @@ class DataDirResource(_InDataDir):
 
     def ledger(self) -> closing[CallLedger]:
         return closing(self.state().ledger())
+
+    def plan_cache(self) -> closing[PlanCache]:
+        return closing(self.state().plan_cache())
 
 
 _REFRESH = RefreshSettings.model_fields

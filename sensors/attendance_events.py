@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from datetime import datetime
 
 import dagster as dg
 
 from pipelines.catalogue import Sensor, Tag
+from pipelines.days import SHANGHAI
 from pipelines.jobs import (
     approval_resolution_job,
     approval_run_config,
@@ -64,6 +66,9 @@ def build_attendance_events_sensor(
             plan = plan_tick(cursor, inbox, requests, settings, time.time(), rules)
             # Informational for `inbox stats`: events up to here are folded into the cursor.
             inbox.mark_consumed(plan.cursor.seq, consumer=SENSOR_NAME)
+        if plan.plans_changed:  # polls re-read everyone's schedules from today on
+            with data_dir.plan_cache() as plans:
+                plans.forget(datetime.now(tz=SHANGHAI).date(), None)
         known_days = set(partitions_def.get_partition_keys())
         runs = _refresh_runs(context, plan.due, known_days, refresh_job.name, run_config_for)
         runs += _other_runs(plan)

@@ -41,17 +41,25 @@ def plan(
     ] = DEFAULT_LEAVE_TYPES,
 ) -> None:
     """Cost every pull strategy for a month and choose the profile the pipeline runs."""
+    from pipelines.dingtalk.ledger import shanghai_now
+    from pipelines.quota.density import density_in
     from pipelines.quota.editions import edition
     from pipelines.quota.leave_cost import LeaveBalanceCost
     from pipelines.quota.plan import make_plan
     from pipelines.quota.profile import profile_path, write_profile
+    from pipelines.warehouse.factory import open_store
 
+    settings = load_settings()
+    # The density the polling sensor will place polls by: learned from the warehouse's punches
+    # once there are enough of them, the default before.
+    density = density_in(open_store(settings), shanghai_now().date())
     try:
         chosen_edition = edition(edition_name, calls, pushes, qps)
-        made = make_plan(employees, chosen_edition, _minutes(freshness))
+        made = make_plan(
+            employees, chosen_edition, _minutes(freshness), density.bins, density.describe()
+        )
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
-    settings = load_settings()
     leave = LeaveBalanceCost(employees, leave_types)
     path = profile_path(settings.attendance_data_dir, settings.attendance_profile)
     if write:
@@ -94,6 +102,7 @@ def _echo(made: Plan, path: Path | None) -> None:
             typer.echo(f"  {name:<52} {count:>8,}")
     make, skip = made.subscriptions()
     typer.echo(f"\nchosen profile: {made.chosen.name} ({made.chosen.polls_per_day} polls a day)")
+    typer.echo(f"punch-time density: {made.density_source}")
     typer.echo("subscribe to: " + ", ".join(make))
     typer.echo("do not subscribe to: " + (", ".join(skip) or "-"))
     if path is not None:

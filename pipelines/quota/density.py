@@ -8,6 +8,7 @@ directory: the weeks before today do not change during it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, time, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -42,3 +43,29 @@ def _learned(data_dir: Path, today: date) -> tuple[float, ...]:
 def learned_density(store: ParquetStore, today: date) -> tuple[float, ...]:
     """The density of the last four weeks' punches (the governor's default without them)."""
     return _learned(store.data_dir, today)
+
+
+@dataclass(frozen=True)
+class Density:
+    """The density the governor will use, and what it came from (for `plan`)."""
+
+    bins: tuple[float, ...]
+    punches: int  # work-hour punches of the LEARN_DAYS days before today
+    learned: bool
+
+    def describe(self) -> str:
+        if self.learned:
+            return f"learned from {self.punches:,} punches of the last {LEARN_DAYS} days"
+        return (
+            f"default (hourly): {self.punches:,} punches in the last {LEARN_DAYS} days, "
+            f"fewer than the {governor.MIN_LEARNED:,} learning needs"
+        )
+
+
+def density_in(store: ParquetStore, today: date) -> Density:
+    """The density the polling sensor uses on `today`, by the same rule (`learned_density`)."""
+    bins = learned_density(store, today)
+    in_hours = [
+        t for t in recent_punch_times(store, today) if governor.WORK_START <= t < governor.WORK_END
+    ]
+    return Density(bins, len(in_hours), bins != governor.DEFAULT_DENSITY)

@@ -49,8 +49,15 @@ def work_days_left(today: date) -> int:
 
 
 def poll_cost(employees: int) -> int:
-    """Calls one frugal poll costs: listRecord and listbyusers per 50 users, getleavestatus
-    per 100 (attendance/list for the few untrusted user-days comes on top)."""
+    """Calls one frugal poll costs: listRecord per 50 users. The day's schedules and leaves
+    are kept from the settlement's pull (pipelines/extract/strategies/plans.py); re-reading the
+    few users an approval touched, and attendance/list for the untrusted user-days, come on top."""
+    return math.ceil(employees / 50)
+
+
+def close_cost(employees: int) -> int:
+    """Calls one frugal daily close costs: listRecord and listbyusers per 50 users,
+    getleavestatus per 100 (it reads today's plans too, inside the same listbyusers window)."""
     return 2 * math.ceil(employees / 50) + math.ceil(employees / 100)
 
 
@@ -59,7 +66,7 @@ def budget(profile: Profile, used: int, employees: int, today: date) -> governor
     return governor.Budget(
         remaining=max(profile.calls_quota - used, 0),
         reserve=profile.reserve_calls,
-        fixed_per_day=poll_cost(employees),  # the daily close is one frugal pull of the day
+        fixed_per_day=close_cost(employees),
         per_poll=poll_cost(employees),
         work_days_left=work_days_left(today),
     )

@@ -38,10 +38,16 @@ class RefreshColumns:
 
 
 @dataclass(frozen=True)
+class ForgetPlans:
+    """Schedules changed: the plans polls keep (schedules and leaves) are stale from today on.
+    The data already pulled stays; the daily close re-reads every plan anyway."""
+
+
+@dataclass(frozen=True)
 class Ignore:
     """Nothing to re-pull; the reason is kept for the sensor's log and the docs table."""
 
     reason: str
 
 
-Action = RefreshDay | ResolveApproval | RefreshColumns | Ignore
+Action = RefreshDay | ResolveApproval | RefreshColumns | ForgetPlans | Ignore

@@ -16,6 +16,7 @@ from pipelines.catalogue import Scopes
 from pipelines.days import SHANGHAI
 from pipelines.refresh.actions import (
     Action,
+    ForgetPlans,
     Ignore,
     RefreshColumns,
     RefreshDay,
@@ -139,6 +140,10 @@ def _report_columns(
     return [RefreshColumns()]
 
 
+def _plans(_spec: EventSpec, _payload: Mapping[str, Any], _rules: MappingRules) -> list[Action]:
+    return [ForgetPlans()]
+
+
 def _nothing(spec: EventSpec, _payload: Mapping[str, Any], _rules: MappingRules) -> list[Action]:
     return [Ignore(f"event type {spec.event_type!r} does not change attendance data")]
 
@@ -161,5 +166,6 @@ HANDLERS: Mapping[Meaning, Handler] = {
     Meaning.ATTENDANCE_APPROVAL: _attendance_approval,
     Meaning.APPROVAL_INSTANCE: _approval_instance,
     Meaning.REPORT_COLUMNS: _report_columns,
+    Meaning.PLANS: _plans,
     Meaning.NOTHING: _nothing,
 }

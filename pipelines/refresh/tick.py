@@ -18,7 +18,13 @@ from typing import Any
 
 from pipelines.catalogue import Scopes
 from pipelines.days import SHANGHAI
-from pipelines.refresh.actions import Ignore, RefreshColumns, RefreshDay, ResolveApproval
+from pipelines.refresh.actions import (
+    ForgetPlans,
+    Ignore,
+    RefreshColumns,
+    RefreshDay,
+    ResolveApproval,
+)
 from pipelines.refresh.coalesce import Coalescer, DueRefresh
 from pipelines.refresh.config import RefreshSettings
 from pipelines.refresh.mapping import MappingRules, actions_for_event
@@ -66,6 +72,7 @@ class TickPlan:
     approvals: list[ResolveApproval] = field(default_factory=list)
     approval_seqs: tuple[int, int] = (0, 0)  # first and last inbox seq that asked (run key)
     columns_seq: int = 0  # last inbox seq asking for the column catalogue, 0 for none
+    plans_changed: bool = False  # a schedule, shift or group changed: forget the kept plans
     read: Counter[str] = field(default_factory=Counter)
     ignored: Counter[str] = field(default_factory=Counter)
     more: bool = False  # a source had more than one batch waiting
@@ -118,6 +125,8 @@ def _read_inbox(plan, inbox, coalescer, settings, now, rules) -> None:
                 plan.approval_seqs = (first, event.seq)
             elif isinstance(action, RefreshColumns):
                 plan.columns_seq = event.seq
+            elif isinstance(action, ForgetPlans):
+                plan.plans_changed = True
             elif isinstance(action, Ignore):
                 plan.ignored[action.reason[:120]] += 1
     plan.approvals = list(approvals.values())

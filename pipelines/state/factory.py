@@ -27,6 +27,7 @@ import psycopg
 if TYPE_CHECKING:
     from pipelines.dingtalk.ledger import CallLedger
     from pipelines.dingtalk.throttle import CallLimiter
+    from pipelines.extract.strategies.plans import PlanCache
     from pipelines.quota.pushes import PushLedger
     from pipelines.refresh.failed_push import FailedPushPageStore
     from pipelines.refresh.requests import RefreshRequestStore
@@ -149,6 +150,17 @@ class StateLocation:
         from pipelines.state.push_ledger import SqlitePushLedger
 
         return SqlitePushLedger.in_data_dir(self.data_dir)
+
+    def plan_cache(self) -> PlanCache:
+        """The day's schedules and leaves kept between polls (a cache: `state migrate` leaves
+        it behind, the next pull fills it again)."""
+        if self.is_postgres:
+            from pipelines.state.postgres.plan_cache import PostgresPlanCache
+
+            return PostgresPlanCache(postgres_database(self.state_url))
+        from pipelines.state.plan_cache import SqlitePlanCache
+
+        return SqlitePlanCache.in_data_dir(self.data_dir)
 
     def limiter(self, calls_per_second: float, namespace: str = "") -> CallLimiter:
         """The per-API rate limiter shared by every process (and host) using this state."""

@@ -28,6 +28,7 @@ class Meaning(StrEnum):
     ATTENDANCE_APPROVAL = "attendance_approval"  # resolve the approval instance
     APPROVAL_INSTANCE = "approval_instance"  # resolve it when its suite touches attendance
     REPORT_COLUMNS = "column_catalogue"  # re-read the report column catalogue
+    PLANS = "plans"  # schedules changed: polls re-read the planned check points
     NOTHING = "nothing"  # stored as evidence, changes no attendance data
 
 
@@ -143,10 +144,11 @@ _SPECS = (
         Meaning.REPORT_COLUMNS,
         (PayloadField(("columnId",), "id"),),
     ),
-    EventSpec("attend_group_change", Meaning.NOTHING, _CONFIG),
-    EventSpec("attend_shift_change", Meaning.NOTHING, _CONFIG),
+    # A group, shift or schedule change can move planned check points of anyone (no user named).
+    EventSpec("attend_group_change", Meaning.PLANS, _CONFIG),
+    EventSpec("attend_shift_change", Meaning.PLANS, _CONFIG),
     # Name confirmed, payload undocumented (reference 5.6): accepted as a bare trigger.
-    EventSpec("attendance_schedule_change", Meaning.NOTHING),
+    EventSpec("attendance_schedule_change", Meaning.PLANS),
     *(
         EventSpec(name, Meaning.NOTHING, (_ORG_USERS,))
         for name in ("user_add_org", "user_modify_org", "user_leave_org", "user_active_org")

@@ -15,6 +15,7 @@ from pipelines.jobs import REFRESH_ASSETS
 from pipelines.refresh.requests import RefreshRequest
 from pipelines.refresh.tick import REFRESH_REQUEST_EVENT, SensorCursor
 from pipelines.resources import resources_for_data_dir
+from pipelines.state.plan_cache import SqlitePlanCache
 from pipelines.state.refresh_requests import RefreshRequestQueue
 from pipelines.stream.inbox import Inbox
 from pipelines.stream.models import SHANGHAI, NewEvent
@@ -218,3 +219,20 @@ def test_days_before_the_first_partition_are_skipped(data_dir, inbox, instance):
     result = tick(data_dir, instance)
     assert result.run_requests == []
     assert json.loads(result.cursor)["pending"] == {}
+
+
+def test_a_group_change_forgets_the_plans_polls_keep(data_dir, inbox, instance):
+    today = datetime.now(tz=SHANGHAI).date()
+    with SqlitePlanCache.in_data_dir(data_dir) as plans:
+        plans.write(today, {"u1": "{}", "u2": "{}"}, plans.marker())
+        plans.write(today - timedelta(days=1), {"u1": "{}"}, plans.marker())
+    inbox.add([punch("u1")])
+    first = tick(data_dir, instance)
+    with SqlitePlanCache.in_data_dir(data_dir) as plans:
+        assert set(plans.read(today, ["u1", "u2"])) == {"u1", "u2"}  # a punch changes no plan
+    inbox.add([_event("attend_group_change", {"id": 11112222, "action": "attend_group_update"})])
+    result = tick(data_dir, instance, first.cursor)
+    assert not result.run_requests  # nothing to re-pull now: the next poll re-reads the plans
+    with SqlitePlanCache.in_data_dir(data_dir) as plans:
+        assert plans.read(today, ["u1", "u2"]) == {}
+        assert set(plans.read(today - timedelta(days=1), ["u1"])) == {"u1"}

@@ -6,12 +6,14 @@ import pytest
 
 from pipelines.dingtalk.ledger import CallLedger
 from pipelines.dingtalk.throttle import CallLimiter
+from pipelines.extract.strategies.plans import PlanCache
 from pipelines.refresh.failed_push import FailedPushPageStore
 from pipelines.refresh.requests import RefreshRequestStore
 from pipelines.state.postgres.failed_push_pages import PostgresFailedPushPages
 from pipelines.state.postgres.inbox import PostgresInbox
 from pipelines.state.postgres.ledger import PostgresLedger
 from pipelines.state.postgres.limiter import PostgresRateLimiter
+from pipelines.state.postgres.plan_cache import PostgresPlanCache
 from pipelines.state.postgres.refresh_requests import PostgresRefreshRequests
 from pipelines.stream.protocol import EventInbox
 from tests.unit.test_store_protocols import (
@@ -24,6 +26,7 @@ PAIRS = [
     (FailedPushPageStore, PostgresFailedPushPages),
     (CallLedger, PostgresLedger),
     (CallLimiter, PostgresRateLimiter),
+    (PlanCache, PostgresPlanCache),
 ]
 
 

@@ -9,9 +9,11 @@ import pytest
 
 from pipelines.dingtalk.ledger import CallLedger, QuotaLedger
 from pipelines.dingtalk.throttle import CallLimiter, RateLimiter, SharedRateLimiter
+from pipelines.extract.strategies.plans import PlanCache
 from pipelines.refresh.failed_push import FailedPushPageStore
 from pipelines.refresh.requests import RefreshRequestStore
 from pipelines.state.failed_push_pages import FailedPushPages
+from pipelines.state.plan_cache import SqlitePlanCache
 from pipelines.state.refresh_requests import RefreshRequestQueue
 from pipelines.stream.inbox import Inbox
 from pipelines.stream.protocol import EventInbox
@@ -25,6 +27,7 @@ PAIRS = [
     (CallLimiter, RateLimiter),
     (CallLimiter, SharedRateLimiter),
     (WarehouseRows, ParquetStore),
+    (PlanCache, SqlitePlanCache),
 ]
 
 

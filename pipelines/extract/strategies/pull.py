@@ -9,9 +9,9 @@ check points (about 14 a week for 50 users on two points a day).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from pipelines.catalogue import Table
 from pipelines.days import SHANGHAI, DayRange
@@ -19,6 +19,8 @@ from pipelines.dingtalk.client import DingTalkClient
 from pipelines.dingtalk.models import AttendanceResult, LeaveStatus, PunchRecord, UserSchedule
 from pipelines.extract import rows
 from pipelines.extract.loaders import roster, write_days
+from pipelines.extract.strategies.answers import kept_answers
+from pipelines.extract.strategies.plans import Plans, midnight, plans_for
 from pipelines.extract.strategies.reconstruct import UserDay, reconstruct
 from pipelines.warehouse.store import ParquetStore
 
@@ -30,11 +32,6 @@ class FrugalPull:
     results: list[AttendanceResult] = field(default_factory=list)
     punches: list[PunchRecord] = field(default_factory=list)
     authoritative: set[UserDay] = field(default_factory=set)
-
-
-def midnight(day: date) -> datetime:
-    """00:00 of `day` in Asia/Shanghai."""
-    return datetime.combine(day, time(), tzinfo=SHANGHAI)
 
 
 def pull_schedules(
@@ -59,17 +56,19 @@ def pull_results(
     now: datetime,
     schedules: Sequence[UserSchedule],
     leaves: Sequence[LeaveStatus],
+    ask: Callable[[set[UserDay], Sequence[PunchRecord]], list[AttendanceResult]] | None = None,
 ) -> FrugalPull:
     """Rows of `users` over [first, last] as of `now`, given their schedules and leaves.
 
     listRecord is asked for the day after `last` too: an overnight shift's early punch belongs
     to the previous work date. Schedules and leaves are passed in so that an intraday poll
-    reuses the ones read once for the day (or the week).
+    reuses the ones read once for the day (or the week); `ask` answers the untrusted
+    user-days (default: attendance/list, one day at a time).
     """
     punches = client.list_punch_records(users, first, last + timedelta(days=1))
     in_range = [s for s in schedules if first <= s.work_date <= last]
     built = reconstruct(in_range, punches, leaves, now)
-    official = authoritative_rows(client, built.untrusted)
+    official = ask(built.untrusted, punches) if ask else authoritative_rows(client, built.untrusted)
     kept = [r for r in built.results if (r.user_id, r.work_date) not in built.untrusted]
     return FrugalPull(kept + official, punches, built.untrusted)
 
@@ -93,13 +92,26 @@ def load_results_and_punches(
     op_user_id: str,
     users: Sequence[str] | None = None,
     now: datetime | None = None,
+    plans: Plans | None = None,
 ) -> FrugalPull:
-    """Write `attendance_results` and `attendance_punches` for the range from one frugal pull."""
+    """Write `attendance_results` and `attendance_punches` for the range from one frugal pull;
+    `plans` says where schedules and leaves come from (default: DingTalk, nothing kept)."""
     wanted = list(users) if users else roster(store)
     moment = now or datetime.now(tz=SHANGHAI)
-    schedules = pull_schedules(client, op_user_id, wanted, days.first, days.last)
-    leaves = pull_leaves(client, wanted, days.first, days.last)
-    pulled = pull_results(client, wanted, days.first, days.last, moment, schedules, leaves)
+    span = (days.first, days.last)
+    today = moment.astimezone(SHANGHAI).date()
+    source = plans or Plans()
+    found = plans_for(client, op_user_id, wanted, span, today, source)
+    ask = None
+    if source.cache is not None and source.reuse:  # a poll: kept answers where still valid
+
+        def official(user_days: set[UserDay]) -> list[AttendanceResult]:
+            return authoritative_rows(client, user_days)
+
+        ask = kept_answers(source.cache, found, official, moment)
+    pulled = pull_results(
+        client, wanted, days.first, days.last, moment, found.schedules, found.leaves, ask
+    )
     write_days(
         store, Table.ATTENDANCE_RESULTS, rows.result_rows(pulled.results, moment), days, users
     )
