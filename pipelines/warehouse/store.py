@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -41,6 +41,8 @@ from pipelines.warehouse.schemas import TABLES, TableSpec, partition_values
 PART_FILE = "part-0.parquet"
 # Directory prefix of a daily table's compacted months (hive style, like the marts' months).
 MONTH_PREFIX = "month="
+# Footer key of a compacted month file listing its days (a day may have no rows).
+DAYS_METADATA = b"attendance.days"
 LOCK_TIMEOUT_SECONDS = 120
 # The column naming the approval instance (process instance id) that produced a row.
 INSTANCE_COLUMN = "proc_inst_id"
@@ -104,8 +106,9 @@ class ParquetStore:
         own = self.file_path(table, partition)
         if own.exists() or partition is None or _spec(table).partition != "work_date":
             return own if own.exists() else None
-        month = self.month_file_path(table, _partition_text(partition)[:7])
-        return month if month.exists() else None
+        day = date.fromisoformat(_partition_text(partition))
+        month = self.month_file_path(table, day.isoformat()[:7])
+        return month if month.exists() and day in month_file_days(month) else None
 
     def day_files(self, table: str) -> list[Path]:
         """Every partition's own file, sorted (compacted months excluded)."""
@@ -138,8 +141,9 @@ class ParquetStore:
         prefix = f"{spec.partition}="
         values = {path.parent.name.removeprefix(prefix) for path in self.day_files(table)}
         for month in self.compacted_months(table):
-            days = pq.read_table(self.month_file_path(table, month), columns=["work_date"])
-            values.update(str(day) for day in pc.unique(days["work_date"]).to_pylist())
+            values.update(
+                day.isoformat() for day in month_file_days(self.month_file_path(table, month))
+            )
         return sorted(values)
 
     def read(self, table: str, partition: date | str | None = None) -> pa.Table:
@@ -230,11 +234,14 @@ class ParquetStore:
             self._publish(table, partition, merged)
         return merged.num_rows
 
-    def compact_month(self, table: str, month: str) -> Compaction:
+    def compact_month(
+        self, table: str, month: str, on_switch: Callable[[], object] | None = None
+    ) -> Compaction:
         """Fold a daily table's day files of `month` into its month file (rows unchanged).
 
-        Writes the month file (atomically), then deletes the day files: a reader sees a day's
-        rows from its day file until that file is gone, then from the month file.
+        Writes the month file (atomically), calls `on_switch` (the views must name the month
+        file before the day files go), then deletes the day files: a reader sees a day's rows
+        from its day file until that file is gone, then from the month file.
         """
         spec = _spec(table)
         target = self.month_file_path(table, month)
@@ -254,8 +261,11 @@ class ParquetStore:
                 held = pq.read_table(target, schema=spec.file_schema)
                 dropped = pa.array(sorted(taken.values()), pa.date32())
                 parts.append(held.filter(pc.invert(pc.is_in(held["work_date"], value_set=dropped))))
-            merged = sort_by_key(table, pa.concat_tables(parts))
+            covered = set(taken.values()) | (month_file_days(target) if target.exists() else set())
+            merged = _with_days(sort_by_key(table, pa.concat_tables(parts)), covered)
             self._replace_file(target, merged)
+            if on_switch is not None:
+                on_switch()
             for path in days:
                 path.unlink()
                 path.parent.rmdir()
@@ -282,8 +292,10 @@ class ParquetStore:
             return
         held = pq.read_table(month_file, schema=spec.file_schema)
         others = held.filter(pc.field("work_date") != day)
-        merged = pa.concat_tables([others, self._with_partition(spec, data, day)])
-        self._replace_file(month_file, sort_by_key(table, merged))
+        merged = sort_by_key(
+            table, pa.concat_tables([others, self._with_partition(spec, data, day)])
+        )
+        self._replace_file(month_file, _with_days(merged, month_file_days(month_file) | {day}))
 
     @staticmethod
     def _with_partition(spec: TableSpec, data: pa.Table, partition: date | str | None) -> pa.Table:
@@ -347,6 +359,19 @@ INSTANCE_TABLES = tuple(
     for name, spec in TABLES.items()
     if spec.partition == "work_date" and INSTANCE_COLUMN in spec.columns
 )
+
+
+def month_file_days(path: Path) -> set[date]:
+    """The days a compacted month file holds, days without rows included (from its footer)."""
+    metadata = pq.read_schema(path).metadata or {}
+    text = metadata.get(DAYS_METADATA, b"").decode()
+    return {date.fromisoformat(value) for value in text.split(",") if value}
+
+
+def _with_days(data: pa.Table, days: set[date]) -> pa.Table:
+    """`data` whose file will name the days it holds: a day pulled empty stays a partition."""
+    listed = ",".join(sorted(day.isoformat() for day in days))
+    return data.replace_schema_metadata({DAYS_METADATA: listed.encode()})
 
 
 def _day_of(day_file: Path) -> date:
