@@ -233,7 +233,8 @@ class ObjectParquetStore(ParquetStore):
         folder = self.folder(table, partition)
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         name = f"{DATA_PREFIX}{stamp}-{uuid.uuid4().hex}.parquet"
-        pq.write_table(data, f"{folder}/{name}", filesystem=self.filesystem, compression="zstd")
+        rows = self._with_partition(_spec(table), data, partition)  # the partition column inside
+        pq.write_table(rows, f"{folder}/{name}", filesystem=self.filesystem, compression="zstd")
         previous = self.current_object(table, partition)
         pointer = json.dumps({"file": name, "rows": data.num_rows}).encode()
         with self.filesystem.open_output_stream(

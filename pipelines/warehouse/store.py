@@ -274,27 +274,25 @@ class ParquetStore:
             return Compaction(table, month, len(before), sizes, 1, size, merged.num_rows)
 
     def _publish(self, table: str, partition: date | str | None, data: pa.Table) -> None:
-        """Make `data` the partition's contents, atomically (object storage overrides this).
+        """Make `data` (rows of the table's schema) the partition's contents, atomically, with
+        the partition columns in the file (object storage overrides this).
 
         A day of a compacted month is replaced inside the month file (a late correction), so
         the day never sits in two files."""
         spec = _spec(table)
+        rows = self._with_partition(spec, data, partition)
         if partition is None or spec.partition != "work_date":
-            self._replace_file(
-                self.file_path(table, partition), self._with_partition(spec, data, partition)
-            )
+            self._replace_file(self.file_path(table, partition), rows)
             return
         day = date.fromisoformat(_partition_text(partition))
         month_file = self.month_file_path(table, day.isoformat()[:7])
         own = self.file_path(table, partition)
         if not month_file.exists() or own.exists():
-            self._replace_file(own, self._with_partition(spec, data, day))
+            self._replace_file(own, rows)
             return
         held = pq.read_table(month_file, schema=spec.file_schema)
         others = held.filter(pc.field("work_date") != day)
-        merged = sort_by_key(
-            table, pa.concat_tables([others, self._with_partition(spec, data, day)])
-        )
+        merged = sort_by_key(table, pa.concat_tables([others, rows]))
         self._replace_file(month_file, _with_days(merged, month_file_days(month_file) | {day}))
 
     @staticmethod

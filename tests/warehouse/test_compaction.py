@@ -17,6 +17,7 @@ from pipelines.reports.data import load_month
 from pipelines.warehouse import DAILY_TABLES, TABLES, ParquetStore, ensure_views, warehouse_path
 from pipelines.warehouse.compaction import CannotCompact, compact, month_state
 from pipelines.warehouse.views import connect_read_only, scratch_connection
+from tests.reports.helpers import run_cli
 from tests.warehouse.synthetic_month import write_day, write_month
 
 MONTH = "2026-10"
@@ -186,3 +187,21 @@ def test_an_unsettled_month_is_not_compacted(tmp_path):
     with pytest.raises(CannotCompact, match="2026-10 is not settled"):
         compact(store, [MONTH])
     assert store.compacted_months(Table.ATTENDANCE_RESULTS) == []
+
+
+def test_the_compact_command_prints_files_and_bytes_before_and_after(store):
+    done = run_cli(store.data_dir, "compact")
+    assert done.returncode == 0, done.stderr
+    tables = len(DAILY_TABLES)
+    assert done.stdout.startswith(f"{MONTH}: {31 * tables} files -> {tables}, "), done.stdout
+    again = run_cli(store.data_dir, "compact")
+    assert again.returncode == 0 and again.stdout.startswith("nothing to compact"), again.stdout
+
+
+def test_the_compact_command_refuses_an_unsettled_month_in_one_line(store):
+    done = run_cli(store.data_dir, "compact", "--month", "2026-11")
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "2026-11 is not settled (30 days without attendance_daily, 0 unsettled employee-days):"
+        " sync it after the month's settlement, then compact"
+    ]

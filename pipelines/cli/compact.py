@@ -1,0 +1,70 @@
+"""`dingtalk-attendance compact [--month YYYY-MM]`: one Parquet file per daily table and settled
+month (pipelines/warehouse/compaction.py); prints files and bytes before and after."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from pipelines.cli import app
+
+if TYPE_CHECKING:
+    from pipelines.warehouse.store import Compaction
+
+MIB = 1024 * 1024
+
+
+@app.command()
+def compact(
+    month: Annotated[
+        list[str] | None,
+        typer.Option(help="A settled month YYYY-MM (repeatable; default: every settled month)."),
+    ] = None,
+) -> None:
+    """Fold the day files of settled months into one file per table and month.
+
+    A month is settled when every day has attendance_daily rows and all of them are settled
+    (DingTalk will not change them). Readers keep reading throughout; a later correction of a
+    day rewrites the month's file.
+    """
+    from pipelines.settings import load_settings
+    from pipelines.warehouse.compaction import CannotCompact
+    from pipelines.warehouse.compaction import compact as compact_months
+    from pipelines.warehouse.factory import open_store
+
+    for value in month or []:
+        _check_month(value)
+    try:
+        done = compact_months(open_store(load_settings()), month or None)
+    except CannotCompact as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
+    if not done:
+        typer.echo("nothing to compact: no settled month has day files left")
+        return
+    for line in summary_lines(done):
+        typer.echo(line)
+
+
+def summary_lines(done: list[Compaction]) -> list[str]:
+    """One line per month: files and MiB before and after, over every daily table."""
+    lines: list[str] = []
+    for month in sorted({item.month for item in done}):
+        items = [item for item in done if item.month == month]
+        files = (sum(i.files_before for i in items), sum(i.files_after for i in items))
+        size = (sum(i.bytes_before for i in items) / MIB, sum(i.bytes_after for i in items) / MIB)
+        lines.append(
+            f"{month}: {files[0]} files -> {files[1]}, {size[0]:.2f} MiB -> {size[1]:.2f} MiB"
+            f" ({len(items)} tables)"
+        )
+    return lines
+
+
+def _check_month(value: str) -> None:
+    from datetime import date
+
+    try:
+        date.fromisoformat(f"{value}-01")
+    except ValueError:
+        raise typer.BadParameter(f"--month {value!r}: give YYYY-MM, e.g. 2026-10") from None
