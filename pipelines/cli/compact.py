@@ -3,16 +3,11 @@ month (pipelines/warehouse/compaction.py); prints files and bytes before and aft
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from pipelines.cli import app
-
-if TYPE_CHECKING:
-    from pipelines.warehouse.store import Compaction
-
-MIB = 1024 * 1024
 
 
 @app.command()
@@ -29,7 +24,7 @@ def compact(
     day rewrites the month's file.
     """
     from pipelines.settings import load_settings
-    from pipelines.warehouse.compaction import CannotCompact
+    from pipelines.warehouse.compaction import CannotCompact, summary_lines
     from pipelines.warehouse.compaction import compact as compact_months
     from pipelines.warehouse.factory import open_store
 
@@ -45,20 +40,6 @@ def compact(
         return
     for line in summary_lines(done):
         typer.echo(line)
-
-
-def summary_lines(done: list[Compaction]) -> list[str]:
-    """One line per month: files and MiB before and after, over every daily table."""
-    lines: list[str] = []
-    for month in sorted({item.month for item in done}):
-        items = [item for item in done if item.month == month]
-        files = (sum(i.files_before for i in items), sum(i.files_after for i in items))
-        size = (sum(i.bytes_before for i in items) / MIB, sum(i.bytes_after for i in items) / MIB)
-        lines.append(
-            f"{month}: {files[0]} files -> {files[1]}, {size[0]:.2f} MiB -> {size[1]:.2f} MiB"
-            f" ({len(items)} tables)"
-        )
-    return lines
 
 
 def _check_month(value: str) -> None:

@@ -24,6 +24,8 @@ from pipelines.warehouse.schemas import DAILY_TABLES
 from pipelines.warehouse.store import Compaction, ParquetStore
 from pipelines.warehouse.views import days_connection, ensure_views
 
+MIB = 1024 * 1024
+
 
 class CannotCompact(ValueError):
     """A month asked for is not settled, or the store cannot compact."""
@@ -94,3 +96,17 @@ def compact(store: ParquetStore, months: Iterable[str] | None = None) -> list[Co
             results.append(store.compact_month(table, month, on_switch=lambda: ensure_views(store)))
     ensure_views(store)  # a table whose every day is now compacted loses its day-file branch
     return results
+
+
+def summary_lines(done: list[Compaction]) -> list[str]:
+    """One line per month: files and MiB before and after, over every daily table."""
+    lines: list[str] = []
+    for month in sorted({item.month for item in done}):
+        items = [item for item in done if item.month == month]
+        files = (sum(i.files_before for i in items), sum(i.files_after for i in items))
+        size = (sum(i.bytes_before for i in items) / MIB, sum(i.bytes_after for i in items) / MIB)
+        lines.append(
+            f"{month}: {files[0]} files -> {files[1]}, {size[0]:.2f} MiB -> {size[1]:.2f} MiB"
+            f" ({len(items)} tables)"
+        )
+    return lines
