@@ -171,7 +171,7 @@ class ParquetStore:
             return None
         if partition is None or path == self.file_path(table, partition):
             # Files written before the partition column was added lack it: read by schema.
-            return pq.read_table(path, schema=spec.schema).select(columns)
+            return pq.read_table(path, schema=spec.schema, columns=columns)
         day = date.fromisoformat(_partition_text(partition))
         dataset = ds.dataset(path, schema=spec.file_schema, format="parquet")
         return dataset.to_table(columns=columns, filter=pc.field("work_date") == day)

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
@@ -92,6 +93,11 @@ def test_a_single_file_carries_its_typed_partition_column(store):
     month_file = store.month_file_path(Table.ATTENDANCE_RESULTS, MONTH)
     weekdays = {day for day in (date(2026, 10, n) for n in range(1, 32)) if day.weekday() < 5}
     assert set(pq.read_table(month_file)["work_date"].to_pylist()) == weekdays
+    # A folder reader without hive partitioning reads month files and day files alike.
+    november = date(2026, 11, 2)
+    store.write(Table.ATTENDANCE_RESULTS, store.read(Table.ATTENDANCE_RESULTS, DAY), november)
+    folder = ds.dataset(store.table_dir(Table.ATTENDANCE_RESULTS), format="parquet").to_table()
+    assert set(folder["work_date"].to_pylist()) == weekdays | {november}
 
 
 def test_views_expose_one_column_per_partition_with_the_analysts_types(store):
