@@ -12,6 +12,11 @@ then renamed over `warehouse.duckdb`. A reader holding the old file (an analyst'
 connection, a BI tool) keeps reading it and sees the new views when it reconnects; the writer
 never opens a file a reader holds, so it never waits for, or fails on, DuckDB's lock.
 
+A daily table's view reads two kinds of file: the days' own files (the date from the path, so
+files written before it was stored inside read too) and compacted months (`month=YYYY-MM`, the
+date inside), the latter only for days without a file of their own: while compaction deletes a
+month's day files, each day is read once (pipelines/warehouse/compaction.py).
+
 The folder travels: `connect_read_only(data_dir)` resolves the views at open, as temporary
 views over the files of the folder it is given (they shadow the stored ones), so a copied
 folder answers from its own Parquet. The stored views name absolute paths, so that any DuckDB
