@@ -3,7 +3,7 @@ month (pipelines/warehouse/compaction.py); prints files and bytes before and aft
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -30,13 +30,16 @@ def compact(
 
     for value in month or []:
         _check_month(value)
+    settings = load_settings()
     try:
-        done = compact_months(open_store(load_settings()), month or None)
+        done = compact_months(open_store(settings), month or None)
     except CannotCompact as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(1) from None
+        _fail(str(error))
     if not done:
-        typer.echo("nothing to compact: no settled month has day files left")
+        typer.echo(
+            f"nothing to compact in {settings.attendance_data_dir}: "
+            "no settled month has day files left"
+        )
         return
     for line in summary_lines(done):
         typer.echo(line)
@@ -48,4 +51,10 @@ def _check_month(value: str) -> None:
     try:
         date.fromisoformat(f"{value}-01")
     except ValueError:
-        raise typer.BadParameter(f"--month {value!r}: give YYYY-MM, e.g. 2026-10") from None
+        _fail(f"--month {value!r}: give YYYY-MM, e.g. 2026-10")
+
+
+def _fail(message: str) -> NoReturn:
+    """One line on stderr, exit code 1 (the convention of every command)."""
+    typer.echo(f"compact failed: {message}", err=True)
+    raise typer.Exit(1)

@@ -94,7 +94,8 @@ def compact(store: ParquetStore, months: Iterable[str] | None = None) -> list[Co
             )
         for table in DAILY_TABLES:
             results.append(store.compact_month(table, month, on_switch=lambda: ensure_views(store)))
-    ensure_views(store)  # a table whose every day is now compacted loses its day-file branch
+    if results:  # a table whose every day is now compacted loses its day-file branch
+        ensure_views(store)
     return results
 
 

@@ -202,12 +202,17 @@ def test_the_compact_command_prints_files_and_bytes_before_and_after(store):
     assert done.stdout.startswith(f"{MONTH}: {31 * tables} files -> {tables}, "), done.stdout
     again = run_cli(store.data_dir, "compact")
     assert again.returncode == 0 and again.stdout.startswith("nothing to compact"), again.stdout
+    bad = run_cli(store.data_dir, "compact", "--month", "2026-13")
+    assert bad.returncode == 1
+    assert bad.stderr.strip().splitlines() == [
+        "compact failed: --month '2026-13': give YYYY-MM, e.g. 2026-10"
+    ]
 
 
 def test_the_compact_command_refuses_an_unsettled_month_in_one_line(store):
     done = run_cli(store.data_dir, "compact", "--month", "2026-11")
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
-        "2026-11 is not settled (30 days without attendance_daily, 0 unsettled employee-days):"
-        " sync it after the month's settlement, then compact"
+        "compact failed: 2026-11 is not settled (30 days without attendance_daily,"
+        " 0 unsettled employee-days): sync it after the month's settlement, then compact"
     ]
