@@ -126,7 +126,7 @@ def test_files_written_before_the_partition_column_still_read(store):
     assert days == [(DAY,)]
     assert store.read(table, DAY) == rows
     compact(store)  # the month file has the column for the legacy day too
-    held = pq.read_table(store.month_file_path(table, MONTH), filters=[("work_date", "=", DAY)])
+    held = pq.read_table(store.month_file_path(table, MONTH)).filter(ds.field("work_date") == DAY)
     assert held.num_rows == rows.num_rows
 
 
