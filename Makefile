@@ -32,7 +32,8 @@ check: $(STAMP)
 	$(BIN)/python -m pytest -n 2 tests
 
 # Every benchmark writes JSON under bench/results/; docs/benchmarks.md is generated from them.
-BENCHES := backfill_quota client_rate_limit emulator_api emulator_push event_latency listener_ingest
+BENCHES := backfill_quota client_rate_limit emulator_api emulator_push event_latency listener_ingest \
+	warehouse_compaction
 
 bench: $(STAMP)
 	for script in $(BENCHES); do $(BIN)/python bench/$$script.py --json bench/results/$$script.json || exit 1; done

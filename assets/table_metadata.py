@@ -51,10 +51,12 @@ def add_partition_rows(
     """`dagster/row_count` and `dagster/uri` of each partition the run wrote."""
     for partition, count in rows.items():
         key = partition.isoformat() if isinstance(partition, date) else partition
+        # A day of a compacted month is in the month's file (a late correction rewrote it).
+        path = store.holding_file(table, key) or store.file_path(table, key)
         context.add_asset_metadata(
             {
                 "dagster/row_count": dg.MetadataValue.int(count),
-                "dagster/uri": dg.MetadataValue.path(str(store.file_path(table, key).resolve())),
+                "dagster/uri": dg.MetadataValue.path(str(path.resolve())),
             },
             partition_key=key,
         )

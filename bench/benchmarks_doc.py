@@ -37,6 +37,10 @@ GOALS: dict[str, tuple[str, str]] = {
         "durable ingest well above DingTalk's push rates",
         "Stream delivery, persist before ACK (docs/listener.md)",
     ),
+    "warehouse_compaction": (
+        "a settled month in one file per table: fewer files and bytes, faster queries",
+        "issue 13 item 7: 755 files / 94 MiB vs 6 MiB, 4-5x slower queries at 10,000 x 1 year",
+    ),
 }
 
 

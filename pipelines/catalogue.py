@@ -45,6 +45,7 @@ class Job:
     FAILED_PUSH_RECONCILIATION: Final = "failed_push_reconciliation_job"
     ATTENDANCE_POLL: Final = "attendance_poll_job"
     LEAVE_BALANCES: Final = "leave_balances_job"
+    WAREHOUSE_COMPACTION: Final = "warehouse_compaction_job"
 
 
 class Sensor:
@@ -58,6 +59,7 @@ class Schedule:
     NIGHTLY_SWEEP: Final = "nightly_sweep_schedule"
     REPORT_SETTLEMENT: Final = "report_settlement_schedule"
     LEAVE_BALANCES: Final = "leave_balances_schedule"
+    WAREHOUSE_COMPACTION: Final = "warehouse_compaction_schedule"
 
 
 # How much of a day a refresh re-pulls, cheapest first (pipelines/refresh/scopes.py maps each to

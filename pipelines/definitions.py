@@ -21,6 +21,7 @@ from pipelines.catalogue import Job
 from pipelines.jobs import JOBS
 from pipelines.resources import resources_from_environment
 from sensors.attendance_events import attendance_events_sensor
+from sensors.compaction import warehouse_compaction_schedule
 from sensors.leave_balances import leave_balances_schedule
 from sensors.polling import polling_sensor
 from sensors.schedules import REFRESH_SCHEDULES
@@ -45,7 +46,7 @@ defs = dg.Definitions(
     assets=ATTENDANCE_ASSETS + EVENT_ASSETS + OPTIONAL_ASSETS + [monthly_report],
     jobs=JOBS,
     sensors=[attendance_events_sensor, polling_sensor],
-    schedules=[*REFRESH_SCHEDULES, leave_balances_schedule],
+    schedules=[*REFRESH_SCHEDULES, leave_balances_schedule, warehouse_compaction_schedule],
     resources=resources_from_environment(),
 )
 

@@ -47,6 +47,7 @@ def _root(
 
 
 COMMAND_MODULES = (
+    "compact",
     "config",
     "demo",
     "doctor",

@@ -188,11 +188,12 @@ class ObjectParquetStore(ParquetStore):
             return None
         if spec.partition is None:
             return ds.dataset(files, filesystem=self.filesystem, schema=spec.schema)
+        # The partition column is in the path and, for objects written since, in the file too.
         column = pa.field(spec.partition, _hive_type(spec))
         return ds.dataset(
             files,
             filesystem=self.filesystem,
-            schema=spec.schema.append(column),
+            schema=spec.file_schema,
             partitioning=ds.partitioning(pa.schema([column]), flavor="hive"),
             partition_base_dir=f"{self.config.root}/{spec.name}",
         )
@@ -207,9 +208,7 @@ class ObjectParquetStore(ParquetStore):
             source = self.dataset(spec.name)
             hidden = f"_objects_{spec.name}"
             connection.register(hidden, source if source is not None else _empty(spec))
-            columns = (
-                "*" if spec.partition is None else f"{spec.partition}, * EXCLUDE ({spec.partition})"
-            )
+            columns = _view_columns(spec)
             # DDL takes no bound parameters: every name comes from TABLES.
             connection.execute(
                 f"CREATE OR REPLACE TEMP VIEW {spec.name} AS SELECT {columns} FROM {hidden}"  # noqa: S608
@@ -234,7 +233,8 @@ class ObjectParquetStore(ParquetStore):
         folder = self.folder(table, partition)
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         name = f"{DATA_PREFIX}{stamp}-{uuid.uuid4().hex}.parquet"
-        pq.write_table(data, f"{folder}/{name}", filesystem=self.filesystem, compression="zstd")
+        rows = self._with_partition(_spec(table), data, partition)  # the partition column inside
+        pq.write_table(rows, f"{folder}/{name}", filesystem=self.filesystem, compression="zstd")
         previous = self.current_object(table, partition)
         pointer = json.dumps({"file": name, "rows": data.num_rows}).encode()
         with self.filesystem.open_output_stream(
@@ -276,8 +276,16 @@ def _hive_type(spec: TableSpec) -> pa.DataType:
     return pa.date32() if spec.partition == "work_date" else pa.string()
 
 
+def _view_columns(spec: TableSpec) -> str:
+    if spec.partition is None:
+        return "*"
+    if spec.partition == "month":  # month_start from month: objects written before lack it
+        return (
+            "month, CAST(month || '-01' AS DATE) AS month_start, "
+            "COLUMNS(lambda c: c NOT IN ('month', 'month_start'))"
+        )
+    return f"{spec.partition}, * EXCLUDE ({spec.partition})"
+
+
 def _empty(spec: TableSpec) -> pa.Table:
-    schema = spec.schema
-    if spec.partition is not None:
-        schema = schema.append(pa.field(spec.partition, _hive_type(spec)))
-    return schema.empty_table()
+    return spec.file_schema.empty_table()

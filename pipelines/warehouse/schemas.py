@@ -1,13 +1,17 @@
 """Arrow schemas of every warehouse table: the analysts' contract (see docs/warehouse.md).
 
-Daily tables keep `work_date` out of the files: it is the hive partition column
-(`work_date=YYYY-MM-DD` directories), typed DATE by the DuckDB views. Timestamps are stored as
-UTC instants with the Asia/Shanghai zone attached, so every reader shows local wall-clock time.
+Partitioned tables carry their partition column twice: in the hive directory name
+(`work_date=YYYY-MM-DD`, `month=YYYY-MM`) and inside every file (`partition_fields`), so a
+reader of one file (Excel, Power BI, `pyarrow.parquet.read_table`) keeps the date. `schema` is
+the row contract without them (what `ParquetStore.read` returns); `file_schema` is what a file
+holds. Timestamps are stored as UTC instants with the Asia/Shanghai zone attached, so every
+reader shows local wall-clock time.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import pyarrow as pa
 
@@ -29,6 +33,34 @@ class TableSpec:
     @property
     def columns(self) -> list[str]:
         return self.schema.names
+
+    @property
+    def partition_fields(self) -> tuple[pa.Field, ...]:
+        """The partition columns written inside each file, before the row columns.
+
+        `month` stays the text `YYYY-MM` (what `WHERE month = '2026-11'` compares with, and a
+        DATE would print as a day); `month_start` is the same month as a DATE (its first day)
+        for tools that need a date to build a time axis.
+        """
+        if self.partition == "work_date":
+            return (pa.field("work_date", pa.date32()),)
+        if self.partition == "month":
+            return (pa.field("month", pa.string()), pa.field("month_start", pa.date32()))
+        return ()
+
+    @property
+    def file_schema(self) -> pa.Schema:
+        return pa.schema([*self.partition_fields, *self.schema])
+
+
+def partition_values(spec: TableSpec, partition: date | str) -> dict[str, date | str]:
+    """The values of `spec.partition_fields` for one partition (`2026-11-03` or `2026-11`)."""
+    text = partition.isoformat() if isinstance(partition, date) else str(partition)
+    if spec.partition == "work_date":
+        return {"work_date": date.fromisoformat(text)}
+    if spec.partition == "month":
+        return {"month": text, "month_start": date.fromisoformat(f"{text}-01")}
+    return {}
 
 
 def _spec(name: str, key: tuple[str, ...], partition: str | None, fields: list) -> TableSpec:

@@ -12,6 +12,11 @@ then renamed over `warehouse.duckdb`. A reader holding the old file (an analyst'
 connection, a BI tool) keeps reading it and sees the new views when it reconnects; the writer
 never opens a file a reader holds, so it never waits for, or fails on, DuckDB's lock.
 
+A daily table's view reads two kinds of file: the days' own files (the date from the path, so
+files written before it was stored inside read too) and compacted months (`month=YYYY-MM`, the
+date inside), the latter only for days without a file of their own: while compaction deletes a
+month's day files, each day is read once (pipelines/warehouse/compaction.py).
+
 The folder travels: `connect_read_only(data_dir)` resolves the views at open over the files of
 the folder it is given (in a private copy of the view file when the stored views name another
 place), so a copied folder answers from its own Parquet. The stored views name absolute paths,
@@ -37,7 +42,7 @@ from filelock import FileLock
 from pipelines.days import ZONE_NAME
 from pipelines.warehouse.object_store import ObjectParquetStore
 from pipelines.warehouse.schemas import TABLES, TableSpec
-from pipelines.warehouse.store import PART_FILE, ParquetStore
+from pipelines.warehouse.store import MONTH_PREFIX, PART_FILE, ParquetStore
 
 WAREHOUSE_FILE = "warehouse.duckdb"
 # A store, or the data directory of a local one (what callers passed before object storage).
@@ -172,18 +177,26 @@ def _fsync_directory(folder: Path) -> None:
 
 def _partitions_view_sql(spec: TableSpec, store: ParquetStore, wanted: Iterable[str]) -> str:
     # Only the wanted files are looked at: listing the folder would cost O(history).
-    candidates = (store.file_path(spec.name, value) for value in sorted(set(wanted)))
-    files = [path for path in candidates if path.exists()]
-    if not files:
-        return _empty_view(spec, "VIEW")
-    hive_type = "DATE" if spec.partition == "work_date" else "VARCHAR"
-    listed = ", ".join(_literal(path) for path in files)
-    # DDL takes no bound parameters: names come from TABLES and paths go through _literal.
-    return (
-        f"CREATE OR REPLACE VIEW {spec.name} AS SELECT {spec.partition}, "  # noqa: S608
-        f"* EXCLUDE ({spec.partition}) FROM read_parquet([{listed}], hive_partitioning = "
-        f"true, union_by_name = true, hive_types = {{'{spec.partition}': {hive_type}}})"
+    values = sorted(set(wanted))
+    own = [store.file_path(spec.name, value) for value in values]
+    files = [path for path in own if path.exists()]
+    branches = (
+        [_own_files_branch(spec, ", ".join(_literal(path) for path in files))] if files else []
     )
+    if spec.partition == "work_date":
+        rest = [value for value, path in zip(values, own, strict=True) if not path.exists()]
+        months = sorted({value[:7] for value in rest})
+        held = [store.month_file_path(spec.name, m) for m in months]
+        held = [path for path in held if path.exists()]
+        if held:
+            days = ", ".join(f"DATE '{date.fromisoformat(value).isoformat()}'" for value in rest)
+            branches.append(
+                _month_files_branch(", ".join(_literal(path) for path in held), f"IN ({days})")
+            )
+    if not branches:
+        return _empty_view(spec, "VIEW")
+    # DDL takes no bound parameters: names come from TABLES and paths go through _literal.
+    return f"CREATE OR REPLACE VIEW {spec.name} AS " + " UNION ALL BY NAME ".join(branches)
 
 
 def _view_sql(spec: TableSpec, store: ParquetStore, kind: str) -> str:
@@ -191,36 +204,65 @@ def _view_sql(spec: TableSpec, store: ParquetStore, kind: str) -> str:
     if spec.partition is None:
         if not (folder / PART_FILE).exists():
             return _empty_view(spec, kind)
-        columns, source = "*", f"read_parquet({_literal(folder / PART_FILE)})"
-    else:
-        if not _any_partition(folder, spec.partition):
-            return _empty_view(spec, kind)
-        hive_type = "DATE" if spec.partition == "work_date" else "VARCHAR"
-        pattern = _literal(folder / f"{spec.partition}=*" / PART_FILE)
-        columns = f"{spec.partition}, * EXCLUDE ({spec.partition})"
-        source = (
-            f"read_parquet({pattern}, hive_partitioning = true, union_by_name = true, "
-            f"hive_types = {{'{spec.partition}': {hive_type}}})"
+        body = f"SELECT * FROM read_parquet({_literal(folder / PART_FILE)})"  # noqa: S608
+        return f"CREATE OR REPLACE {kind} {spec.name} AS {body}"
+    day_glob = _literal(folder / f"{spec.partition}=*" / PART_FILE)
+    branches = (
+        [_own_files_branch(spec, day_glob)] if _any_folder(folder, f"{spec.partition}=") else []
+    )
+    if spec.partition == "work_date" and _any_folder(folder, MONTH_PREFIX):
+        # While compaction deletes a month's day files, a day file still there wins.
+        # The glob goes through _literal.
+        listed = f"SELECT CAST(regexp_extract(file, 'work_date=([0-9-]+)/', 1) AS DATE) FROM glob({day_glob})"  # noqa: S608, E501
+        pending = f"NOT IN ({listed})"
+        branches.append(
+            _month_files_branch(_literal(folder / f"{MONTH_PREFIX}*" / PART_FILE), pending)
         )
+    if not branches:
+        return _empty_view(spec, kind)
     # DDL takes no bound parameters: names come from TABLES and paths go through _literal.
-    return f"CREATE OR REPLACE {kind} {spec.name} AS SELECT {columns} FROM {source}"  # noqa: S608
+    return f"CREATE OR REPLACE {kind} {spec.name} AS " + " UNION ALL BY NAME ".join(branches)
 
 
-def _any_partition(folder: Path, partition: str) -> bool:
-    """Whether one partition file exists, stopping at the first (a year has 365 folders)."""
+def _own_files_branch(spec: TableSpec, files: str) -> str:
+    """Rows of partitions' own files: the partition value from the path, so files written
+    before the value was also stored inside read the same."""
+    hive_type = "DATE" if spec.partition == "work_date" else "VARCHAR"
+    source = (
+        f"read_parquet([{files}], hive_partitioning = true, union_by_name = true, "
+        f"hive_types = {{'{spec.partition}': {hive_type}}})"
+    )
+    if spec.partition == "month":  # month_start from month: files written before lack it
+        columns = (
+            "month, CAST(month || '-01' AS DATE) AS month_start, "
+            "COLUMNS(lambda c: c NOT IN ('month', 'month_start'))"
+        )
+    else:
+        columns = f"{spec.partition}, * EXCLUDE ({spec.partition})"
+    return f"SELECT {columns} FROM {source}"  # noqa: S608
+
+
+def _month_files_branch(files: str, days: str) -> str:
+    """Rows of compacted months (their `work_date` is inside), of the days `work_date {days}`."""
+    return (
+        "SELECT work_date, * EXCLUDE (work_date) FROM read_parquet("  # noqa: S608
+        f"[{files}], hive_partitioning = false, union_by_name = true) WHERE work_date {days}"
+    )
+
+
+def _any_folder(folder: Path, prefix: str) -> bool:
+    """Whether one partition file under `prefix*` exists, stopping at the first (a year has
+    365 folders)."""
     if not folder.exists():
         return False
-    prefix = f"{partition}="
     return any(
         entry.name.startswith(prefix) and (entry / PART_FILE).exists() for entry in folder.iterdir()
     )
 
 
 def _empty_view(spec: TableSpec, kind: str) -> str:
-    columns = [f"CAST(NULL AS {_duck_type(field.type)}) AS {field.name}" for field in spec.schema]
-    if spec.partition is not None:
-        hive_type = "DATE" if spec.partition == "work_date" else "VARCHAR"
-        columns.insert(0, f"CAST(NULL AS {hive_type}) AS {spec.partition}")
+    fields = [*spec.partition_fields, *spec.schema]
+    columns = [f"CAST(NULL AS {_duck_type(field.type)}) AS {field.name}" for field in fields]
     return f"CREATE OR REPLACE {kind} {spec.name} AS SELECT {', '.join(columns)} WHERE false"
 
 

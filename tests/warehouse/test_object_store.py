@@ -218,3 +218,17 @@ def test_doctor_checks_the_object_store_in_one_line_each(config, monkeypatch):
     ]
     missing = warehouse_lines("s3://no-such-bucket-here/x")
     assert len(missing) == 1 and missing[0].startswith("[FIX ] warehouse: bucket no-such-bucket")
+
+
+def test_objects_carry_their_typed_partition_column_and_compaction_is_refused(store):
+    import pyarrow.parquet as pq
+
+    from pipelines.warehouse.compaction import CannotCompact, compact
+
+    store.write(RESULTS, [_result("u1", 1)], DAY)
+    key = store.current_object(RESULTS, DAY)
+    assert key is not None
+    assert pq.read_table(key, filesystem=store.filesystem)["work_date"].to_pylist() == [DAY]
+    assert "work_date" not in store.read(RESULTS, DAY).column_names
+    with pytest.raises(CannotCompact, match="local warehouse only"):
+        compact(store)
