@@ -158,11 +158,17 @@ def emulator_stats(info: dict) -> dict:
     return httpx.get(f"{info['api_base_url']}/_emulator/stats", timeout=30).json()
 
 
-def backfill(employees: int, days: int) -> dict:
-    """A fresh sync of `days` days of an `employees`-strong org, with the floor."""
+def backfill(employees: int, days: int, edition_name: str = "") -> dict:
+    """A fresh sync of `days` days of an `employees`-strong org, with the floor.
+
+    With `edition_name`, the profile `dingtalk-attendance plan` writes for that edition is put in
+    the data dir first (a frugal profile: different loaders, a different busiest API).
+    """
     emulator, info = start_emulator(employees, days)
     try:
         with tempfile.TemporaryDirectory() as data_dir:
+            if edition_name:
+                write_plan(Path(data_dir), employees, edition_name)
             last = START + timedelta(days=days - 2)  # the emulator's last day is live
             command = [PYTHON, "-m", "pipelines", "sync", "--start", START.isoformat()]
             command += ["--end", last.isoformat()]
@@ -179,6 +185,7 @@ def backfill(employees: int, days: int) -> dict:
     return {
         "employees": employees,
         "days": (last - START).days + 1,
+        "profile": edition_name or "none (full pulls)",
         "emulator_start_seconds": info["start_seconds"],
         **figures,
         "calls_by_api": calls,
@@ -189,6 +196,15 @@ def backfill(employees: int, days: int) -> dict:
         "cpu_ms_per_employee_day": 1000 * figures["cpu_seconds"] / employee_days,
         "pss_kib_per_employee_day": 1024 * figures["peak_pss_mib"] / employee_days,
     }
+
+
+def write_plan(data_dir: Path, employees: int, edition_name: str) -> None:
+    from pipelines.quota.editions import edition
+    from pipelines.quota.plan import make_plan
+    from pipelines.quota.profile import write_profile
+
+    profile = make_plan(employees, edition(edition_name), 15).profile()
+    write_profile(data_dir / "profile.json", profile)
 
 
 def refresh_cpu(employees: int) -> dict:
@@ -274,6 +290,7 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=31)
     parser.add_argument("--refresh-employees", type=int, default=100)
     parser.add_argument("--skip-refresh", action="store_true")
+    parser.add_argument("--plan", default="", help="edition whose `plan` profile to sync with")
     parser.add_argument("--refresh-day", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.refresh_day:
@@ -281,7 +298,7 @@ def main() -> None:
     result = {"when": datetime.now().isoformat(timespec="seconds"), "cpu_count": os.cpu_count()}
     result["backfills"] = []
     for employees in (int(n) for n in args.employees.split(",") if n):
-        figures = backfill(employees, args.days)
+        figures = backfill(employees, args.days, args.plan)
         result["backfills"].append(figures)
         _print_backfill(figures)
     if not args.skip_refresh:
@@ -295,7 +312,8 @@ def main() -> None:
 
 def _print_backfill(f: dict) -> None:
     print(
-        f"backfill {f['employees']} x {f['days']} d: {f['wall_seconds']:.1f} s wall, floor "
+        f"backfill {f['employees']} x {f['days']} d (profile {f['profile']}):"
+        f" {f['wall_seconds']:.1f} s wall, floor "
         f"{f['floor_seconds']:.1f} s ({f['busiest_api']} {f['calls_by_api'][f['busiest_api']]}), "
         f"{f['ratio_to_floor']:.2f}x; peak of the process tree: RSS {f['peak_rss_mib']:.0f} MiB,"
         f" PSS {f['peak_pss_mib']:.0f} MiB ({f['pss_kib_per_employee_day']:.1f} KiB/employee-day,"
