@@ -18,7 +18,7 @@ import json
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing, contextmanager
 from datetime import date, datetime
@@ -153,7 +153,7 @@ class Prefetcher:
 @contextmanager
 def prefetching(
     client: DingTalkClient, run_id: str, wanted: set[str] | None, threads: int = API_THREADS
-) -> Iterator[Prefetcher]:
+) -> Generator[Prefetcher]:
     """A prefetcher over the run's spool; leaving waits for its calls to finish."""
     with closing(Spool(spool_path(run_id))) as spool:
         prefetcher = Prefetcher(client, spool, wanted, threads)
