@@ -283,10 +283,12 @@ def approval_user_days(
     wanted = set(users) if users else None
     found: set[tuple[str, date]] = set()
     for day in days.days():
-        for row in store.read(Table.ATTENDANCE_RESULTS, day).to_pylist():
+        # Only the columns that tell become dicts: report values are ~20 rows per employee-day.
+        results = store.read(Table.ATTENDANCE_RESULTS, day).select(["userid", "proc_inst_id"])
+        for row in results.to_pylist():
             if row["proc_inst_id"]:
                 found.add((row["userid"], day))
-        for row in store.read(_RV, day).to_pylist():
+        for row in store.read(_RV, day).select(list(_SIGNAL_COLUMNS)).to_pylist():
             if _any_approval([row]):
                 found.add((row["userid"], day))
     return {(user, day) for user, day in found if wanted is None or user in wanted}
@@ -296,6 +298,7 @@ def approval_user_days(
 # fall on rest days without check points (so no procInstId in attendance_results shows them).
 _APPROVAL_ALIASES = ("overtime", "business_trip", "out_duration")
 _APPROVAL_NAMES = ("加班", "出差", "外出")
+_SIGNAL_COLUMNS = ("userid", "value_num", "source", "column_alias", "column_name")
 
 
 def _any_approval(items: list[dict]) -> bool:
