@@ -109,3 +109,14 @@ def test_backfill_job_runs_its_steps_in_bounded_processes():
     assert executor.name == "multiprocess"
     config = executor.config_schema.resolve_config({}).value["config"]
     assert config["max_concurrent"] == BACKFILL_MAX_CONCURRENT
+
+
+@pytest.mark.integration
+def test_a_second_sync_in_one_process_forks_its_steps_with_its_own_settings(tmp_path, monkeypatch):
+    # The backfill steps fork from a forkserver that keeps the environment it started with: the
+    # first emulator is gone when the second sync runs, so stale settings would fail its steps.
+    for name in ("first", "second"):
+        with EmulatorServer(EmulatorConfig(employees=5, days=4)) as server:
+            first = server.config.start
+            _concurrent(server, tmp_path / name, first, first + timedelta(days=1), monkeypatch)
+            assert (tmp_path / name / "parquet" / Asset.ATTENDANCE_RESULTS).is_dir()
