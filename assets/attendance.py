@@ -11,7 +11,7 @@ from typing import cast
 
 import dagster as dg
 
-from assets import _frugal
+from assets import _frugal, _prefetch
 from assets._support import RefreshConfig, metadata, require_inputs, run_days
 from assets.partition_figures import add_calls_per_day
 from assets.table_metadata import add_partition_rows, definition_metadata, unpartitioned_rows
@@ -184,6 +184,8 @@ def attendance_results(
     loader = loaders.load_results
     if _frugal.profile(dingtalk).frugal:
         loader = _frugal.frugal_points(context, config, dingtalk)
+    elif _prefetch.in_backfill(context):
+        loader = _prefetch.prefetching_loader(context, config, loader)
     return _pull_daily(context, config, dingtalk, warehouse, Asset.ATTENDANCE_RESULTS, loader)
 
 
@@ -247,6 +249,8 @@ def attendance_report_values(
     loader = loaders.load_report_values
     if profile.frugal:
         loader = _frugal.sampled_report_values(profile.reconciliation_sample)
+    elif _prefetch.in_backfill(context):
+        loader = _prefetch.prefetching_loader(context, config, loader)
     return _pull_daily(
         context, config, dingtalk, warehouse, Asset.ATTENDANCE_REPORT_VALUES, loader, leave_check
     )
@@ -273,4 +277,6 @@ def attendance_approvals(
     """
     frugal = _frugal.profile(dingtalk).frugal
     loader = load_approvals_frugal if frugal else loaders.load_approvals
+    if not frugal and _prefetch.in_backfill(context):
+        loader = _prefetch.spooled_approvals(context)
     return _pull_daily(context, config, dingtalk, warehouse, Asset.ATTENDANCE_APPROVALS, loader)

@@ -2,9 +2,15 @@
 employee-day, and the CPU of an event refresh of one day with a month vs a year on disk.
 
 The emulator runs as the real command in a child process and the backfill as the real
-`dingtalk-attendance sync` in another, so the figures of the sync (wall time, peak RSS, CPU from
-`wait4`) contain neither the emulator nor this script. The floor is the largest per-API call
-count at the emulator divided by the per-API QPS (20): the time the busiest API alone needs.
+`dingtalk-attendance sync` in another, so the figures of the sync contain neither the emulator
+nor this script. Memory and CPU are sampled over the sync's whole process tree (psutil, every
+0.2 s): the multiprocess executor's step processes are spawned by a process the sync does not
+reap, so `wait4` alone misses them. Peak memory is the largest sum over the tree at one sample,
+as RSS (counts pages shared by forked processes once per process) and as PSS (shares them);
+CPU is the sum of each process's own user + system time at its last sample (a process's last
+0.2 s before it exits is missed). The step durations come from the run's Dagster event log.
+The floor is the largest per-API call count at the emulator divided by the per-API QPS (20):
+the time the busiest API alone needs.
 The client aims at 90 % of the limit, so 1.11x the floor is the best it can do.
 
 Refresh CPU: a small org's month is backfilled, its partitions are copied to the eleven months
@@ -24,11 +30,13 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import psutil
 
 PYTHON = sys.executable
 RESULTS = Path(__file__).parent / "results"
@@ -62,39 +70,110 @@ def child_env(info: dict, data_dir: str) -> dict[str, str]:
     }
 
 
+SAMPLE_SECONDS = 0.2
+
+
+class TreeSampler:
+    """Peak memory and CPU of a process and all its descendants, sampled."""
+
+    def __init__(self, pid: int) -> None:
+        self.root = psutil.Process(pid)
+        self.cpu: dict[tuple[int, float], float] = {}  # (pid, create time) -> own CPU seconds
+        self.peak_rss = self.peak_pss = 0
+        self.peak_processes = 0
+
+    def sample(self) -> None:
+        try:
+            processes = [self.root, *self.root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return
+        rss = pss = alive = 0
+        for process in processes:
+            try:
+                with process.oneshot():
+                    times = process.cpu_times()
+                    memory = process.memory_full_info()
+                    key = (process.pid, process.create_time())
+            except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
+                continue
+            self.cpu[key] = times.user + times.system
+            rss, pss, alive = rss + memory.rss, pss + memory.pss, alive + 1
+        self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
+        self.peak_processes = max(self.peak_processes, alive)
+
+
 def run_measured(command: list[str], env: dict[str, str]) -> dict:
-    """Run a child to completion: wall seconds, CPU seconds and peak RSS (largest process)."""
+    """Run a child to completion: wall seconds, and CPU and peak memory of its process tree."""
     began = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
+    sampler = TreeSampler(process.pid)
+    # Drain the pipes on threads: a chatty child would block on a full pipe otherwise.
+    output: dict[str, bytes] = {}
+    readers = [
+        threading.Thread(target=lambda n=name, s=stream: output.__setitem__(n, s.read()))
+        for name, stream in (("out", process.stdout), ("err", process.stderr))
+    ]
+    for reader in readers:
+        reader.start()
+    while process.poll() is None:
+        sampler.sample()
+        time.sleep(SAMPLE_SECONDS)
     wall = time.perf_counter() - began
-    process.returncode = os.waitstatus_to_exitcode(status)
-    out, err = process.stdout.read().decode(), process.stderr.read().decode()
+    for reader in readers:
+        reader.join()
+    out, err = output["out"].decode(), output["err"].decode()
     if process.returncode != 0:
         raise RuntimeError(f"{command[3:5]} failed ({process.returncode}): {err[-2000:]}")
-    # wait4 reports the child together with the children it reaped (Linux RUSAGE_BOTH): CPU is
-    # the sum over a multiprocess run's step processes, ru_maxrss (KiB) the largest of them.
     return {
         "wall_seconds": wall,
-        "cpu_seconds": usage.ru_utime + usage.ru_stime,
-        "peak_rss_mib": usage.ru_maxrss / 1024,
+        "cpu_seconds": sum(sampler.cpu.values()),
+        "peak_rss_mib": sampler.peak_rss / MIB,
+        "peak_pss_mib": sampler.peak_pss / MIB,
+        "processes_sampled": len(sampler.cpu),
+        "peak_processes": sampler.peak_processes,
         "stdout": out.strip().splitlines()[-3:],
     }
+
+
+def step_seconds(data_dir: str) -> dict[str, list[float]]:
+    """Each step of the sync's runs: [start, end] in seconds from the first run's start."""
+    from pipelines.demo.instance import open_instance
+
+    instance = open_instance(Path(data_dir))
+    runs = sorted(
+        instance.get_runs(), key=lambda run: instance.get_run_stats(run.run_id).start_time or 0
+    )
+    if not runs:
+        return {}
+    origin = instance.get_run_stats(runs[0].run_id).start_time or 0.0
+    steps = {}
+    for run in runs:
+        for stat in instance.get_run_step_stats(run.run_id):
+            if stat.start_time is not None and stat.end_time is not None:
+                steps[stat.step_key] = [stat.start_time - origin, stat.end_time - origin]
+    return steps
 
 
 def emulator_stats(info: dict) -> dict:
     return httpx.get(f"{info['api_base_url']}/_emulator/stats", timeout=30).json()
 
 
-def backfill(employees: int, days: int) -> dict:
-    """A fresh sync of `days` days of an `employees`-strong org, with the floor."""
+def backfill(employees: int, days: int, edition_name: str = "") -> dict:
+    """A fresh sync of `days` days of an `employees`-strong org, with the floor.
+
+    With `edition_name`, the profile `dingtalk-attendance plan` writes for that edition is put in
+    the data dir first (a frugal profile: different loaders, a different busiest API).
+    """
     emulator, info = start_emulator(employees, days)
     try:
         with tempfile.TemporaryDirectory() as data_dir:
+            if edition_name:
+                write_plan(Path(data_dir), employees, edition_name)
             last = START + timedelta(days=days - 2)  # the emulator's last day is live
             command = [PYTHON, "-m", "pipelines", "sync", "--start", START.isoformat()]
             command += ["--end", last.isoformat()]
             figures = run_measured(command, child_env(info, data_dir))
+            figures["steps"] = step_seconds(data_dir)
         stats = emulator_stats(info)
     finally:
         emulator.terminate()
@@ -106,6 +185,7 @@ def backfill(employees: int, days: int) -> dict:
     return {
         "employees": employees,
         "days": (last - START).days + 1,
+        "profile": edition_name or "none (full pulls)",
         "emulator_start_seconds": info["start_seconds"],
         **figures,
         "calls_by_api": calls,
@@ -114,7 +194,17 @@ def backfill(employees: int, days: int) -> dict:
         "ratio_to_floor": figures["wall_seconds"] / floor,
         "rejected": stats["rejected"],
         "cpu_ms_per_employee_day": 1000 * figures["cpu_seconds"] / employee_days,
+        "pss_kib_per_employee_day": 1024 * figures["peak_pss_mib"] / employee_days,
     }
+
+
+def write_plan(data_dir: Path, employees: int, edition_name: str) -> None:
+    from pipelines.quota.editions import edition
+    from pipelines.quota.plan import make_plan
+    from pipelines.quota.profile import write_profile
+
+    profile = make_plan(employees, edition(edition_name), 15).profile()
+    write_profile(data_dir / "profile.json", profile)
 
 
 def refresh_cpu(employees: int) -> dict:
@@ -200,6 +290,7 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=31)
     parser.add_argument("--refresh-employees", type=int, default=100)
     parser.add_argument("--skip-refresh", action="store_true")
+    parser.add_argument("--plan", default="", help="edition whose `plan` profile to sync with")
     parser.add_argument("--refresh-day", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.refresh_day:
@@ -207,7 +298,7 @@ def main() -> None:
     result = {"when": datetime.now().isoformat(timespec="seconds"), "cpu_count": os.cpu_count()}
     result["backfills"] = []
     for employees in (int(n) for n in args.employees.split(",") if n):
-        figures = backfill(employees, args.days)
+        figures = backfill(employees, args.days, args.plan)
         result["backfills"].append(figures)
         _print_backfill(figures)
     if not args.skip_refresh:
@@ -221,13 +312,17 @@ def main() -> None:
 
 def _print_backfill(f: dict) -> None:
     print(
-        f"backfill {f['employees']} x {f['days']} d: {f['wall_seconds']:.1f} s wall, floor "
+        f"backfill {f['employees']} x {f['days']} d (profile {f['profile']}):"
+        f" {f['wall_seconds']:.1f} s wall, floor "
         f"{f['floor_seconds']:.1f} s ({f['busiest_api']} {f['calls_by_api'][f['busiest_api']]}), "
-        f"{f['ratio_to_floor']:.2f}x; peak RSS {f['peak_rss_mib']:.0f} MiB"
-        f"; CPU {f['cpu_seconds']:.1f} s ="
+        f"{f['ratio_to_floor']:.2f}x; peak of the process tree: RSS {f['peak_rss_mib']:.0f} MiB,"
+        f" PSS {f['peak_pss_mib']:.0f} MiB ({f['pss_kib_per_employee_day']:.1f} KiB/employee-day,"
+        f" {f['peak_processes']} processes); CPU {f['cpu_seconds']:.1f} s ="
         f" {f['cpu_ms_per_employee_day']:.2f} ms/employee-day; emulator start"
         f" {f['emulator_start_seconds']:.1f} s; rejected {f['rejected'] or 'none'}"
     )
+    for step, (began, ended) in sorted(f["steps"].items(), key=lambda item: item[1]):
+        print(f"  {step:<45} {began:7.1f} s .. {ended:7.1f} s ({ended - began:6.1f} s)")
 
 
 def _print_refresh(f: dict) -> None:

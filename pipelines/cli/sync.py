@@ -172,8 +172,20 @@ def _run_backfill(resources, instance, tags, run_config, spent: Counter) -> None
 
     job = dg.reconstructable(attendance_backfill_job)
     config = {**QUIET, **(run_config or {})}
-    with dg.execute_job(job, instance, run_config=config, tags=tags) as result:
-        _collect(result, resources, tags, spent)
+    try:
+        with dg.execute_job(job, instance, run_config=config, tags=tags) as result:
+            _collect(result, resources, tags, spent)
+    finally:
+        _stop_forkserver()
+
+
+def _stop_forkserver() -> None:
+    """Stop the executor's forkserver: it holds the environment (settings) of the sync that
+    started it, and a later sync in this process (tests, notebooks) must not fork from it.
+    The next run starts a fresh one. `_stop` is the stdlib's own (used by its tests)."""
+    import multiprocessing.forkserver
+
+    multiprocessing.forkserver._forkserver._stop()  # noqa: SLF001  # pyright: ignore[reportPrivateUsage, reportAttributeAccessIssue]
 
 
 def _roster(resources: dict) -> list[str]:

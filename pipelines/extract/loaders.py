@@ -16,10 +16,12 @@ from typing import cast
 from pipelines import days as days_module
 from pipelines.catalogue import Table
 from pipelines.days import SHANGHAI, DayRange, shanghai_today
+from pipelines.dingtalk.batching import MAX_DAYS_ATTENDANCE, split_days
 from pipelines.dingtalk.client import DingTalkClient
 from pipelines.dingtalk.errors import BadRequestError
 from pipelines.dingtalk.models import ReportColumn, User
 from pipelines.extract import rows
+from pipelines.extract.approval_prefetch import Prefetcher, Spool
 from pipelines.extract.parallel import API_THREADS, ordered_map
 from pipelines.warehouse.schemas import REPORT_WINDOW_DAYS, SHOULD_ATTEND_ALIAS
 from pipelines.warehouse.store import ParquetStore
@@ -116,15 +118,30 @@ def load_report_columns(client: DingTalkClient, store: ParquetStore, op_userid: 
 
 
 def load_results(
-    client: DingTalkClient, store: ParquetStore, days: DayRange, users: Sequence[str] | None
+    client: DingTalkClient,
+    store: ParquetStore,
+    days: DayRange,
+    users: Sequence[str] | None,
+    prefetch: Prefetcher | None = None,
 ) -> dict[date, int]:
-    """`attendance/list` for the range: 50 users x 7 days per call, pages of 50 rows."""
+    """`attendance/list` for the range: 50 users x 7 days per call, pages of 50 rows.
+
+    Pulled and written a week (the API's window) at a time, so memory holds one week of rows,
+    and the user-days linked to an approval are handed to `prefetch` as each week is written.
+    """
     wanted = list(users) if users else roster(store)
     pulled_at = days_module.pipeline_now()
-    found = client.list_attendance_results(wanted, days.first, days.last)
-    return write_days(
-        store, Table.ATTENDANCE_RESULTS, rows.result_rows(found, pulled_at), days, users
-    )
+    counts: dict[date, int] = {}
+    for first, last in split_days(days.first, days.last, MAX_DAYS_ATTENDANCE):
+        found = client.list_attendance_results(wanted, first, last)
+        by_day = rows.result_rows(found, pulled_at)
+        counts |= write_days(store, Table.ATTENDANCE_RESULTS, by_day, DayRange(first, last), users)
+        if prefetch is not None:
+            items = by_day.items()
+            prefetch.submit(
+                (r["userid"], d) for d, found in items for r in found if r["proc_inst_id"]
+            )
+    return counts
 
 
 def load_punches(
@@ -147,6 +164,7 @@ def load_report_values(
     users: Sequence[str] | None,
     today: date | None = None,
     threads: int = API_THREADS,
+    prefetch: Prefetcher | None = None,
 ) -> dict[date, int]:
     """getcolumnval for every user, getleavetimebynames only for users with leave in the range.
 
@@ -155,6 +173,7 @@ def load_report_values(
     roster's first user is always asked too, so that a leave type missing from the report
     settings (null values) is noticed even in a month without leave.
     Each API is called from `threads` threads (one gives the sequential path; rows are the same).
+    The user-days whose values show an approval are handed to `prefetch` as each call returns.
     Outside DingTalk's 15-day window 应出勤天数 comes back 0: a value captured earlier, inside
     the window, is kept instead of being overwritten by that 0.
     """
@@ -174,12 +193,16 @@ def load_report_values(
         api, userid = task
         if api == "values":
             series = client.get_column_values(userid, sorted(columns), days.first, days.last)
-            return rows.column_value_rows(userid, series, models, today)
-        leaves = client.get_leave_time_by_names(userid, leave_names, days.first, days.last)
-        found = rows.leave_value_rows(userid, leaves, today, days.days())
-        # Only the probe keeps zero and null rows: the table must not depend on the range a
-        # run happened to cover (a user asked for one day's leave gets every day's zeros).
-        return found if userid == probe else _positive(found)
+            found = rows.column_value_rows(userid, series, models, today)
+        else:
+            leaves = client.get_leave_time_by_names(userid, leave_names, days.first, days.last)
+            found = rows.leave_value_rows(userid, leaves, today, days.days())
+            # Only the probe keeps zero and null rows: the table must not depend on the range a
+            # run happened to cover (a user asked for one day's leave gets every day's zeros).
+            found = found if userid == probe else _positive(found)
+        if prefetch is not None:
+            prefetch.submit((userid, day) for day, items in found.items() if _any_approval(items))
+        return found
 
     # The calls in one-thread order, so the rows keep their order; leave calls interleave with
     # getcolumnval ones, and the limiter spaces each API on its own, so both run at their rate.
@@ -226,6 +249,7 @@ def load_approvals(
     days: DayRange,
     users: Sequence[str] | None,
     threads: int = API_THREADS,
+    spool: Spool | None = None,
 ) -> dict[date, int]:
     """Approvals per employee-day, with `getupdatedata` only for the user-days that have one.
 
@@ -233,14 +257,22 @@ def load_approvals(
     (procInstId in attendance_results) and days with leave, overtime, a business trip or an
     outing in the report values.
     That costs one call per approval-day instead of one per employee-day, made from `threads`
-    threads.
+    threads. With a `spool`, the user-days the results and report-values steps pulled ahead
+    (`approval_prefetch`) are taken from it and only the others are asked.
     """
     by_day: dict[date, list[dict]] = defaultdict(list)
     pulled_at = days_module.pipeline_now()
     user_days = sorted(approval_user_days(store, days, users))
-    updates = ordered_map(lambda pair: client.get_update_data(*pair), user_days, threads)
-    for (userid, day), update in zip(user_days, updates, strict=True):
-        by_day[day].extend(rows.approval_rows(userid, day, update.approve_list, pulled_at))
+    parked = spool.take() if spool is not None else {}
+    missing = [pair for pair in user_days if pair not in parked]
+    updates = ordered_map(lambda pair: client.get_update_data(*pair), missing, threads)
+    answers = {pair: update.approve_list for pair, update in zip(missing, updates, strict=True)}
+    for userid, day in user_days:
+        if (userid, day) in answers:
+            found = rows.approval_rows(userid, day, answers[(userid, day)], pulled_at)
+        else:
+            found = [{**row, "pulled_at": pulled_at} for row in parked[(userid, day)]]
+        by_day[day].extend(found)
     return write_days(store, Table.ATTENDANCE_APPROVALS, by_day, days, users)
 
 
@@ -251,11 +283,13 @@ def approval_user_days(
     wanted = set(users) if users else None
     found: set[tuple[str, date]] = set()
     for day in days.days():
-        for row in store.read(Table.ATTENDANCE_RESULTS, day).to_pylist():
+        # Only the columns that tell become dicts: report values are ~20 rows per employee-day.
+        results = store.read(Table.ATTENDANCE_RESULTS, day).select(["userid", "proc_inst_id"])
+        for row in results.to_pylist():
             if row["proc_inst_id"]:
                 found.add((row["userid"], day))
-        for row in store.read(_RV, day).to_pylist():
-            if row["value_num"] and (row["source"] == "leave" or _shows_approval(row)):
+        for row in store.read(_RV, day).select(list(_SIGNAL_COLUMNS)).to_pylist():
+            if _any_approval([row]):
                 found.add((row["userid"], day))
     return {(user, day) for user, day in found if wanted is None or user in wanted}
 
@@ -264,6 +298,12 @@ def approval_user_days(
 # fall on rest days without check points (so no procInstId in attendance_results shows them).
 _APPROVAL_ALIASES = ("overtime", "business_trip", "out_duration")
 _APPROVAL_NAMES = ("加班", "出差", "外出")
+_SIGNAL_COLUMNS = ("userid", "value_num", "source", "column_alias", "column_name")
+
+
+def _any_approval(items: list[dict]) -> bool:
+    """Whether a user-day's report rows make `approval_user_days` ask for its approvals."""
+    return any(r["value_num"] and (r["source"] == "leave" or _shows_approval(r)) for r in items)
 
 
 def _shows_approval(row: dict) -> bool:
