@@ -20,7 +20,9 @@ import argparse
 import json
 import statistics
 from collections import Counter
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from typing import TypeVar
 
 from pipelines.days import SHANGHAI
 from pipelines.dingtalk import DingTalkClient
@@ -32,6 +34,7 @@ from pipelines.quota import governor, model
 from pipelines.quota.editions import edition as edition_named
 from pipelines.quota.plan import make_plan
 
+T = TypeVar("T")
 START = date(2026, 11, 1)
 DAYS = 30
 HISTORY_DAYS = 28  # the weeks before the month whose punches the governor learns from
@@ -68,7 +71,7 @@ class Month:
     def at(self, moment: datetime) -> None:
         self.state.clock.move_to(moment)
 
-    def spend(self, purpose: str, work) -> object:  # noqa: ANN001 - a zero-argument callable
+    def spend(self, purpose: str, work: Callable[[], T]) -> T:
         with self.client.track_calls() as spent:
             found = work()
         for path, count in spent.metered.items():
@@ -163,7 +166,7 @@ def report(month: Month, polls: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--employees", type=int, default=200)
     parser.add_argument("--edition", default="standard")
     parser.add_argument("--freshness", type=float, default=15, help="p95 target, minutes")

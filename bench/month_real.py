@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import statistics
 import tempfile
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -107,7 +107,7 @@ class Measured:
     calls: Counter[tuple[str, str]] = field(default_factory=Counter)  # (purpose, API) -> calls
     runs: Counter[str] = field(default_factory=Counter)  # purpose -> runs
     first_seen: dict[int, datetime] = field(default_factory=dict)  # record_id -> run time
-    seconds: Counter[str] = field(default_factory=Counter)  # machine time per activity
+    seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     run_log: list[tuple[datetime, tuple[date, ...]]] = field(default_factory=list)  # time, days
     metered_before: int = 0  # the emulator's metered calls when the month started
 
@@ -197,7 +197,8 @@ class RealMonth:
         for day in days:
             table = store.read(Asset.ATTENDANCE_PUNCHES, day)
             for record_id in table["record_id"].to_pylist() if table else []:
-                self.measured.first_seen.setdefault(record_id, self.now())
+                if record_id is not None:
+                    self.measured.first_seen.setdefault(record_id, self.now())
 
     # -- sensors and schedules ---------------------------------------------------------------
     def tick_events(self, max_ticks: int = 5) -> None:
