@@ -532,28 +532,31 @@ def _by_purpose(calls: Mapping[tuple[str, str], int]) -> Counter[str]:
 
 
 def extrapolated(found: Mapping[str, Any]) -> dict[str, Any]:
-    """A partial month's calls scaled to the month: polls by work days, everything else by
-    days; what the month close adds is not in a partial run (its figure: docs/quota.md)."""
+    """A partial month's calls scaled to the month: polls by work days, everything else by the
+    days the schedules and the events sensor ran (the simulated days and the settlement days
+    after them); the month close is not in a partial run (its figure: docs/quota.md)."""
     if found["days"] >= MONTH_DAYS:
         return {}
     month_work_days = sum(
         polling.is_work_day(d) for d in days_between(START, START + timedelta(days=MONTH_DAYS - 1))
     )
+    scheduled_days = found["days"] + SETTLE_DAYS
     by_purpose = cast(dict[str, int], found["calls_by_purpose"])
     scaled = {
         purpose: round(
             count * month_work_days / max(found["work_days"], 1)
             if purpose == "poll"
-            else count * MONTH_DAYS / found["days"]
+            else count * MONTH_DAYS / scheduled_days
         )
         for purpose, count in by_purpose.items()
     }
     return {
         "extrapolated_to_month": {
-            "note": f"{found['days']} simulated days scaled to {MONTH_DAYS} "
-            f"({month_work_days} work days for polls); no month close in it",
+            "note": f"polls over {found['work_days']} work days scaled to {month_work_days}, "
+            f"the rest over {scheduled_days} days of schedules to {MONTH_DAYS}; "
+            "no month close in it, weekly report settlement overstated",
             "calls_by_purpose": scaled,
             "calls_total": sum(scaled.values()),
-            "pushes_total": round(found["pushes_total"] * MONTH_DAYS / found["days"]),
+            "pushes_total": round(found["pushes_total"] * MONTH_DAYS / scheduled_days),
         }
     }
