@@ -7,9 +7,11 @@ a month close two days after the month. It measures calls by API and purpose, st
 work-hour punch (first poll that returned it minus its punch time) and month-close equality of
 every check point with attendance/list (DingTalk's answer).
 What it does not run: the Stream listener, the inbox, the Dagster sensor and runs, the warehouse
-writes, and the approval/monthly figures (issue 11); see docs/quota.md.
+writes, and the approval/monthly figures (issue 11); see docs/quota.md. `--real` runs all of
+those (`bench/month_real.py`) and prints its figures next to the simulation's for the same days.
 
     .venv/bin/python -m bench.month --employees 200 --edition standard
+    .venv/bin/python -m bench.month --employees 50 --edition standard --real --days 3
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ import argparse
 import json
 import statistics
 from collections import Counter
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from typing import TypeVar
 
 from pipelines.days import SHANGHAI
 from pipelines.dingtalk import DingTalkClient
@@ -30,6 +34,7 @@ from pipelines.quota import governor, model
 from pipelines.quota.editions import edition as edition_named
 from pipelines.quota.plan import make_plan
 
+T = TypeVar("T")
 START = date(2026, 11, 1)
 DAYS = 30
 HISTORY_DAYS = 28  # the weeks before the month whose punches the governor learns from
@@ -39,10 +44,11 @@ COMPARED = ("time_result", "source_type", "user_check_time", "record_id", "proc_
 class Month:
     """One simulated month: the emulator, a client, the counters."""
 
-    def __init__(self, employees: int) -> None:
+    def __init__(self, employees: int, days: int = DAYS) -> None:
+        self.days = days
         config = EmulatorConfig(
             employees=employees, start=START - timedelta(days=HISTORY_DAYS),
-            days=HISTORY_DAYS + DAYS + 3, qps_per_api=1e6,
+            days=HISTORY_DAYS + days + 3, qps_per_api=1e6,
             monthly_quota=10**9, clock_start=datetime.combine(START, time(), tzinfo=SHANGHAI),
         )  # fmt: skip
         self.state = EmulatorState(config)
@@ -65,7 +71,7 @@ class Month:
     def at(self, moment: datetime) -> None:
         self.state.clock.move_to(moment)
 
-    def spend(self, purpose: str, work) -> object:  # noqa: ANN001 - a zero-argument callable
+    def spend(self, purpose: str, work: Callable[[], T]) -> T:
         with self.client.track_calls() as spent:
             found = work()
         for path, count in spent.metered.items():
@@ -93,12 +99,12 @@ class Month:
             self.first_seen.setdefault(punch.id, now)
 
 
-def simulate(employees: int, edition_name: str, freshness: float) -> dict:
-    month = Month(employees)
+def simulate(employees: int, edition_name: str, freshness: float, days: int = DAYS) -> dict:
+    month = Month(employees, days)
     density = month.learned_density()  # what `plan` and the sensor learn from the warehouse
     planned = make_plan(employees, edition_named(edition_name), freshness, density).chosen
     polls = planned.polls_per_day
-    for offset in range(DAYS):
+    for offset in range(days):
         day = START + timedelta(days=offset)
         work_day = day.weekday() < 5  # the planner's 22 work days; weekends get the close only
         for moment in governor.poll_times(day, polls if work_day else 0, density):
@@ -115,7 +121,7 @@ def simulate(employees: int, edition_name: str, freshness: float) -> dict:
 
 def staleness(month: Month) -> list[float]:
     found = []
-    last = START + timedelta(days=DAYS - 1)
+    last = START + timedelta(days=month.days - 1)
     for punch in month.client.list_punch_records(month.users, START, last):
         local = punch.user_check_time.astimezone(SHANGHAI)
         if governor.WORK_START <= local.time() < governor.WORK_END and punch.id in month.first_seen:
@@ -125,7 +131,7 @@ def staleness(month: Month) -> list[float]:
 
 def month_close(month: Month) -> tuple[int, int]:
     """(check points equal to attendance/list, check points) after the month has settled."""
-    first, last = START, START + timedelta(days=DAYS - 1)
+    first, last = START, START + timedelta(days=month.days - 1)
     month.at(datetime.combine(last + timedelta(days=3), time(6), tzinfo=SHANGHAI))
     admin, now = month.state.org.admin_userid, month.state.now()
 
@@ -163,12 +169,19 @@ def report(month: Month, polls: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--employees", type=int, default=200)
     parser.add_argument("--edition", default="standard")
     parser.add_argument("--freshness", type=float, default=15, help="p95 target, minutes")
+    parser.add_argument("--days", type=int, default=DAYS, help="simulated days from Nov 1")
+    parser.add_argument("--real", action="store_true", help="through the real pipeline too")
     args = parser.parse_args()
-    found = simulate(args.employees, args.edition, args.freshness)
+    found = simulate(args.employees, args.edition, args.freshness, args.days)
+    if args.real:
+        from bench import month_real  # imports dagster: only when asked for
+
+        real = month_real.run(args.employees, args.edition, args.freshness, args.days)
+        found = {"real": real, "simulated": found, **month_real.extrapolated(real)}
     print(json.dumps(found, ensure_ascii=False, indent=2))
 
 
