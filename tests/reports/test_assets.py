@@ -9,7 +9,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from assets.reports import build_monthly_partitions, monthly_report
+from assets.reports import monthly_report
+from pipelines.partitions import build_monthly_partitions
 from pipelines.resources import WarehouseResource
 from tests.reports.conftest import MONTH, mart_rows
 
