@@ -1,5 +1,6 @@
 """`sync` records into the shared instance (`<data dir>/dagster_home` without DAGSTER_HOME):
-the partitions it pulled are materialized there, each with its own `dagster/row_count`."""
+the partitions it pulled are materialized there, each with its own `dagster/row_count`, the
+monthly marts' months too, and each day's `metered_calls` are that day's share of the calls."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from pipelines.catalogue import Asset
+from pipelines.catalogue import Asset, Job
 from pipelines.cli import _register_commands, app
 from pipelines.warehouse import ParquetStore
 
@@ -65,3 +66,26 @@ def test_a_synced_week_is_materialized_in_the_data_dirs_instance(emulator, tmp_p
             }
             assert counts == {day: store.read(table, day).num_rows for day in days}
             assert all(counts.values())
+
+
+@pytest.mark.integration
+def test_a_synced_week_materializes_the_monthly_partitions_it_touched(
+    emulator, tmp_path, monkeypatch
+):
+    use_emulator(monkeypatch, emulator, tmp_path)
+    first = emulator.config.start
+    days = [first + timedelta(days=n) for n in range(7)]
+    assert sync_days(emulator, 7).exit_code == 0
+    months = {day.replace(day=1).isoformat() for day in days}
+    store = ParquetStore(tmp_path)
+    with dg.DagsterInstance.from_config(str(tmp_path / "dagster_home")) as instance:
+        for table in (Asset.ATTENDANCE_MONTHLY, Asset.ATTENDANCE_MONTHLY_DEPARTMENT):
+            assert instance.get_materialized_partitions(dg.AssetKey(table)) == months
+            counts = {
+                month: latest(instance, table, month).metadata["dagster/row_count"].value
+                for month in months
+            }
+            assert counts == {month: store.read(table, month[:7]).num_rows for month in months}
+            assert all(counts.values())
+        runs = instance.get_runs(dg.RunsFilter(job_name=Job.ATTENDANCE_MONTHLY_MARTS))
+        assert len(runs) == 1 and runs[0].status == dg.DagsterRunStatus.SUCCESS
