@@ -42,7 +42,8 @@ def daily_run_days(run: dg.DagsterRun) -> tuple[date, date] | None:
     return date.fromisoformat(first), date.fromisoformat(last)
 
 
-@dg.run_status_sensor(
+# Dagster's signature holds a bare `os.PathLike` (metadata), unknown to strict checking.
+@dg.run_status_sensor(  # pyright: ignore[reportUnknownMemberType]
     name=Sensor.MONTHLY_MARTS,
     run_status=dg.DagsterRunStatus.SUCCESS,
     monitored_jobs=[attendance_refresh_job],

@@ -134,4 +134,3 @@ class DagsterDriver:
             error = error.cause
         message = error.message.strip().splitlines()[-1] if error is not None else "run failed"
         raise RunFailedError(f"{name}: {message}")
-
