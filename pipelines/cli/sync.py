@@ -163,7 +163,7 @@ def _run_chunks(resources, instance, config, spent: Counter, span) -> None:
         for chunk_first, chunk_last in chunks(first, last):
             tags = {Tag.RANGE_START: chunk_first.isoformat(), Tag.RANGE_END: chunk_last.isoformat()}
             _run_backfill(resources, instance, tags, config, spent)
-            _run_monthly_marts(resources, instance, chunk_first, chunk_last)
+            _run_monthly_marts(resources, instance, (chunk_first, chunk_last), spent)
             bar.update((chunk_last - chunk_first).days + 1)
 
 
@@ -178,16 +178,16 @@ def _run_backfill(resources, instance, tags, run_config, spent: Counter) -> None
         _collect(result, resources, tags, spent)
 
 
-def _run_monthly_marts(resources, instance, first: date, last: date) -> None:
-    """The monthly marts of the months first..last touch, in one run (no API calls)."""
+def _run_monthly_marts(resources, instance, days: tuple[date, date], spent: Counter) -> None:
+    """The monthly marts of the months the days first..last touch, in one run (no API calls)."""
     from pipelines.definitions import defs
 
     job = defs.resolve_job_def(Job.ATTENDANCE_MONTHLY_MARTS)
-    tags = monthly_marts_tags(first, last)
+    tags = monthly_marts_tags(*days)
     result = job.execute_in_process(
         instance=instance, tags=tags, run_config=QUIET, raise_on_error=False
     )
-    _collect(result, resources, tags, Counter())
+    _collect(result, resources, tags, spent)
 
 
 def _roster(resources: dict) -> list[str]:

@@ -54,6 +54,11 @@ def test_demo_runs_to_the_end_and_its_warehouse_answers_the_readme(tmp_path: Pat
 
     with dg.DagsterInstance.from_config(str(data_dir / "dagster_home")) as instance:
         tags = [record.dagster_run.tags for record in instance.get_run_records()]
+        monthly_runs = instance.get_runs(dg.RunsFilter(job_name="attendance_monthly_marts_job"))
+        months = instance.get_materialized_partitions(dg.AssetKey("attendance_monthly"))
+    # The live day's and the schedules' refreshes rebuilt their month after the backfill's.
+    assert monthly_runs and all(run.status == dg.DagsterRunStatus.SUCCESS for run in monthly_runs)
+    assert months == {"2026-11-01"}
     by_sensor = [t for t in tags if t.get("dagster/sensor_name") == "attendance_events_sensor"]
     by_schedule = {t.get("dagster/schedule_name") for t in tags} - {None}
     assert len(by_sensor) >= 3
