@@ -29,8 +29,9 @@ def daily_run_days(run: dg.DagsterRun) -> tuple[date, date] | None:
     """
     if run.job_name != attendance_refresh_job.name:
         return None
+    # No selection (None, or empty for a whole-job run in process) means every asset of the job.
     selection = run.asset_selection
-    if selection is not None and dg.AssetKey(Asset.ATTENDANCE_DAILY) not in selection:
+    if selection and dg.AssetKey(Asset.ATTENDANCE_DAILY) not in selection:
         return None
     tags = run.tags
     if Tag.RANGE_START in tags and Tag.RANGE_END in tags:

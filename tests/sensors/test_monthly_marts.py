@@ -76,6 +76,13 @@ def test_the_month_close_rebuilds_the_closed_month_only():
     assert months(react(run_of(request))) == ("2026-11-01", "2026-11-01")
 
 
+def test_a_whole_job_run_counts_as_refreshing_the_daily_mart():
+    tags = {Tag.PARTITION: "2026-11-05"}
+    # execute_in_process of the whole job records an empty selection.
+    run = dg.DagsterRun(job_name=Job.ATTENDANCE_REFRESH, tags=tags, asset_selection=frozenset())
+    assert months(react(run)) == ("2026-11-01", "2026-11-01")
+
+
 def test_runs_that_wrote_no_daily_mart_or_are_not_refreshes_are_skipped():
     columns_only = dg.RunRequest(
         partition_key="2026-11-05", asset_selection=[dg.AssetKey(Asset.ATTENDANCE_RESULTS)]
