@@ -56,12 +56,15 @@ def metadata(
 ) -> dict[str, dg.MetadataValue | int]:
     """Rows per day of the run, metered DingTalk calls by endpoint and a short markdown preview.
 
-    The row count of each partition is set per partition (assets/table_metadata.py): these
-    values are the run's, copied by Dagster onto every partition of a range run.
+    These values are the run's, copied by Dagster onto every partition of a range run; the
+    row count and the metered calls of each partition are set per partition
+    (assets/table_metadata.py, assets/partition_figures.py) and take precedence.
     """
+    total = sum(metered.values())
     values: dict[str, dg.MetadataValue | int] = {
         "rows_per_day": dg.MetadataValue.json({day.isoformat(): n for day, n in counts.items()}),
-        "metered_calls": dg.MetadataValue.int(sum(metered.values())),
+        "metered_calls": dg.MetadataValue.int(total),
+        "metered_calls_in_run": dg.MetadataValue.int(total),
         "metered_calls_by_endpoint": dg.MetadataValue.json(dict(metered)),
     }
     if preview is not None:

@@ -72,7 +72,7 @@ def _pull_daily(
         if users is None or users:
             counts = loader(client, store, days, users)
     ensure_views(store)
-    add_calls_per_day(context, spent.metered, days.days())
+    add_calls_per_day(context, spent, days.days())
     add_partition_rows(context, store, table, _rows_per_day(store, table, days.days(), counts))
     if users is not None:
         context.log.info(f"targeted refresh of {len(users)} users")

@@ -11,6 +11,7 @@ from datetime import date
 
 import dagster as dg
 
+from pipelines.dingtalk.counters import CallTally, calls_per_day
 from pipelines.reports.figures import daily_figures
 from pipelines.warehouse.views import StoreOrDir
 
@@ -24,13 +25,15 @@ def add_daily_figures(
 
 
 def add_calls_per_day(
-    context: dg.AssetExecutionContext, metered: Mapping[str, int], days: Sequence[date]
+    context: dg.AssetExecutionContext, spent: CallTally, days: Sequence[date]
 ) -> None:
-    """The run's metered calls spread over its days: a range run pulls every day at once."""
-    share = sum(metered.values()) / len(days)
-    for day in days:
+    """`metered_calls` of each day: its share of the run's calls by the days each call covered
+    (`calls_per_day`: a call over 7 days gives each 1/7), so a range run's days plot real
+    figures; the run's own total stays in `metered_calls_in_run`."""
+    for day, share in calls_per_day(spent.metered_by_days, days).items():
         context.add_asset_metadata(
-            {"metered_calls_per_day": dg.MetadataValue.float(share)}, partition_key=day.isoformat()
+            {"metered_calls": dg.MetadataValue.float(round(share, 4))},
+            partition_key=day.isoformat(),
         )
 
 

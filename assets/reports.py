@@ -1,32 +1,15 @@
 """The monthly report asset: the HTML page and the console-style workbook for each month."""
 
-from datetime import date
-
 import dagster as dg
 
 from assets.marts import attendance_monthly
 from pipelines.catalogue import Asset, Group
-from pipelines.partitions import TIMEZONE, start_date_from_environment
+from pipelines.partitions import monthly_partitions
 from pipelines.reports.data import MonthData
 from pipelines.reports.files import write_month_report
 from pipelines.resources import WarehouseResource
 
 TOP_LATE = 5
-
-
-def build_monthly_partitions(start_date: str | None = None) -> dg.MonthlyPartitionsDefinition:
-    """One partition per Asia/Shanghai month from the daily partitions' month, this one included.
-
-    The month in progress is a partition (`end_offset=1`) so that HR can look at it mid-month;
-    its page says how much of it is settled.
-    """
-    first = date.fromisoformat(start_date or start_date_from_environment()).replace(day=1)
-    return dg.MonthlyPartitionsDefinition(
-        start_date=first.isoformat(), timezone=TIMEZONE, end_offset=1
-    )
-
-
-monthly_partitions = build_monthly_partitions()
 
 
 @dg.asset(

@@ -43,23 +43,39 @@ def definition_metadata(table: str) -> dict[str, object]:
 
 
 def add_partition_rows(
+    context: dg.AssetExecutionContext, store: ParquetStore, table: str, rows: Mapping[date, int]
+) -> None:
+    """`dagster/row_count` and `dagster/uri` of each daily partition the run wrote."""
+    for day, count in rows.items():
+        _add_rows(context, store, table, day.isoformat(), day.isoformat(), count)
+
+
+def add_month_rows(
+    context: dg.AssetExecutionContext, store: ParquetStore, table: str, rows: Mapping[str, int]
+) -> None:
+    """The same keys for each month (`YYYY-MM`) of a monthly mart's run."""
+    for month, count in rows.items():
+        _add_rows(context, store, table, month, f"{month}-01", count)
+
+
+def _add_rows(
     context: dg.AssetExecutionContext,
     store: ParquetStore,
     table: str,
-    rows: Mapping[date, int] | Mapping[str, int],
+    stored: str,
+    partition_key: str,
+    count: int,
 ) -> None:
-    """`dagster/row_count` and `dagster/uri` of each partition the run wrote."""
-    for partition, count in rows.items():
-        key = partition.isoformat() if isinstance(partition, date) else partition
-        # A day of a compacted month is in the month's file (a late correction rewrote it).
-        path = store.holding_file(table, key) or store.file_path(table, key)
-        context.add_asset_metadata(
-            {
-                "dagster/row_count": dg.MetadataValue.int(count),
-                "dagster/uri": dg.MetadataValue.path(str(path.resolve())),
-            },
-            partition_key=key,
-        )
+    # `stored` names the warehouse partition (a day or a month), `partition_key` Dagster's; a
+    # day of a compacted month is in the month's file (a late correction rewrote it).
+    path = store.holding_file(table, stored) or store.file_path(table, stored)
+    context.add_asset_metadata(
+        {
+            "dagster/row_count": dg.MetadataValue.int(count),
+            "dagster/uri": dg.MetadataValue.path(str(path.resolve())),
+        },
+        partition_key=partition_key,
+    )
 
 
 def unpartitioned_rows(

@@ -271,7 +271,7 @@ def refresh_one_day(day: str) -> None:
     """Child mode: the refresh job's assets for one partition; prints its CPU seconds."""
     import dagster as dg
 
-    from pipelines.definitions import ATTENDANCE_ASSETS
+    from pipelines.definitions import ATTENDANCE_ASSETS, MONTHLY_ASSETS
     from pipelines.jobs import REFRESH_ASSETS
     from pipelines.resources import resources_from_settings
     from pipelines.settings import load_settings
@@ -281,6 +281,10 @@ def refresh_one_day(day: str) -> None:
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     began = time.process_time()
     dg.materialize(chosen, resources=resources, partition_key=day, run_config=quiet)
+    # The event path's second run (monthly_marts_sensor): the day's month of the monthly marts.
+    dg.materialize(
+        MONTHLY_ASSETS, resources=resources, partition_key=f"{day[:7]}-01", run_config=quiet
+    )
     print(f"refresh cpu seconds {time.process_time() - began:.3f}")
 
 

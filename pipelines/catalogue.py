@@ -40,6 +40,7 @@ class Job:
 
     ATTENDANCE_REFRESH: Final = "attendance_refresh_job"
     ATTENDANCE_BACKFILL: Final = "attendance_backfill_job"
+    ATTENDANCE_MONTHLY_MARTS: Final = "attendance_monthly_marts_job"
     APPROVAL_RESOLUTION: Final = "approval_resolution_job"
     REPORT_COLUMNS: Final = "report_columns_job"
     FAILED_PUSH_RECONCILIATION: Final = "failed_push_reconciliation_job"
@@ -50,6 +51,7 @@ class Job:
 
 class Sensor:
     ATTENDANCE_EVENTS: Final = "attendance_events_sensor"
+    MONTHLY_MARTS: Final = "monthly_marts_sensor"
     POLLING: Final = "polling_sensor"
 
 
@@ -100,6 +102,7 @@ class Tag:
     REASON: Final = "attendance/reason"
     # Honoured when the instance enables run retries (dagster.yaml `run_retries`).
     MAX_RETRIES: Final = "dagster/max_retries"
+    PARTITION: Final = "dagster/partition"
     RANGE_START: Final = "dagster/asset_partition_range_start"
     RANGE_END: Final = "dagster/asset_partition_range_end"
 

@@ -23,20 +23,20 @@ from pipelines.resources import resources_from_environment
 from sensors.attendance_events import attendance_events_sensor
 from sensors.compaction import warehouse_compaction_schedule
 from sensors.leave_balances import leave_balances_schedule
+from sensors.monthly_marts import monthly_marts_sensor
 from sensors.polling import polling_sensor
 from sensors.schedules import REFRESH_SCHEDULES
 
-ATTENDANCE_ASSETS = [
-    employees,
-    report_columns,
+CATALOGUE_ASSETS = [employees, report_columns]  # unpartitioned: the roster and the columns
+DAILY_ASSETS = [
     attendance_results,
     attendance_punches,
     attendance_report_values,
     attendance_approvals,
     attendance_daily,
-    attendance_monthly,
-    attendance_monthly_department,
 ]
+MONTHLY_ASSETS = [attendance_monthly, attendance_monthly_department]
+ATTENDANCE_ASSETS = CATALOGUE_ASSETS + DAILY_ASSETS + MONTHLY_ASSETS
 
 EVENT_ASSETS = [approval_resolution, failed_push_reconciliation]
 # Optional (ATTENDANCE_LEAVE_BALANCES): always defined, skipped without a call while off.
@@ -45,7 +45,7 @@ OPTIONAL_ASSETS = [leave_balances]
 defs = dg.Definitions(
     assets=ATTENDANCE_ASSETS + EVENT_ASSETS + OPTIONAL_ASSETS + [monthly_report],
     jobs=JOBS,
-    sensors=[attendance_events_sensor, polling_sensor],
+    sensors=[attendance_events_sensor, polling_sensor, monthly_marts_sensor],
     schedules=[*REFRESH_SCHEDULES, leave_balances_schedule, warehouse_compaction_schedule],
     resources=resources_from_environment(),
 )

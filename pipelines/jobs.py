@@ -1,4 +1,5 @@
-"""Every job: the refresh job and the event jobs the sensor and the schedules launch.
+"""Every job: the refresh job, the monthly marts' job and the event jobs the sensor and the
+schedules launch.
 
 `attendance_refresh_job` re-pulls one day (or a range) of the daily assets; with
 `refresh_run_config(users)` only those users are re-pulled and only their rows replaced.
@@ -14,21 +15,26 @@ imports `assets/` (only `pipelines/definitions.py` sees both).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 import dagster as dg
 
-from pipelines.catalogue import Asset, Job
+from pipelines.catalogue import Asset, Job, Tag
+from pipelines.partitions import month_key
 from pipelines.refresh.actions import ResolveApproval
 
+# The daily-partitioned assets a refresh or a backfill materializes. The monthly marts are
+# monthly-partitioned and an asset job holds one partitions definition, so they have a job of
+# their own, launched for the months of a daily run once it succeeded (sensors/monthly_marts.py,
+# and the sync command).
 REFRESH_ASSETS = (
     Asset.ATTENDANCE_RESULTS,
     Asset.ATTENDANCE_PUNCHES,
     Asset.ATTENDANCE_REPORT_VALUES,
     Asset.ATTENDANCE_APPROVALS,
     Asset.ATTENDANCE_DAILY,
-    Asset.ATTENDANCE_MONTHLY,
-    Asset.ATTENDANCE_MONTHLY_DEPARTMENT,
 )
+MONTHLY_MART_ASSETS = (Asset.ATTENDANCE_MONTHLY, Asset.ATTENDANCE_MONTHLY_DEPARTMENT)
 
 
 def _in_process_job(name: str, assets: Iterable[str], description: str):
@@ -43,10 +49,15 @@ def _in_process_job(name: str, assets: Iterable[str], description: str):
 attendance_refresh_job = _in_process_job(
     Job.ATTENDANCE_REFRESH,
     REFRESH_ASSETS,
-    "Re-pull a day of attendance (optionally only some users) and rebuild the marts.",
+    "Re-pull a day of attendance (optionally only some users) and rebuild the daily mart.",
+)
+attendance_monthly_marts_job = _in_process_job(
+    Job.ATTENDANCE_MONTHLY_MARTS,
+    MONTHLY_MART_ASSETS,
+    "Rebuild the monthly marts of the months a daily run touched (no API calls).",
 )
 # Results, punches and report values are independent (approvals and the marts wait for them):
-# three API steps at once; a fourth slot lets a mart start while an API step still runs.
+# three API steps at once; a fourth slot lets the daily mart start while an API step still runs.
 BACKFILL_MAX_CONCURRENT = 4
 
 attendance_backfill_job = dg.define_asset_job(
@@ -96,6 +107,7 @@ leave_balances_job = _in_process_job(
 JOBS = [
     attendance_refresh_job,
     attendance_backfill_job,
+    attendance_monthly_marts_job,
     approval_resolution_job,
     report_columns_job,
     failed_push_reconciliation_job,
@@ -127,3 +139,8 @@ def approval_run_config(approvals: Iterable[ResolveApproval]) -> dict:
         for a in approvals
     ]
     return {"ops": {Asset.APPROVAL_RESOLUTION: {"config": {"instances": instances}}}}
+
+
+def monthly_marts_tags(first: date, last: date) -> dict[str, str]:
+    """Tags of one `attendance_monthly_marts_job` run over the months of the days first..last."""
+    return {Tag.RANGE_START: month_key(first), Tag.RANGE_END: month_key(last)}

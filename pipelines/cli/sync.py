@@ -4,7 +4,9 @@ The roster and the report catalogue are refreshed first (contacts are not metere
 catalogue costs two calls), then the days are pulled in chunks of up to 31 days, each chunk one
 Dagster run covering the whole range (range calls, not day-by-day), with a progress bar. The
 range runs are `attendance_backfill_job`: its API steps run side by side in processes, so the
-run takes as long as its busiest API, not the sum over APIs.
+run takes as long as its busiest API, not the sum over APIs. After each chunk the command runs
+`attendance_monthly_marts_job` over the chunk's months itself: it waits for the chunk anyway,
+so no daemon (and no run-status sensor) is needed to rebuild the monthly partitions it touched.
 """
 
 from __future__ import annotations
@@ -23,11 +25,11 @@ import typer
 from dagster._core.execution.execution_result import ExecutionResult
 from tqdm import tqdm
 
-from pipelines.catalogue import Asset, Tag
+from pipelines.catalogue import Asset, Job, Tag
 from pipelines.cli import app
 from pipelines.cli.sync_outcome import cost_document, cost_lines, root_cause, write_log
 from pipelines.demo.instance import open_instance
-from pipelines.jobs import refresh_run_config
+from pipelines.jobs import monthly_marts_tags, refresh_run_config
 from pipelines.resources import resources_from_settings
 from pipelines.settings import load_settings
 
@@ -133,10 +135,9 @@ def _pull(
 
     `modes` is (dry_run, as_json).
     """
-    from pipelines.definitions import ATTENDANCE_ASSETS
+    from pipelines.definitions import ATTENDANCE_ASSETS, DAILY_ASSETS
 
     by_name = {a.key.to_user_string(): a for a in ATTENDANCE_ASSETS}
-    daily = [a for a in ATTENDANCE_ASSETS if a.partitions_def is not None]
     # The roster first: contacts are not metered, and it tells which --users exist.
     _run([by_name[Asset.EMPLOYEES]], resources, instance, {}, None, spent)
     roster = _roster(resources)
@@ -150,18 +151,19 @@ def _pull(
             print(line)
         return False
     _run([by_name[Asset.REPORT_COLUMNS]], resources, instance, {}, None, spent)
-    config = refresh_run_config(chosen, [a.key.to_user_string() for a in daily])
-    _run_chunks(daily, resources, instance, config, spent, span)
+    config = refresh_run_config(chosen, [a.key.to_user_string() for a in DAILY_ASSETS])
+    _run_chunks(resources, instance, config, spent, span)
     return True
 
 
-def _run_chunks(daily, resources, instance, config, spent: Counter, span) -> None:
+def _run_chunks(resources, instance, config, spent: Counter, span) -> None:
     first, last = span
     total = (last - first).days + 1
     with tqdm(total=total, unit="day", desc="sync", file=sys.stderr, leave=False) as bar:
         for chunk_first, chunk_last in chunks(first, last):
             tags = {Tag.RANGE_START: chunk_first.isoformat(), Tag.RANGE_END: chunk_last.isoformat()}
             _run_backfill(resources, instance, tags, config, spent)
+            _run_monthly_marts(resources, instance, (chunk_first, chunk_last), spent)
             bar.update((chunk_last - chunk_first).days + 1)
 
 
@@ -186,6 +188,18 @@ def _stop_forkserver() -> None:
     import multiprocessing.forkserver
 
     multiprocessing.forkserver._forkserver._stop()  # noqa: SLF001  # pyright: ignore[reportPrivateUsage, reportAttributeAccessIssue]
+
+
+def _run_monthly_marts(resources, instance, days: tuple[date, date], spent: Counter) -> None:
+    """The monthly marts of the months the days first..last touch, in one run (no API calls)."""
+    from pipelines.definitions import defs
+
+    job = defs.resolve_job_def(Job.ATTENDANCE_MONTHLY_MARTS)
+    tags = monthly_marts_tags(*days)
+    result = job.execute_in_process(
+        instance=instance, tags=tags, run_config=QUIET, raise_on_error=False
+    )
+    _collect(result, resources, tags, spent)
 
 
 def _roster(resources: dict) -> list[str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import cast
 
 import dagster as dg
@@ -38,12 +38,14 @@ class DagsterDriver:
     defs: dg.Definitions
     instance: dg.DagsterInstance
     sensor_name: str = Sensor.ATTENDANCE_EVENTS
+    reaction_sensor_name: str = Sensor.MONTHLY_MARTS
     cursor: str | None = None
     runs_by_job: Counter = field(default_factory=Counter)
 
-    def materialize(self, asset_key: str, first: date | None, last: date | None) -> None:
-        """One run materializing `asset_key` (a partition range when `first`/`last` are given)."""
-        tags = {} if first is None else {RANGE_START: first.isoformat(), RANGE_END: str(last)}
+    def materialize(self, asset_key: str, first: str | None, last: str | None) -> None:
+        """One run materializing `asset_key` (a partition key range when `first`/`last` are
+        given: days for the daily assets, `YYYY-MM-01` for the monthly ones)."""
+        tags = {} if first is None or last is None else {RANGE_START: first, RANGE_END: last}
         result = dg.materialize(
             # The project defines no cacheable assets, the one kind `materialize` does not take.
             cast(list[dg.AssetsDefinition], list(self.defs.assets or [])),
@@ -99,6 +101,24 @@ class DagsterDriver:
                 raise_on_error=False,
             )
             self._check(result, job_name)
+            self.execute(self._reactions_to(result))
+
+    def _reactions_to(self, result: dg.ExecuteInProcessResult) -> list[dg.RunRequest]:
+        """What the monthly marts' run-status sensor requests after this successful run,
+        evaluated as the daemon would (it skips runs that wrote no daily mart)."""
+        run = self.instance.get_run_by_id(result.run_id)
+        if run is None:
+            return []
+        context = dg.build_run_status_sensor_context(
+            sensor_name=self.reaction_sensor_name,
+            dagster_event=result.get_run_success_event(),
+            dagster_instance=self.instance,
+            dagster_run=run,
+            repository_def=self._repo(),
+        )
+        sensor = self.defs.resolve_sensor_def(self.reaction_sensor_name)
+        answer = cast(dg.RunStatusSensorDefinition, sensor)(context)
+        return [answer] if isinstance(answer, dg.RunRequest) else []
 
     def _repo(self):
         return self.defs.get_repository_def()

@@ -26,6 +26,7 @@ from pipelines.dingtalk.batching import (
     split_days,
     split_span,
 )
+from pipelines.dingtalk.counters import covering
 from pipelines.dingtalk.errors import DingTalkError
 from pipelines.dingtalk.models import (
     ApprovalSummary,
@@ -90,7 +91,8 @@ class AttendanceApi:
         for users in chunked(user_ids, MAX_USERS_PER_CALL):
             for start, end in split_days(date_from, date_to, MAX_DAYS_ATTENDANCE):
                 window = {"workDateFrom": day_start(start), "workDateTo": day_start(end)}
-                rows.extend(self._attendance_list_window(users, window))
+                with covering(start, end):
+                    rows.extend(self._attendance_list_window(users, window))
         return rows
 
     def _attendance_list_window(self, users: list[str], window: dict) -> list[AttendanceResult]:
@@ -116,7 +118,8 @@ class AttendanceApi:
                     "checkDateFrom": day_start(start),
                     "checkDateTo": f"{end.isoformat()} 23:59:59",
                 }
-                data = self._caller.call(ep.ATTENDANCE_RECORDS, body=body)
+                with covering(start, end):
+                    data = self._caller.call(ep.ATTENDANCE_RECORDS, body=body)
                 rows.extend(
                     parse_rows(
                         PunchRecord, data.get("recordresult") or [], ep.ATTENDANCE_RECORDS.path
@@ -126,9 +129,10 @@ class AttendanceApi:
 
     def get_update_data(self, userid: str, work_date: date) -> UpdateData:
         """Everything about one user's day (`getupdatedata`: results, punches, approvals)."""
-        data = self._caller.call(
-            ep.UPDATE_DATA, body={"userid": userid, "work_date": work_date.isoformat()}
-        )
+        with covering(work_date, work_date):
+            data = self._caller.call(
+                ep.UPDATE_DATA, body={"userid": userid, "work_date": work_date.isoformat()}
+            )
         return parse_rows(UpdateData, [data.get("result") or {}], ep.UPDATE_DATA.path)[0]
 
     def get_report_columns(self) -> list[ReportColumn]:
@@ -182,7 +186,9 @@ class AttendanceApi:
                     "from_date": day_start(start),
                     "to_date": day_start(end),
                 }
-                yield self._caller.call(endpoint, body=body).get("result") or {}
+                with covering(start, end):
+                    answer = self._caller.call(endpoint, body=body)
+                yield answer.get("result") or {}
 
     def get_leave_status(
         self, user_ids: Sequence[str], start: datetime, end: datetime
@@ -196,7 +202,10 @@ class AttendanceApi:
                     "start_time": epoch_ms(begin),
                     "end_time": epoch_ms(stop),
                 }
-                found.extend(self._leave_status_window(window))
+                # The window ends at the next day's midnight: its last day is the day before.
+                last = (stop - timedelta(milliseconds=1)).astimezone(SHANGHAI).date()
+                with covering(begin.astimezone(SHANGHAI).date(), last):
+                    found.extend(self._leave_status_window(window))
         # A leave that crosses a window boundary is answered by both windows.
         unique = {(x.userid, x.start_time, x.end_time, x.leave_code): x for x in found}
         return list(unique.values())
@@ -255,7 +264,8 @@ class AttendanceApi:
                     "from_date_time": epoch_ms(local_midnight(first)),
                     "to_date_time": epoch_ms(local_midnight(last + timedelta(days=1))) - 1000,
                 }
-                data = self._caller.call(ep.SCHEDULES_BY_USERS, body=body)
+                with covering(first, last):
+                    data = self._caller.call(ep.SCHEDULES_BY_USERS, body=body)
                 rows = data.get("result") or []
                 items.extend(parse_rows(UserSchedule, rows, ep.SCHEDULES_BY_USERS.path))
         return items
@@ -274,7 +284,8 @@ class AttendanceApi:
                     "fromDateTime": epoch_ms(local_midnight(first)),
                     "toDateTime": epoch_ms(local_midnight(last + timedelta(days=1))) - 1000,
                 }
-                rows = self._caller.call(ep.APPROVALS_BY_USERS, body=body).get("result") or []
+                with covering(first, last):
+                    rows = self._caller.call(ep.APPROVALS_BY_USERS, body=body).get("result") or []
                 for item in parse_rows(ApprovalSummary, rows, ep.APPROVALS_BY_USERS.path):
                     # An approval crossing a window boundary is answered by both windows.
                     found[(item.user_id, item.begin_time, item.biz_type, item.sub_type)] = item

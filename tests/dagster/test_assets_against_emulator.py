@@ -11,7 +11,7 @@ import dagster as dg
 import httpx
 import pytest
 
-from pipelines.definitions import ATTENDANCE_ASSETS
+from pipelines.definitions import ATTENDANCE_ASSETS, CATALOGUE_ASSETS, DAILY_ASSETS
 from pipelines.jobs import refresh_run_config
 from pipelines.warehouse import ParquetStore
 from pipelines.warehouse.views import scratch_connection
@@ -19,8 +19,8 @@ from tests.dagster.conftest import resources_for
 
 pytestmark = pytest.mark.integration
 
-DAILY = [a for a in ATTENDANCE_ASSETS if a.partitions_def is not None]
-UNPARTITIONED = [a for a in ATTENDANCE_ASSETS if a.partitions_def is None]
+DAILY = DAILY_ASSETS
+UNPARTITIONED = CATALOGUE_ASSETS
 
 
 def _range_tags(first: date, last: date) -> dict[str, str]:

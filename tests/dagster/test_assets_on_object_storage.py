@@ -11,17 +11,16 @@ import dagster as dg
 import pyarrow.fs as pafs
 import pytest
 
-from pipelines.definitions import ATTENDANCE_ASSETS
+from pipelines.definitions import CATALOGUE_ASSETS
 from pipelines.emulator.server import EmulatorConfig, EmulatorServer
 from pipelines.warehouse import ParquetStore
 from pipelines.warehouse.object_store import ObjectParquetStore, ObjectStoreConfig
 from pipelines.warehouse.views import scratch_connection
-from tests.dagster.conftest import resources_for
+from tests.dagster.conftest import materialize_range, resources_for
 from tests.services import s3_server
 
 pytestmark = pytest.mark.integration
-DAILY = [a for a in ATTENDANCE_ASSETS if a.partitions_def is not None]
-UNPARTITIONED = [a for a in ATTENDANCE_ASSETS if a.partitions_def is None]
+UNPARTITIONED = CATALOGUE_ASSETS
 TABLES = ("attendance_results", "attendance_daily", "employees")
 
 
@@ -30,14 +29,7 @@ def _load(emulator: EmulatorServer, data_dir) -> None:
     first = emulator.config.start
     last = first + timedelta(days=emulator.config.days - 1)
     assert dg.materialize(UNPARTITIONED, resources=resources).success
-    tags = {
-        "dagster/asset_partition_range_start": first.isoformat(),
-        "dagster/asset_partition_range_end": last.isoformat(),
-    }
-    selection = [a.key for a in DAILY]
-    assert dg.materialize(
-        ATTENDANCE_ASSETS, selection=selection, resources=resources, tags=tags
-    ).success
+    assert materialize_range(resources, first, last).success
 
 
 def _rows(store: ParquetStore, table: str) -> list[tuple]:

@@ -15,11 +15,11 @@ from typer.testing import CliRunner
 
 from pipelines.catalogue import Asset
 from pipelines.cli import _register_commands, app
-from pipelines.definitions import ATTENDANCE_ASSETS
+from pipelines.definitions import CATALOGUE_ASSETS
 from pipelines.demo.instance import open_instance
 from pipelines.dingtalk import endpoints
 from pipelines.emulator.server import EmulatorConfig, EmulatorServer
-from tests.dagster.conftest import resources_for
+from tests.dagster.conftest import materialize_range, resources_for
 
 _register_commands()
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -29,14 +29,8 @@ VOLATILE = {"pulled_at"}
 
 def _sequential(server: EmulatorServer, data_dir: Path, first, last) -> None:
     resources = resources_for(server, data_dir)
-    catalogue = [a for a in ATTENDANCE_ASSETS if a.partitions_def is None]
-    daily = [a for a in ATTENDANCE_ASSETS if a.partitions_def is not None]
-    assert dg.materialize(catalogue, resources=resources, run_config=QUIET).success
-    tags = {
-        "dagster/asset_partition_range_start": first.isoformat(),
-        "dagster/asset_partition_range_end": last.isoformat(),
-    }
-    assert dg.materialize(daily, resources=resources, tags=tags, run_config=QUIET).success
+    assert dg.materialize(CATALOGUE_ASSETS, resources=resources, run_config=QUIET).success
+    assert materialize_range(resources, first, last, run_config=QUIET).success
 
 
 def _concurrent(server: EmulatorServer, data_dir: Path, first, last, monkeypatch) -> None:

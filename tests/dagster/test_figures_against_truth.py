@@ -12,14 +12,14 @@ import httpx
 import pytest
 
 from pipelines.days import SHANGHAI
-from pipelines.definitions import ATTENDANCE_ASSETS
+from pipelines.definitions import CATALOGUE_ASSETS
 from pipelines.emulator.people import LEAVE_TYPES_BY_NAME
 from pipelines.emulator.server import EmulatorConfig, EmulatorServer
 from pipelines.warehouse import ParquetStore
 from pipelines.warehouse.crosscheck import report_values_disagree
 from pipelines.warehouse.figures import REPORT_ALIASES
 from pipelines.warehouse.views import scratch_connection
-from tests.dagster.conftest import resources_for
+from tests.dagster.conftest import materialize_range, resources_for
 
 pytestmark = pytest.mark.integration
 
@@ -27,8 +27,7 @@ pytestmark = pytest.mark.integration
 # marts judge settlement by the machine's clock, which the emulator does not move).
 START, DAYS = date(2026, 10, 19), 28
 LAST = START + timedelta(days=DAYS - 1)
-DAILY = [a for a in ATTENDANCE_ASSETS if a.partitions_def is not None]
-UNPARTITIONED = [a for a in ATTENDANCE_ASSETS if a.partitions_def is None]
+UNPARTITIONED = CATALOGUE_ASSETS
 
 
 @pytest.fixture(scope="module")
@@ -40,15 +39,7 @@ def loaded(tmp_path_factory):
     with EmulatorServer(config) as server:
         resources = resources_for(server, data_dir)
         dg.materialize(UNPARTITIONED, resources=resources)
-        result = dg.materialize(
-            ATTENDANCE_ASSETS,
-            selection=[a.key for a in DAILY],
-            resources=resources,
-            tags={
-                "dagster/asset_partition_range_start": START.isoformat(),
-                "dagster/asset_partition_range_end": LAST.isoformat(),
-            },
-        )
+        result = materialize_range(resources, START, LAST)
         truth = httpx.get(
             f"{server.control_url}/truth", params={"from": str(START), "to": str(LAST)}
         ).json()

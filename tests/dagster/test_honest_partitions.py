@@ -47,6 +47,19 @@ def test_daily_without_results_fails_naming_what_to_run_and_writes_nothing(emula
     assert ParquetStore(tmp_path).partitions(Asset.ATTENDANCE_DAILY) == []
 
 
+def test_a_month_without_daily_partitions_fails_naming_what_to_run_and_writes_nothing(
+    emulator, tmp_path
+):
+    month = emulator.config.start.replace(day=1)
+    result = _materialize(emulator, tmp_path, [Asset.ATTENDANCE_MONTHLY], month.isoformat())
+    assert not result.success
+    line = _failure_line(result)
+    assert "\n" not in line
+    assert f"{month:%Y-%m}: no day of the month in attendance_daily" in line
+    assert f"dingtalk-attendance sync --start {month:%Y-%m}-01" in line
+    assert ParquetStore(tmp_path).partitions(Asset.ATTENDANCE_MONTHLY) == []
+
+
 def test_a_pull_on_an_empty_roster_fails_before_any_metered_call(emulator, tmp_path):
     day = emulator.config.start.isoformat()
     before = _metered_total(emulator)

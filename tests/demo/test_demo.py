@@ -60,6 +60,14 @@ def test_demo_runs_to_the_end_and_its_warehouse_answers_the_readme(tmp_path: Pat
 
     with dg.DagsterInstance.from_config(str(data_dir / "dagster_home")) as instance:
         tags = [record.dagster_run.tags for record in instance.get_run_records()]
+        monthly_runs = instance.get_runs(dg.RunsFilter(job_name="attendance_monthly_marts_job"))
+        months = instance.get_materialized_partitions(dg.AssetKey("attendance_monthly"))
+        days = instance.get_materialized_partitions(dg.AssetKey("attendance_daily"))
+    # Every month with a day in the warehouse is materialized, and only those; the refreshes of
+    # the live day and the schedules ran the monthly job after the backfill did.
+    assert months == {f"{day[:7]}-01" for day in days}
+    assert len(monthly_runs) > 1
+    assert all(run.status == dg.DagsterRunStatus.SUCCESS for run in monthly_runs)
     by_sensor = [t for t in tags if t.get("dagster/sensor_name") == "attendance_events_sensor"]
     by_schedule = {t.get("dagster/schedule_name") for t in tags} - {None}
     assert len(by_sensor) >= 3

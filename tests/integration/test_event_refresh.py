@@ -47,6 +47,12 @@ def test_punch_events_reach_attendance_results(tmp_path, monkeypatch, instance):
         for userid in punchers:
             expected = pipeline.truth_points("2026-11-05", userid)
             assert expected and pipeline.warehouse_points("2026-11-05", userid) == expected
+        # Once the refresh succeeded, the run-status sensor rebuilt its month, and only it.
+        [monthly] = [r for r in pipeline.launched if r.job_name == "attendance_monthly_marts_job"]
+        assert monthly.tags["dagster/asset_partition_range_start"] == "2026-11-01"
+        assert monthly.tags["dagster/asset_partition_range_end"] == "2026-11-01"
+        marts = instance.get_materialized_partitions(dg.AssetKey("attendance_monthly"))
+        assert marts == {"2026-11-01"}
 
 
 def _approvals(pipeline: EventPipeline, day: str, userid: str) -> set[str]:

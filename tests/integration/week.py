@@ -19,7 +19,7 @@ import dagster as dg
 import pytest
 
 from pipelines import days as pipeline_days
-from pipelines.definitions import ATTENDANCE_ASSETS, defs
+from pipelines.definitions import CATALOGUE_ASSETS, defs
 from pipelines.emulator.calendar import epoch_ms
 from pipelines.emulator.model import ScheduledEvent
 from pipelines.emulator.server import EmulatorConfig, EmulatorServer
@@ -28,7 +28,7 @@ from pipelines.stream import inbox as inbox_module
 from pipelines.stream.inbox import Inbox
 from pipelines.stream.models import SHANGHAI, NewEvent
 from pipelines.warehouse.views import scratch_connection
-from tests.dagster.conftest import resources_for
+from tests.dagster.conftest import materialize_range, resources_for
 from tests.sensors.pipeline import EventPipeline
 
 # A Tuesday to Monday week, the emulator's whole window: the nightly sweep of 11-10 (D-3..D-7)
@@ -39,8 +39,7 @@ LAST = FIRST + timedelta(days=DAYS - 1)
 EVENTS_UNTIL = datetime(2026, 11, 9, 23, 59, 59, tzinfo=SHANGHAI)  # a gap ends inside the week
 SWEEP_AT = datetime(2026, 11, 10, 3, 0, tzinfo=SHANGHAI)
 SETTLEMENT_AT = datetime(2026, 11, 10, 6, 30, tzinfo=SHANGHAI)
-DAILY_ASSETS = [a for a in ATTENDANCE_ASSETS if a.partitions_def is not None]
-UNPARTITIONED = [a for a in ATTENDANCE_ASSETS if a.partitions_def is None]
+UNPARTITIONED = CATALOGUE_ASSETS
 # Columns that say when a row was pulled, not what DingTalk shows.
 PULL_TIMES = {"pulled_at"}
 
@@ -170,16 +169,7 @@ def backfill(server: EmulatorServer, data_dir: Path) -> None:
     """Every table of FIRST..LAST from one full range run, as `sync` loads them."""
     resources = resources_for(server, data_dir)
     dg.materialize(UNPARTITIONED, resources=resources)
-    result = dg.materialize(
-        ATTENDANCE_ASSETS,
-        selection=[a.key for a in DAILY_ASSETS],
-        resources=resources,
-        tags={
-            "dagster/asset_partition_range_start": FIRST.isoformat(),
-            "dagster/asset_partition_range_end": LAST.isoformat(),
-        },
-    )
-    assert result.success
+    assert materialize_range(resources, FIRST, LAST).success
 
 
 def table_rows(data_dir: Path, table: str, key: tuple[str, ...]) -> dict[tuple, dict]:

@@ -10,9 +10,9 @@ import dagster as dg
 import duckdb
 import pytest
 
-from pipelines.definitions import ATTENDANCE_ASSETS
+from pipelines.definitions import CATALOGUE_ASSETS
 from pipelines.emulator.server import EmulatorConfig, EmulatorServer
-from tests.dagster.conftest import resources_for
+from tests.dagster.conftest import materialize_range, resources_for
 
 MONTH = "2026-11"  # the emulator's (and the demo's) month
 
@@ -35,18 +35,8 @@ def loaded(tmp_path_factory) -> Loaded:
         resources = resources_for(server, data_dir)
         first = server.config.start
         last = first + timedelta(days=server.config.days - 1)
-        dg.materialize(
-            [a for a in ATTENDANCE_ASSETS if a.partitions_def is None], resources=resources
-        )
-        result = dg.materialize(
-            ATTENDANCE_ASSETS,
-            selection=[a.key for a in ATTENDANCE_ASSETS if a.partitions_def is not None],
-            resources=resources,
-            tags={
-                "dagster/asset_partition_range_start": first.isoformat(),
-                "dagster/asset_partition_range_end": last.isoformat(),
-            },
-        )
+        dg.materialize(CATALOGUE_ASSETS, resources=resources)
+        result = materialize_range(resources, first, last)
     return Loaded(data_dir, result, first, last)
 
 

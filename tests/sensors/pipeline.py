@@ -25,6 +25,7 @@ from pipelines.stream.inbox import Inbox
 from pipelines.stream.models import SHANGHAI
 from pipelines.warehouse import ParquetStore
 from sensors.attendance_events import attendance_events_sensor
+from sensors.monthly_marts import monthly_marts_sensor
 from tests.stream.harness import ListenerProcess, wait_for
 
 FAST_GATEWAY = GatewayConfig(redelivery_delay=0.5, max_attempts=2, ping_interval=2)
@@ -156,7 +157,23 @@ class EventPipeline:
         )
         assert result.success, f"run {run.run_key} of {run.job_name} failed"
         self.launched.append(run)
+        for reaction in self.reactions_to(result):
+            self.execute(reaction)
         return result
+
+    def reactions_to(self, result: dg.ExecuteInProcessResult) -> list[dg.RunRequest]:
+        """What the monthly marts' run-status sensor requests after this run, as the daemon
+        would evaluate it once the run succeeded."""
+        run = self.instance.get_run_by_id(result.run_id)
+        assert run is not None
+        context = dg.build_run_status_sensor_context(
+            sensor_name=monthly_marts_sensor.name,
+            dagster_event=result.get_run_success_event(),
+            dagster_instance=self.instance,
+            dagster_run=run,
+        )
+        answer = monthly_marts_sensor(context)
+        return [answer] if isinstance(answer, dg.RunRequest) else []
 
     def settle(self, max_ticks: int = 10) -> list[dg.RunRequest]:
         """Tick and execute until a tick launches nothing and nothing waits for its window."""
