@@ -368,7 +368,7 @@ def load_history(driver: DagsterDriver, first: date, last: date) -> None:
     """What the warehouse holds before the month: roster, report columns, four weeks' punches."""
     driver.materialize(Asset.EMPLOYEES, None, None)
     driver.materialize(Asset.REPORT_COLUMNS, None, None)
-    driver.materialize(Asset.ATTENDANCE_PUNCHES, first, last)
+    driver.materialize(Asset.ATTENDANCE_PUNCHES, first.isoformat(), last.isoformat())
 
 
 def run(employees: int, edition: str, freshness: float, days: int) -> dict[str, Any]:

@@ -3,6 +3,8 @@ month (pipelines/warehouse/compaction.py); prints files and bytes before and aft
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from typing import Annotated, NoReturn
 
 import typer
@@ -16,6 +18,7 @@ def compact(
         list[str] | None,
         typer.Option(help="A settled month YYYY-MM (repeatable; default: every settled month)."),
     ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Fold the day files of settled months into one file per table and month.
 
@@ -35,6 +38,9 @@ def compact(
         done = compact_months(open_store(settings), month or None)
     except CannotCompact as error:
         _fail(str(error))
+    if as_json:
+        typer.echo(json.dumps({"compacted": [asdict(item) for item in done]}))
+        return
     if not done:
         typer.echo(
             f"nothing to compact in {settings.attendance_data_dir}: "

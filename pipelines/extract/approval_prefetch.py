@@ -15,7 +15,6 @@ table is the same row for row and every user-day costs one call, whichever step 
 from __future__ import annotations
 
 import json
-import sqlite3
 import tempfile
 import threading
 from collections.abc import Generator, Iterable
@@ -28,6 +27,7 @@ from typing import Any
 from pipelines.dingtalk.client import DingTalkClient
 from pipelines.extract import rows as row_builders
 from pipelines.extract.parallel import API_THREADS
+from pipelines.state.sqlite import SqliteFile
 
 UserDay = tuple[str, date]
 _TIMES = ("begin_time", "end_time")
@@ -38,27 +38,30 @@ def spool_path(run_id: str) -> Path:
     return Path(tempfile.gettempdir()) / "dingtalk-attendance" / f"approvals-{run_id}.sqlite"
 
 
+_SPOOL_SCHEMA = """
+CREATE TABLE IF NOT EXISTS claims (
+    userid TEXT, work_date TEXT, rows TEXT, PRIMARY KEY (userid, work_date)
+);
+"""
+
+
 class Spool:
-    """Approval rows of user-days pulled ahead, keyed by (userid, work date); process-safe."""
+    """Approval rows of user-days pulled ahead, keyed by (userid, work date); process-safe.
+
+    A scratch file for one run: NORMAL sync (a crash loses only what the approvals step pulls
+    again anyway).
+    """
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, timeout=60, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        with self._db:
-            self._db.execute(
-                "CREATE TABLE IF NOT EXISTS claims (userid TEXT, work_date TEXT, rows TEXT,"
-                " PRIMARY KEY (userid, work_date))"
-            )
+        self._db = SqliteFile(path, _SPOOL_SCHEMA, synchronous="NORMAL", busy_timeout_ms=60_000)
 
     def claim(self, user_days: Iterable[UserDay]) -> list[UserDay]:
         """The user-days no step has claimed yet, now claimed by the caller (in input order)."""
         claimed: list[UserDay] = []
-        with self._lock, self._db:
+        with self._db.transaction() as connection:
             for userid, day in user_days:
-                cursor = self._db.execute(
+                cursor = connection.execute(
                     "INSERT OR IGNORE INTO claims (userid, work_date) VALUES (?, ?)",
                     (userid, day.isoformat()),
                 )
@@ -70,18 +73,16 @@ class Spool:
         """Park the approval rows of one claimed user-day (`pulled_at` is set when taken)."""
         kept = [{k: v for k, v in row.items() if k != "pulled_at"} for row in found]
         text = json.dumps(kept, default=_encode)
-        with self._lock, self._db:
-            self._db.execute(
-                "UPDATE claims SET rows = ? WHERE userid = ? AND work_date = ?",
-                (text, userid, day.isoformat()),
-            )
+        self._db.execute(
+            "UPDATE claims SET rows = ? WHERE userid = ? AND work_date = ?",
+            (text, userid, day.isoformat()),
+        )
 
     def take(self) -> dict[UserDay, list[dict[str, Any]]]:
         """Every parked user-day's rows (claims that never got an answer are left out)."""
-        with self._lock:
-            found = self._db.execute(
-                "SELECT userid, work_date, rows FROM claims WHERE rows IS NOT NULL"
-            ).fetchall()
+        found = self._db.fetch_all(
+            "SELECT userid, work_date, rows FROM claims WHERE rows IS NOT NULL"
+        )
         return {(u, date.fromisoformat(d)): _decode(text) for u, d, text in found}
 
     def close(self) -> None:

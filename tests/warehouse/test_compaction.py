@@ -4,6 +4,7 @@ and after it, and a late correction of a compacted day is neither lost nor dupli
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date
 from pathlib import Path
@@ -202,6 +203,7 @@ def test_the_compact_command_prints_files_and_bytes_before_and_after(store):
     assert done.stdout.startswith(f"{MONTH}: {31 * tables} files -> {tables}, "), done.stdout
     again = run_cli(store.data_dir, "compact")
     assert again.returncode == 0 and again.stdout.startswith("nothing to compact"), again.stdout
+    assert json.loads(run_cli(store.data_dir, "compact", "--json").stdout) == {"compacted": []}
     bad = run_cli(store.data_dir, "compact", "--month", "2026-13")
     assert bad.returncode == 1
     assert bad.stderr.strip().splitlines() == [
