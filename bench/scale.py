@@ -44,13 +44,15 @@ START = date(2026, 1, 5)  # a Monday; the partitions start on 2026-01-01
 QPS = 20.0
 HISTORY_MONTHS = 11  # copies before the month: a year on disk
 MIB = 1024 * 1024
+EMULATOR_MONTHLY_QUOTA = 5_000_000
 
 
 def start_emulator(employees: int, days: int) -> tuple[subprocess.Popen, dict]:
     """The emulator command in a child process; returns it and its JSON line."""
     command = [PYTHON, "-m", "pipelines", "emulator", "--port", "0", "--speed", "0"]
     command += ["--employees", str(employees), "--days", str(days), "--start", START.isoformat()]
-    command += ["--qps", str(QPS)]
+    # A bought quota (增购包): a 10,000-employee month needs more than the standard 5,000.
+    command += ["--qps", str(QPS), "--monthly-quota", str(EMULATOR_MONTHLY_QUOTA)]
     began = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     info = json.loads(process.stdout.readline())
