@@ -217,6 +217,21 @@ def test_httpfs_views_over_objects_equal_the_pyarrow_views(store):
             assert expected, table
 
 
+def test_httpfs_views_answer_min_max_of_the_partition_under_a_filter(store):
+    # The report's freshness query; duckdb 1.5.5 raised an INTERNAL Error on it.
+    later = date(2026, 11, 20)
+    store.write(RESULTS, [_result("u1", 1)], DAY)
+    store.write(RESULTS, [_result("u2", 2)], later)
+    store.write(RESULTS, [_result("u3", 3)], date(2026, 12, 1))
+    ensure_views(store)
+    query = (
+        "SELECT min(work_date), max(work_date) FROM w.attendance_results"
+        " WHERE strftime(work_date, '%Y-%m') = $month"
+    )
+    with _attached(store) as files:
+        assert files.execute(query, {"month": "2026-11"}).fetchone() == (DAY, later)
+
+
 def test_httpfs_views_read_the_pointers_objects_never_an_orphan(store, monkeypatch):
     store.write(RESULTS, [_result("u1", 1)], DAY)
     real_write = object_store_module.pq.write_table
