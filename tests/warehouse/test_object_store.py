@@ -218,7 +218,7 @@ def test_httpfs_views_over_objects_equal_the_pyarrow_views(store):
 
 
 def test_httpfs_views_answer_min_max_of_the_partition_under_a_filter(store):
-    # The report's freshness query; duckdb 1.5.5 raised an INTERNAL Error on it.
+    # The report's freshness query over the view file: work_date must come through as a DATE.
     later = date(2026, 11, 20)
     store.write(RESULTS, [_result("u1", 1)], DAY)
     store.write(RESULTS, [_result("u2", 2)], later)
