@@ -183,7 +183,7 @@ class ObjectParquetStore(ParquetStore):
     def dataset(self, table: str) -> ds.Dataset | None:
         """The table's current objects as one dataset (hive column included); None if empty."""
         spec = _spec(table)
-        files = self._current_objects(spec)
+        files = self.current_objects(spec.name)
         if not files:
             return None
         if spec.partition is None:
@@ -261,7 +261,9 @@ class ObjectParquetStore(ParquetStore):
             if info.type == pafs.FileType.File and info.base_name.startswith(DATA_PREFIX):
                 yield info
 
-    def _current_objects(self, spec: TableSpec) -> list[str]:
+    def current_objects(self, table: str) -> list[str]:
+        """The keys of the objects the table's pointers name now, one per partition."""
+        spec = _spec(table)
         if spec.partition is None:
             key = self.current_object(spec.name)
             return [] if key is None else [key]

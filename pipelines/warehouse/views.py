@@ -69,12 +69,15 @@ def ensure_views(source: StoreOrDir) -> bool:
     Safe to call from any number of concurrent runs, and beside any number of readers: a file
     lock serializes the writers, the new views go into a fresh file renamed over the old one,
     and the marker makes the common case (views already right) a file read.
-    Over object storage it writes nothing: a view file over s3:// needs DuckDB's httpfs
-    extension, which DuckDB downloads and this deployment may not reach (docs/deployment.md).
+    Over object storage the view file is built with httpfs and uploaded beside the tables
+    (`object_views.publish_views`); it names the current objects, so it is rebuilt every time.
     """
     store = as_store(source)
     if isinstance(store, ObjectParquetStore):
-        return False
+        from pipelines.warehouse.object_views import publish_views  # it imports this module
+
+        publish_views(store)
+        return True
     data_dir = store.data_dir
     statements = view_statements(store)
     digest = hashlib.sha256("\n".join(statements).encode()).hexdigest()
@@ -258,6 +261,11 @@ def _any_folder(folder: Path, prefix: str) -> bool:
     return any(
         entry.name.startswith(prefix) and (entry / PART_FILE).exists() for entry in folder.iterdir()
     )
+
+
+def empty_view_sql(spec: TableSpec, kind: str) -> str:
+    """A typed, empty view of `spec` (a table nothing was written to yet)."""
+    return _empty_view(spec, kind)
 
 
 def _empty_view(spec: TableSpec, kind: str) -> str:

@@ -9,18 +9,26 @@ import json
 import secrets
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
+import duckdb
 import pyarrow.fs as pafs
 import pytest
 
 from pipelines.doctor import run_doctor
 from pipelines.settings import ConfigError, load_settings
-from pipelines.warehouse import ParquetStore, ensure_views
+from pipelines.warehouse import ParquetStore, ensure_views, object_views
 from pipelines.warehouse import object_store as object_store_module
 from pipelines.warehouse.factory import open_store
 from pipelines.warehouse.marts import build_daily, write_monthly
 from pipelines.warehouse.object_store import POINTER, ObjectParquetStore, ObjectStoreConfig
+from pipelines.warehouse.object_views import (
+    HttpfsMissing,
+    load_httpfs,
+    s3_connection,
+    view_file_url,
+)
 from pipelines.warehouse.views import scratch_connection
 from tests.services import s3_server
 from tests.warehouse.test_store import _result
@@ -178,7 +186,83 @@ def test_views_over_an_empty_bucket_are_typed_and_empty(store):
     assert connection.execute("SELECT count(*) FROM attendance_results").fetchone() == (0,)
     types = dict(row[:2] for row in connection.execute("DESCRIBE attendance_results").fetchall())
     assert types["work_date"] == "DATE"
-    assert ensure_views(store) is False  # no view file over s3:// without httpfs
+    assert ensure_views(store) is True  # the view file is rebuilt on every call
+    with _attached(store) as files:
+        assert files.execute("SELECT count(*) FROM w.attendance_results").fetchone() == (0,)
+        types = dict(row[:2] for row in files.execute("DESCRIBE w.attendance_results").fetchall())
+    assert types["work_date"] == "DATE"
+
+
+@contextmanager
+def _attached(store: ObjectParquetStore) -> Iterator[duckdb.DuckDBPyConnection]:
+    """DuckDB over s3:// (httpfs), with the uploaded view file attached as `w`."""
+    connection = s3_connection(store)
+    try:
+        connection.execute(f"ATTACH '{view_file_url(store)}' AS w (READ_ONLY)")
+        yield connection
+    finally:
+        connection.close()
+
+
+def test_httpfs_views_over_objects_equal_the_pyarrow_views(store):
+    _seed(store)
+    store.write("attendance_daily", build_daily(store, DAY), DAY)
+    ensure_views(store)
+    over_pyarrow = scratch_connection(store)
+    with _attached(store) as files:
+        for table in ("attendance_results", "attendance_daily", "employees"):
+            query = "SELECT * FROM {} ORDER BY ALL"
+            expected = over_pyarrow.execute(query.format(table)).fetchall()
+            assert files.execute(query.format(f"w.{table}")).fetchall() == expected
+            assert expected, table
+
+
+def test_httpfs_views_answer_min_max_of_the_partition_under_a_filter(store):
+    # The report's freshness query over the view file: work_date must come through as a DATE.
+    later = date(2026, 11, 20)
+    store.write(RESULTS, [_result("u1", 1)], DAY)
+    store.write(RESULTS, [_result("u2", 2)], later)
+    store.write(RESULTS, [_result("u3", 3)], date(2026, 12, 1))
+    ensure_views(store)
+    query = (
+        "SELECT min(work_date), max(work_date) FROM w.attendance_results"
+        " WHERE strftime(work_date, '%Y-%m') = $month"
+    )
+    with _attached(store) as files:
+        assert files.execute(query, {"month": "2026-11"}).fetchone() == (DAY, later)
+
+
+def test_httpfs_views_read_the_pointers_objects_never_an_orphan(store, monkeypatch):
+    store.write(RESULTS, [_result("u1", 1)], DAY)
+    real_write = object_store_module.pq.write_table
+
+    def crash(table, where, **kwargs):
+        real_write(table, where, **kwargs)  # whole, but its pointer is never switched
+        raise OSError("connection reset")
+
+    monkeypatch.setattr(object_store_module.pq, "write_table", crash)
+    with pytest.raises(OSError, match="connection reset"):
+        store.write(RESULTS, [_result("u9", 9)], DAY)
+    monkeypatch.undo()
+    ensure_views(store)
+    with _attached(store) as files:
+        rows = files.execute("SELECT userid, plan_id FROM w.attendance_results").fetchall()
+    assert rows == [("u1", 1)]  # a glob over the folder would also read u9's orphan
+    store.write(RESULTS, [_result("u2", 2)], DAY)
+    ensure_views(store)
+    with _attached(store) as files:
+        rows = files.execute("SELECT userid, plan_id FROM w.attendance_results").fetchall()
+    assert rows == [("u2", 2)]
+
+
+def test_httpfs_is_loaded_from_its_wheel_or_named_in_one_line(monkeypatch):
+    connection = duckdb.connect()
+    load_httpfs(connection)  # no network here: it comes from the installed package
+    loaded = "SELECT loaded FROM duckdb_extensions() WHERE extension_name = 'httpfs'"
+    assert connection.execute(loaded).fetchone() == (True,)
+    monkeypatch.setattr(object_views.importlib.util, "find_spec", lambda _name: None)
+    with pytest.raises(HttpfsMissing, match=r"pip install duckdb-extension-httpfs==\d"):
+        object_views.httpfs_path()
 
 
 def test_the_uri_setting_chooses_the_store(config, tmp_path, monkeypatch):
