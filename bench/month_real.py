@@ -289,7 +289,7 @@ def steps(
     found = set(extra)
     moment = first
     while moment < last:
-        moment += WORK_STEP if polls and polling.in_work_hours(moment) else IDLE_STEP
+        moment += WORK_STEP if polls and polling.in_poll_hours(moment) else IDLE_STEP
         found.add(min(moment, last))
     return sorted(found)
 
@@ -305,7 +305,7 @@ def drive(month: RealMonth, until: datetime, polls: bool) -> None:
             month.tick_schedule(name)
         if emitted or moment.minute == 0:  # an idle inbox gives nothing to tick for
             month.tick_events()
-        if polls and polling.in_work_hours(moment):
+        if polls and polling.in_poll_hours(moment):
             month.tick_polling()
 
 
