@@ -177,13 +177,21 @@ def settlement_schedule(
 
 
 def unsettled_users(store: ParquetStore, day: date) -> list[str]:
-    """The roster's users without a settled `attendance_daily` row on `day` (everyone when the
-    day was never loaded)."""
-    table = store.read(Asset.ATTENDANCE_DAILY, day)
+    """The roster's users whose `day` the D-1 settlement may have read before DingTalk settled
+    it: without a settled `attendance_daily` row (everyone when the day was never loaded), or
+    with a check point planned after the day ended (an overnight shift's OffDuty, read at
+    06:30 before its punch)."""
+    daily = store.read(Asset.ATTENDANCE_DAILY, day)
     settled: set[object] = set()
-    if table is not None and table.num_rows:
-        flags = zip(table["userid"].to_pylist(), table["settled"].to_pylist(), strict=True)
+    if daily is not None and daily.num_rows:
+        flags = zip(daily["userid"].to_pylist(), daily["settled"].to_pylist(), strict=True)
         settled = {userid for userid, done in flags if done}
+    results = store.read(Asset.ATTENDANCE_RESULTS, day)
+    if results is not None and results.num_rows:
+        ends = datetime.combine(day + timedelta(days=1), datetime.min.time())
+        users, plans = results["userid"].to_pylist(), results["plan_check_time"].to_pylist()
+        late = zip(users, plans, strict=True)
+        settled -= {userid for userid, plan in late if plan and plan.replace(tzinfo=None) >= ends}
     return [user for user in roster(store) if user not in settled]
 
 

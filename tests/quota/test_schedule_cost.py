@@ -48,19 +48,21 @@ def test_a_settled_day_costs_the_daily_close_plus_its_approvals(one_night):
         "/topapi/attendance/schedule/listbyusers": batches,
         "/topapi/attendance/getleavestatus": math.ceil(EMPLOYEES / 100),
     }
+    # One batch more: D-2 again for the users with an overnight shift (its OffDuty punch came
+    # after the 06:30 settlement of D-1); without it their check points differ from DingTalk's.
     for api, most in close.items():
-        assert calls[api] <= most, (api, calls)
+        assert calls[api] <= most + 1, (api, calls)
     others = set(calls) - set(close) - set(APPROVAL_APIS) - {"/attendance/list"}
     assert not others, calls
     # Measured on the emulator's org (seed of bench/month_real.py): Nov 3 settled in one
-    # whole-organisation run (its leaves read once, kept for the approvals), Nov 2 settled the
-    # night before for everyone (no D-2 run), no sweep, no weekly report re-pull. Before:
-    # settlement 21 and sweep 28 calls a night.
+    # whole-organisation run (its leaves read once, kept for the approvals: 4 + 4 + 2), Nov 2
+    # re-pulled for its overnight-shift users only (1 + 1 + 1), no sweep, no weekly report
+    # re-pull. Before: settlement 21 and sweep 28 calls a night.
     assert dict(calls) == {
-        "/attendance/listRecord": 4,
-        "/topapi/attendance/schedule/listbyusers": 4,
-        "/topapi/attendance/getleavestatus": 2,
+        "/attendance/listRecord": 5,
+        "/topapi/attendance/schedule/listbyusers": 5,
+        "/topapi/attendance/getleavestatus": 3,
         "/attendance/list": 1,  # the untrusted user-day
         "/topapi/attendance/getupdatedata": 1,  # the day's approval that is not a leave
-        "/v1.0/attendance/approvals/query": 4,  # the day's overtime, 50 users a call
+        "/v1.0/attendance/approvals/query": 5,  # the days' overtime, 50 users a call
     }
