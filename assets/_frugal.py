@@ -19,8 +19,10 @@ from assets._support import RefreshConfig
 from pipelines.catalogue import Asset, Job, Scope
 from pipelines.days import DayRange
 from pipelines.dingtalk.client import DingTalkClient
+from pipelines.dingtalk.models import LeaveStatus
 from pipelines.extract import loaders
-from pipelines.extract.strategies.plans import Plans
+from pipelines.extract.strategies.approvals import leave_status, load_approvals_frugal
+from pipelines.extract.strategies.plans import Plans, kept_leaves
 from pipelines.extract.strategies.pull import load_results_and_punches
 from pipelines.quota.profile import Profile, load_profile, profile_file, reconciliation_users
 from pipelines.refresh.scopes import users_needing
@@ -71,6 +73,29 @@ def frugal_points(
         for result in pulled.results:
             counts[result.work_date] = counts.get(result.work_date, 0) + 1
         return counts
+
+    return load
+
+
+def frugal_approvals(context: dg.AssetExecutionContext, dingtalk: DingTalkResource) -> Loader:
+    """attendance_approvals' loader: leaves from the plans this run's results pull just read
+    and kept (when attendance_results is in the run), getleavestatus only for users it did not
+    keep; no second getleavestatus for what the settlement already read."""
+    if not in_run(context, Asset.ATTENDANCE_RESULTS):
+        return load_approvals_frugal
+    state = StateLocation.from_settings(dingtalk.settings())
+
+    def leaves_of(
+        client: DingTalkClient, users: Sequence[str], days: DayRange
+    ) -> list[LeaveStatus]:
+        with closing(state.plan_cache()) as cache:
+            kept, missing = kept_leaves(cache, users, days.first, days.last)
+        return kept + leave_status(client, missing, days)
+
+    def load(
+        client: DingTalkClient, store: ParquetStore, days: DayRange, users: Sequence[str] | None
+    ) -> dict[date, int]:
+        return load_approvals_frugal(client, store, days, users, leaves_of)
 
     return load
 

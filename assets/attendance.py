@@ -17,7 +17,6 @@ from assets.partition_figures import add_calls_per_day
 from assets.table_metadata import add_partition_rows, definition_metadata, unpartitioned_rows
 from pipelines.catalogue import Asset, Group, Pool, Scope
 from pipelines.extract import loaders
-from pipelines.extract.strategies.approvals import load_approvals_frugal
 from pipelines.partitions import daily_partitions
 from pipelines.refresh.scopes import users_needing
 from pipelines.resources import DingTalkResource, WarehouseResource
@@ -276,7 +275,7 @@ def attendance_approvals(
     getupdatedata for about 1 % of user-days).
     """
     frugal = _frugal.profile(dingtalk).frugal
-    loader = load_approvals_frugal if frugal else loaders.load_approvals
+    loader = _frugal.frugal_approvals(context, dingtalk) if frugal else loaders.load_approvals
     if not frugal and _prefetch.in_backfill(context):
         loader = _prefetch.spooled_approvals(context)
     return _pull_daily(context, config, dingtalk, warehouse, Asset.ATTENDANCE_APPROVALS, loader)

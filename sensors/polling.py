@@ -58,7 +58,7 @@ def build_polling_sensor(clock: Clock = shanghai_now, interval_seconds: int = 60
         profile = load_profile(profile_file(settings))
         now = clock().astimezone(polling.SHANGHAI)
         last_poll = _last_poll(context.cursor)
-        if profile.strategy == "today" or not polling.in_work_hours(now):
+        if profile.strategy == "today" or not polling.in_poll_hours(now):
             return dg.SkipReason(f"no poll: profile {profile.strategy}, {now:%a %H:%M}")
         store = warehouse.store()
         starved = _starvation(context, data_dir, store, now, profile)

@@ -3,6 +3,13 @@
 Settlement and sweep launch range runs of `attendance_refresh_job` (one run for consecutive
 days), so the batched endpoints pull several days per call (`attendance/list` takes 7 days x 50
 users): a 5-day sweep costs about what one day costs, not five times that.
+
+On a frugal profile (`poll`, `push`: docs/quota.md) the schedules are the daily close the quota
+was planned with: the settlement pulls D-1 for everyone and the later settlement days only for
+the users whose daily row is not settled yet (overnight shifts, late approvals); the nightly
+sweep and the weekly report re-pull do not run (they re-read what polls, events and the
+settlement already pulled: bench/month.py --real measured 28 and 129 calls a run at 200
+employees); the month close still runs.
 """
 
 from __future__ import annotations
@@ -13,20 +20,23 @@ from datetime import date, datetime, timedelta
 
 import dagster as dg
 
-from pipelines.catalogue import Schedule, Scope, Scopes, Tag
+from pipelines.catalogue import Asset, Schedule, Scope, Scopes, Tag
 from pipelines.days import SHANGHAI
+from pipelines.extract.loaders import roster
 from pipelines.jobs import (
     attendance_refresh_job,
     failed_push_reconciliation_job,
     refresh_run_config,
 )
 from pipelines.partitions import TIMEZONE
+from pipelines.quota.profile import Profile, load_profile, profile_file
 from pipelines.refresh.budget import discretionary_skip_reason
 from pipelines.refresh.config import RefreshSettings
 from pipelines.refresh.failed_push import should_poll
 from pipelines.refresh.scopes import assets_for
-from pipelines.resources import DataDirResource, RefreshResource
+from pipelines.resources import DataDirResource, RefreshResource, WarehouseResource
 from pipelines.warehouse.marts import SETTLE_GRACE
+from pipelines.warehouse.store import ParquetStore
 
 # The warehouse marks a day settled once SETTLE_GRACE has passed after its end; settle half an
 # hour later so that the re-pull is the one that `attendance_daily.settled` describes.
@@ -93,13 +103,20 @@ def day_ranges(days: list[date]) -> list[tuple[date, date]]:
 
 
 def range_run(
-    first: date, last: date, trigger: str, scheduled: date, scope: Scope
+    first: date,
+    last: date,
+    trigger: str,
+    scheduled: date,
+    scope: Scope,
+    users: list[str] | None = None,
 ) -> dg.RunRequest:
-    """A whole-organisation refresh run of the days first..last, limited to `scope`."""
+    """A refresh run of the days first..last, limited to `scope`: the whole organisation, or
+    `users` only."""
+    who = "" if users is None else f":{len(users)} users"
     return dg.RunRequest(
-        run_key=f"{trigger}:{first.isoformat()}..{last.isoformat()}:{scheduled.isoformat()}",
+        run_key=f"{trigger}:{first.isoformat()}..{last.isoformat()}:{scheduled.isoformat()}{who}",
         job_name=attendance_refresh_job.name,
-        run_config=refresh_run_config(None),
+        run_config=refresh_run_config(users),
         asset_selection=[dg.AssetKey(name) for name in assets_for(scope)],
         tags={
             Tag.RANGE_START: first.isoformat(),
@@ -132,11 +149,54 @@ def sweep_days(today: date, depth: int, settled_offsets: list[int]) -> list[date
     execution_timezone=TIMEZONE,
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
-def settlement_schedule(context: dg.ScheduleEvaluationContext, refresh: RefreshResource):
-    """Re-pull D-1 and D-2 (ATTENDANCE_SETTLEMENT_DAYS) after DingTalk settled them."""
+def settlement_schedule(
+    context: dg.ScheduleEvaluationContext,
+    data_dir: DataDirResource,
+    refresh: RefreshResource,
+    warehouse: WarehouseResource,
+):
+    """Re-pull D-1 and D-2 (ATTENDANCE_SETTLEMENT_DAYS) after DingTalk settled them; on a
+    frugal profile the days after D-1 only for the users whose daily row is not settled."""
     today = _scheduled_day(context)
-    days = settlement_days(today, refresh.settings().settlement_days)
-    return [range_run(a, b, "settlement", today, Scopes.APPROVALS) for a, b in day_ranges(days)]
+    offsets = refresh.settings().settlement_days
+    if not _profile(data_dir).frugal:
+        days = settlement_days(today, offsets)
+        return [range_run(a, b, "settlement", today, Scopes.APPROVALS) for a, b in day_ranges(days)]
+    runs = [
+        range_run(day, day, "settlement", today, Scopes.APPROVALS)
+        for day in settlement_days(today, [o for o in offsets if o == 1])
+    ]
+    store = warehouse.store()
+    for day in settlement_days(today, [o for o in offsets if o > 1]):
+        open_users = unsettled_users(store, day)
+        if open_users:
+            runs.append(range_run(day, day, "settlement", today, Scopes.APPROVALS, open_users))
+    if not runs:
+        return dg.SkipReason("every settlement day beyond D-1 is settled in the warehouse")
+    return runs
+
+
+def unsettled_users(store: ParquetStore, day: date) -> list[str]:
+    """The roster's users whose `day` the D-1 settlement may have read before DingTalk settled
+    it: without a settled `attendance_daily` row (everyone when the day was never loaded), or
+    with a check point planned after the day ended (an overnight shift's OffDuty, read at
+    06:30 before its punch)."""
+    daily = store.read(Asset.ATTENDANCE_DAILY, day)
+    settled: set[object] = set()
+    if daily is not None and daily.num_rows:
+        flags = zip(daily["userid"].to_pylist(), daily["settled"].to_pylist(), strict=True)
+        settled = {userid for userid, done in flags if done}
+    results = store.read(Asset.ATTENDANCE_RESULTS, day)
+    if results is not None and results.num_rows:
+        ends = datetime.combine(day + timedelta(days=1), datetime.min.time())
+        users, plans = results["userid"].to_pylist(), results["plan_check_time"].to_pylist()
+        late = zip(users, plans, strict=True)
+        settled -= {userid for userid, plan in late if plan and plan.replace(tzinfo=None) >= ends}
+    return [user for user in roster(store) if user not in settled]
+
+
+def _profile(data_dir: DataDirResource) -> Profile:
+    return load_profile(profile_file(data_dir.settings()))
 
 
 @_schedule(
@@ -152,6 +212,11 @@ def nightly_sweep_schedule(
     """Re-pull the last N days (ATTENDANCE_SWEEP_DAYS) to catch what no event announced, while
     the month's metered calls stay on pace (ATTENDANCE_DISCRETIONARY_QUOTA_SHARE)."""
     today = _scheduled_day(context)
+    if _profile(data_dir).frugal:
+        return dg.SkipReason(
+            "a frugal profile's polls, events and settlement cover the days (month close: the"
+            " report settlement)"
+        )
     settings = refresh.settings()
     days = sweep_days(today, settings.sweep_days, settings.settlement_days)
     if not days:
@@ -194,6 +259,11 @@ def report_settlement_schedule(
     if not days:
         return dg.SkipReason("report values are re-pulled weekly and at month close only")
     if today.day != settings.report_settlement_month_day:
+        if _profile(data_dir).frugal:
+            return dg.SkipReason(
+                "a frugal profile re-pulls report values at month close only (the settlement"
+                " pulled the week's check points and approvals)"
+            )
         over_budget = _over_budget(
             context, data_dir, refresh, settings, "the weekly report re-pull"
         )

@@ -29,6 +29,10 @@ from pipelines.quota import governor
 from pipelines.quota.profile import Profile
 
 STARVATION_GRACE = timedelta(minutes=15)
+# The governor may place the day's last poll at WORK_END itself (placement's grid ends there);
+# a sensor tick lands up to its interval (and the daemon's lag) after a moment, so a poll stays
+# due this long past WORK_END instead of leaving the evening's punches to the settlement.
+LAST_POLL_GRACE = timedelta(minutes=15)
 PROBES_PER_DAY = 12  # one an hour in 08:00-20:00 on a healthy push profile
 
 
@@ -40,6 +44,15 @@ def is_work_day(day: date) -> bool:
 def in_work_hours(moment: datetime) -> bool:
     local = moment.astimezone(SHANGHAI)
     return is_work_day(local.date()) and governor.WORK_START <= local.time() < governor.WORK_END
+
+
+def in_poll_hours(moment: datetime) -> bool:
+    """Work hours with the day's last poll included: WORK_START up to WORK_END plus
+    LAST_POLL_GRACE on a work day (a poll is made only at the governor's moments in there)."""
+    local = moment.astimezone(SHANGHAI)
+    start = datetime.combine(local.date(), governor.WORK_START, tzinfo=SHANGHAI)
+    end = datetime.combine(local.date(), governor.WORK_END, tzinfo=SHANGHAI) + LAST_POLL_GRACE
+    return is_work_day(local.date()) and start <= local <= end
 
 
 def work_days_left(today: date) -> int:
@@ -91,7 +104,7 @@ def due_poll(
 ) -> datetime | None:
     """The latest of today's poll moments in (last_poll, now], or None."""
     local = now.astimezone(SHANGHAI)
-    if not in_work_hours(local):
+    if not in_poll_hours(local):
         return None
     passed = [t for t in governor.poll_times(local.date(), polls, density) if t <= local]
     if not passed or (last_poll is not None and passed[-1] <= last_poll):

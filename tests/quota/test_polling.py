@@ -70,6 +70,19 @@ def test_a_poll_is_due_at_the_governors_moments_only_in_work_hours():
     assert len(morning) > len(noon) > 0
 
 
+def test_the_days_last_poll_at_work_end_is_made():
+    # The governor places the last poll at 20:00 itself; outside the sensor's window it was
+    # never made and the evening's punches waited for the settlement (docs/quota.md).
+    moments = governor.poll_times(MONDAY, 40)
+    assert moments[-1] == at(20)
+    assert polling.due_poll(at(20), moments[-2], 40) == at(20)
+    late_tick = at(20) + polling.LAST_POLL_GRACE
+    assert polling.in_poll_hours(late_tick)
+    assert polling.due_poll(late_tick, moments[-2], 40) == at(20)
+    assert polling.due_poll(late_tick + timedelta(seconds=1), moments[-2], 40) is None
+    assert polling.due_poll(at(20, 5), at(20), 40) is None  # made once
+
+
 def test_starvation_needs_a_connection_work_time_and_unpushed_punches():
     pushed, polled = at(9, 0), at(9, 40)
     starving = polling.StreamHealth(True, pushed, polled)

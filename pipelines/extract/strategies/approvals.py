@@ -16,7 +16,7 @@ not needed and each approval costs at most one call:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 
 from pipelines.catalogue import Table
@@ -105,15 +105,30 @@ def probe_days(
     return probes
 
 
+LeaveSource = Callable[[DingTalkClient, Sequence[str], DayRange], list[LeaveStatus]]
+
+
+def leave_status(client: DingTalkClient, users: Sequence[str], days: DayRange) -> list[LeaveStatus]:
+    """Leave intervals overlapping the range: getleavestatus, 100 users a call."""
+    if not users:
+        return []
+    end = midnight(days.last + timedelta(days=1))
+    return client.get_leave_status(list(users), midnight(days.first), end)
+
+
 def load_approvals_frugal(
-    client: DingTalkClient, store: ParquetStore, days: DayRange, users: Sequence[str] | None
+    client: DingTalkClient,
+    store: ParquetStore,
+    days: DayRange,
+    users: Sequence[str] | None,
+    leaves_of: LeaveSource = leave_status,
 ) -> dict[date, int]:
-    """`attendance_approvals` for the range without report values (see the module docstring)."""
+    """`attendance_approvals` for the range without report values (see the module docstring);
+    `leaves_of` says where the leaves come from (default: getleavestatus)."""
     wanted = list(users) if users else roster(store)
     pulled_at = datetime.now(tz=SHANGHAI)
     covered = covered_points(store, days, set(wanted))
-    end = midnight(days.last + timedelta(days=1))
-    leaves = client.get_leave_status(wanted, midnight(days.first), end)
+    leaves = leaves_of(client, wanted, days)
     items = leave_items(leaves, covered, leave_names(store))
     known = {proc for _, _, proc in items}
     for userid, day in sorted(probe_days(client, wanted, days, covered, known)):

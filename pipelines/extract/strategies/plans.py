@@ -222,6 +222,24 @@ def plans_for(
     return found
 
 
+def kept_leaves(
+    cache: PlanCache, users: Sequence[str], first: date, last: date
+) -> tuple[list[LeaveStatus], list[str]]:
+    """The leaves kept for `users` over [first, last], and the users without a kept plan on
+    every day (their leaves must come from DingTalk). For a run whose frugal results pull
+    just read and kept these plans: its approvals need not ask getleavestatus again."""
+    stored = {day: cache.read(day, users) for day in _days(first, last)}
+    leaves: list[LeaveStatus] = []
+    missing: list[str] = []
+    for user in users:
+        if not all(user in day_plans for day_plans in stored.values()):
+            missing.append(user)
+            continue
+        for day_plans in stored.values():
+            leaves.extend(decode_plan(day_plans[user]).leaves)
+    return _unique(leaves), missing
+
+
 def _unique(leaves: Iterable[LeaveStatus]) -> list[LeaveStatus]:
     # A leave over several days is kept in each day's plan.
     found = {(x.userid, x.start_time, x.end_time, x.leave_code): x for x in leaves}
