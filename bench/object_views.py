@@ -11,16 +11,14 @@ import secrets
 import tempfile
 import time
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pyarrow.fs as pafs
 
+from pipelines.days import SHANGHAI
 from pipelines.warehouse import ensure_views
 from pipelines.warehouse.object_store import ObjectParquetStore, ObjectStoreConfig
 from pipelines.warehouse.object_views import s3_connection, view_file_url
 from tests.services import s3_server
-
-SH = ZoneInfo("Asia/Shanghai")
 
 
 def _rows(day: date, people: int) -> list[dict[str, object]]:
@@ -29,7 +27,9 @@ def _rows(day: date, people: int) -> list[dict[str, object]]:
             "userid": f"u{person}",
             "check_type": check_type,
             "plan_id": person * 2 + index,
-            "plan_check_time": datetime(day.year, day.month, day.day, 9 + 9 * index, tzinfo=SH),
+            "plan_check_time": datetime(
+                day.year, day.month, day.day, 9 + 9 * index, tzinfo=SHANGHAI
+            ),
             "time_result": "Normal",
         }
         for person in range(people)
