@@ -61,10 +61,12 @@ _DAILY_CHECKS = [
 ]
 
 
-def _mart(**kwargs: Any) -> Callable[[Callable[..., Any]], dg.AssetsDefinition]:
+def _mart(
+    partitions_def: dg.PartitionsDefinition = daily_partitions, **kwargs: Any
+) -> Callable[[Callable[..., Any]], dg.AssetsDefinition]:
     return dg.asset(
         metadata=definition_metadata(kwargs["name"]),
-        partitions_def=daily_partitions,
+        partitions_def=partitions_def,
         backfill_policy=BACKFILL,
         group_name=Group.ATTENDANCE,
         kinds=KINDS,
@@ -139,16 +141,7 @@ _DAYS_OF_THE_MONTH = dg.AssetDep(
 
 
 def _monthly_mart(**kwargs: Any) -> Callable[[Callable[..., Any]], dg.AssetsDefinition]:
-    return dg.asset(
-        metadata=definition_metadata(kwargs["name"]),
-        partitions_def=monthly_partitions,
-        backfill_policy=BACKFILL,
-        group_name=Group.ATTENDANCE,
-        kinds=KINDS,
-        pool=Pool.DUCKDB_WRITER,
-        deps=[_DAYS_OF_THE_MONTH],
-        **kwargs,
-    )
+    return _mart(monthly_partitions, deps=[_DAYS_OF_THE_MONTH], **kwargs)
 
 
 @_monthly_mart(name=Asset.ATTENDANCE_MONTHLY)
