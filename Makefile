@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test typecheck check bench chaos benchmarks-doc install clean
+.PHONY: demo test test-fast typecheck check bench chaos benchmarks-doc install clean
 
 $(STAMP): pyproject.toml constraints.txt requirements-cluster.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,8 +17,14 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/dingtalk-attendance demo
 
-test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 tests
+# Two tiers: the tests that stay in this process first (a few minutes; a failure shows early),
+# then those that cross a process or a socket (`integration`). The second tier keeps a file's
+# tests on one worker so that its module fixtures (a synced month, a real-path day) run once.
+test: test-fast
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m integration tests
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -m "not integration" tests
 
 # basedpyright over pipelines/, assets/ and sensors/: standard mode everywhere, strict on the
 # paths listed in pyproject.toml's [tool.basedpyright] `strict`.
@@ -29,7 +35,7 @@ check: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/python -m basedpyright
-	$(BIN)/python -m pytest -n 2 tests
+	$(MAKE) test
 
 # Every benchmark writes JSON under bench/results/; docs/benchmarks.md is generated from them.
 BENCHES := backfill_quota client_rate_limit emulator_api emulator_push event_latency listener_ingest \

@@ -10,6 +10,7 @@ and a demo that ends when its work ends. `serve` runs the daemon for real.
 
 from __future__ import annotations
 
+import warnings
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,6 +24,9 @@ from pipelines.demo.live import DemoError
 
 # Runs log to the console at DEBUG by default; the demo shows progress bars and warnings only.
 QUIET_LOGGERS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# The run-status sensor is evaluated as the daemon would, against the repository; Dagster marks
+# that parameter beta and would warn on every run the demo makes.
+warnings.filterwarnings("ignore", category=dg.BetaWarning, message=".*repository_def.*")
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
 

@@ -51,6 +51,7 @@ def test_demo_runs_to_the_end_and_its_warehouse_answers_the_readme(tmp_path: Pat
     assert summary["timings_s"]["total"] >= summary["timings_s"]["backfill"] > 0
     assert "backfill" in done.stderr and "live day" in done.stderr  # progress bars, not silence
     assert "demo: emulator on" in done.stderr
+    assert "Warning" not in done.stderr  # Dagster's beta/preview notices are not the user's news
 
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as connection:
         for name, sql in readme_queries().items():

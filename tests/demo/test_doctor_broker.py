@@ -65,6 +65,7 @@ def test_an_unreachable_port_is_one_line_naming_the_variable(monkeypatch, scheme
     )
 
 
+@pytest.mark.integration
 def test_no_broker_configured_is_no_line_and_json_carries_the_finding(monkeypatch):
     monkeypatch.delenv(VARIABLE, raising=False)
     assert _broker_lines(monkeypatch, "") == []

@@ -80,6 +80,7 @@ def test_every_known_variable_is_accepted(monkeypatch):
     assert not [f for f in report.findings if f.severity == "warn"], report.lines()
 
 
+@pytest.mark.integration
 def test_doctor_json_prints_the_findings_and_the_summary(tmp_path):
     env = {**os.environ, "DINGTALK_CLIENTID": "id", "DINGTALK_CLIENT_SECRET": "s"}
     env.pop("DINGTALK_CLIENT_ID", None)

@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from pipelines.demo.processes import ProcessGroup
 
 
@@ -39,6 +41,7 @@ def test_stop_all_ends_children_and_their_descendants(tmp_path):
     assert polite.process.returncode == -15  # SIGTERM was enough for a polite child
 
 
+@pytest.mark.integration
 def test_serve_without_credentials_is_one_line_and_exit_2(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "pipelines", "serve", "--port", "9"],

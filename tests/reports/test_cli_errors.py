@@ -16,6 +16,7 @@ def _one_line_failure(done, command: str, words: str) -> None:
     assert lines[0].startswith(f"{command} failed: ") and words in lines[0], lines[0]
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("command", ["report", "export"])
 @pytest.mark.parametrize("month", ["2026-13", "2026-1", "November", "2026-11-01"])
 def test_a_bad_month_is_one_line(tmp_path, command, month):
@@ -23,12 +24,14 @@ def test_a_bad_month_is_one_line(tmp_path, command, month):
     _one_line_failure(run_cli(tmp_path, command, "--month", month), command, "YYYY-MM")
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("command", ["report", "export"])
 def test_a_missing_warehouse_is_one_line(tmp_path, command):
     done = run_cli(tmp_path / "nowhere", command, "--month", MONTH)
     _one_line_failure(done, command, "no warehouse at")
 
 
+@pytest.mark.integration
 def test_an_empty_warehouse_is_one_line(tmp_path):
     ensure_views(tmp_path)  # views exist, no partition loaded
     _one_line_failure(

@@ -42,6 +42,7 @@ def copied(loaded: Loaded, tmp_path_factory) -> Path:
     return copy
 
 
+@pytest.mark.integration
 def test_a_copied_folder_answers_the_readme_query_as_json(loaded, copied):
     expected = mart_rows(loaded.data_dir, LATE_RANKING.sql)
     assert expected  # the emulator's week has late arrivals
@@ -54,6 +55,7 @@ def test_a_copied_folder_answers_the_readme_query_as_json(loaded, copied):
     assert not (copied / "warehouse.duckdb.wal").exists()  # read-only: nothing written
 
 
+@pytest.mark.integration
 def test_csv_and_the_table_print_every_row(loaded, copied):
     expected = mart_rows(loaded.data_dir, DEPARTMENT_MONTHLY.sql)
 
@@ -69,6 +71,7 @@ def test_csv_and_the_table_print_every_row(loaded, copied):
         assert row["dept_name"] in table.stdout
 
 
+@pytest.mark.integration
 def test_the_prompt_reads_statements_until_eof_and_survives_an_error(copied):
     script = (
         "SELECT count(*) AS n\nFROM employees;\n"
@@ -85,6 +88,7 @@ def test_the_prompt_reads_statements_until_eof_and_survives_an_error(copied):
     assert "nosuchcolumn" in errors[0]
 
 
+@pytest.mark.integration
 def test_bad_sql_and_writes_are_one_line_and_exit_1(copied):
     for statement in ("SELEC 1", "CREATE TABLE t AS SELECT 1"):
         result = _sql("--data-dir", str(copied), statement)
@@ -94,6 +98,7 @@ def test_bad_sql_and_writes_are_one_line_and_exit_1(copied):
         assert len(lines) == 1 and lines[0].startswith("SQL error: "), result.stderr
 
 
+@pytest.mark.integration
 def test_a_missing_warehouse_names_what_to_run(tmp_path):
     env = {**os.environ, "ATTENDANCE_DATA_DIR": str(tmp_path / "empty")}
 
@@ -105,6 +110,7 @@ def test_a_missing_warehouse_names_what_to_run(tmp_path):
     assert "no warehouse at" in lines[0] and "dingtalk-attendance sync" in lines[0]
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("where", ["in place", "copied"])
 def test_show_tables_lists_every_view_once(loaded, copied, where):
     from pipelines.warehouse import TABLES

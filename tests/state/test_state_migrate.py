@@ -10,6 +10,8 @@ import sys
 from contextlib import closing
 from datetime import date, datetime
 
+import pytest
+
 from pipelines.days import SHANGHAI
 from pipelines.refresh.requests import RefreshRequest
 from pipelines.state.factory import StateLocation, close_databases
@@ -42,6 +44,7 @@ def run_migrate(data_dir, url: str, *extra: str) -> subprocess.CompletedProcess[
     return subprocess.run(command, capture_output=True, text=True, env=environment, timeout=120)
 
 
+@pytest.mark.integration
 def test_the_sqlite_state_lands_in_postgres_with_its_ids(tmp_path, postgres_url):
     sqlite_state = StateLocation(tmp_path / "data")
     fill_sqlite_state(sqlite_state)
@@ -68,6 +71,7 @@ def test_the_sqlite_state_lands_in_postgres_with_its_ids(tmp_path, postgres_url)
         assert new.month_to_date(datetime(2026, 11, 30, tzinfo=SHANGHAI)) == {"/attendance/list": 1}
 
 
+@pytest.mark.integration
 def test_a_target_with_state_is_refused_and_left_as_it_was(tmp_path, postgres_url):
     fill_sqlite_state(StateLocation(tmp_path / "data"))
     with StateLocation(tmp_path, postgres_url).refresh_requests() as queue:
@@ -78,6 +82,7 @@ def test_a_target_with_state_is_refused_and_left_as_it_was(tmp_path, postgres_ur
     assert StateLocation(tmp_path, postgres_url).inbox().read_after(0) == []
 
 
+@pytest.mark.integration
 def test_the_push_ledger_is_copied_and_a_second_run_changes_nothing(tmp_path):
     sqlite_state = StateLocation(tmp_path / "data")
     fill_sqlite_state(sqlite_state)
@@ -102,6 +107,7 @@ def test_the_push_ledger_is_copied_and_a_second_run_changes_nothing(tmp_path):
         close_databases()  # the pooled connections must go before the database is dropped
 
 
+@pytest.mark.integration
 def test_json_lists_the_rows_copied_per_table(tmp_path, postgres_url):
     fill_sqlite_state(StateLocation(tmp_path / "data"))
     result = run_migrate(tmp_path / "data", postgres_url, "--json")

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from datetime import datetime
 
+import pytest
 from typer.testing import CliRunner
 
 import pipelines.cli.inbox  # noqa: F401  (registers the `inbox` group)
@@ -74,6 +75,7 @@ def run_listen(**env: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.integration
 def test_listen_refuses_bad_configuration_with_one_line():
     missing = run_listen()
     assert missing.returncode == 2
@@ -88,6 +90,7 @@ def test_listen_refuses_bad_configuration_with_one_line():
     assert "s3cret" not in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.integration
 def test_listen_refuses_a_data_dir_it_cannot_use(tmp_path):
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("x")

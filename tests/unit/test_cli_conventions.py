@@ -9,6 +9,8 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
+import pytest
+
 SCRIPT = Path(sys.executable).parent / "dingtalk-attendance"
 
 
@@ -21,12 +23,14 @@ def _cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.integration
 def test_version_prints_the_package_version():
     result = _cli("--version")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"dingtalk-attendance {version('dingtalk-attendance')}"
 
 
+@pytest.mark.integration
 def test_completion_script_is_offered_and_completes_command_names():
     shown = subprocess.run(
         [str(SCRIPT), "--show-completion", "bash"], capture_output=True, text=True
@@ -48,6 +52,7 @@ def test_completion_script_is_offered_and_completes_command_names():
     assert completing.stdout.split() == ["sql"], completing.stderr
 
 
+@pytest.mark.integration
 def test_config_dagster_home_as_json(tmp_path):
     result = _cli("config", "--dagster-home", "--json")
     assert result.returncode == 0, result.stderr

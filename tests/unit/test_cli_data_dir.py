@@ -9,6 +9,7 @@ import sys
 import pytest
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize(
     "command", [["usage"], ["serve", "--emulator"], ["demo", "--days", "2", "--employees", "2"]]
 )

@@ -53,6 +53,7 @@ def test_secret_is_not_in_the_error_message(monkeypatch):
     assert "s3cr3t-value" not in repr(load_settings.__doc__)
 
 
+@pytest.mark.integration
 def test_cli_reports_bad_configuration_in_one_line_without_traceback(monkeypatch):
     monkeypatch.setenv("DINGTALK_QPS_PER_API", "fast")
     result = subprocess.run(

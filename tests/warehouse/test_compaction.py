@@ -196,6 +196,7 @@ def test_an_unsettled_month_is_not_compacted(tmp_path):
     assert store.compacted_months(Table.ATTENDANCE_RESULTS) == []
 
 
+@pytest.mark.integration
 def test_the_compact_command_prints_files_and_bytes_before_and_after(store):
     done = run_cli(store.data_dir, "compact")
     assert done.returncode == 0, done.stderr
@@ -211,6 +212,7 @@ def test_the_compact_command_prints_files_and_bytes_before_and_after(store):
     ]
 
 
+@pytest.mark.integration
 def test_the_compact_command_refuses_an_unsettled_month_in_one_line(store):
     done = run_cli(store.data_dir, "compact", "--month", "2026-11")
     assert done.returncode == 1

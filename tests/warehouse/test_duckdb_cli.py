@@ -7,10 +7,13 @@ import subprocess
 import sysconfig
 from pathlib import Path
 
+import pytest
+
 from pipelines.warehouse import ParquetStore, ensure_views, warehouse_path
 from tests.warehouse.test_views_and_marts import DAY, _seed
 
 
+@pytest.mark.integration
 def test_the_duckdb_cli_reads_the_warehouse_file(tmp_path):
     store = ParquetStore(tmp_path)
     _seed(store)

@@ -11,12 +11,14 @@ import sys
 import textwrap
 
 import duckdb
+import pytest
 
 from pipelines.warehouse import ParquetStore, ensure_views, warehouse_path
 from pipelines.warehouse.views import connect_read_only
 from tests.warehouse.test_views_and_marts import DAY, _seed
 
 
+@pytest.mark.integration
 def test_a_copied_folder_answers_from_its_own_files_read_only(tmp_path):
     original, copy = tmp_path / "original", tmp_path / "elsewhere" / "copy"
     _seed(ParquetStore(original))
@@ -54,6 +56,7 @@ READER = textwrap.dedent(
 )
 
 
+@pytest.mark.integration
 def test_a_reader_holding_the_file_never_fails_view_maintenance(tmp_path):
     ensure_views(tmp_path)  # cold: every view typed and empty
     reader = subprocess.Popen(
