@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     # Empty: no Celery. The broker the Celery executor and workers use (pyamqp://... or
     # redis://...); `doctor` logs in to it. May hold a password.
     attendance_celery_broker_url: SecretStr = SecretStr("")
+    # The queue runs put their steps on and workers consume (`dagster-celery worker start -q`).
+    attendance_celery_queue: str = "dagster"
 
     @field_validator("dingtalk_api_base_url", "dingtalk_oapi_base_url")
     @classmethod
