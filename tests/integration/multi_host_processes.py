@@ -41,6 +41,9 @@ def dagster_yaml(url: str) -> str:
         concurrency:
           pools:
             default_limit: 1
+            # One run may start with all its steps waiting for a slot: the second day's run
+            # starts beside the first and their steps contend for the pool on the workers.
+            op_granularity_run_buffer: 1
         run_retries:
           enabled: true
           max_retries: 0
