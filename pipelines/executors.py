@@ -11,7 +11,7 @@ way: the run claims a step's slot in the instance before it hands the step to a 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import dagster as dg
 from dagster._core.execution.retries import RetryMode
@@ -30,7 +30,7 @@ def celery_or(local: dg.ExecutorDefinition) -> dg.ExecutorDefinition:
     """`local`, or Celery when a broker is configured; `local`'s config schema, so it can be
     `.configured` as `local` would be (the Celery path reads only `retries` from it)."""
 
-    def requirements(config: dict) -> Sequence[dg.ExecutorRequirement]:
+    def requirements(config: Mapping[str, object]) -> Sequence[dg.ExecutorRequirement]:
         if _broker():  # steps run in other processes on other hosts
             return dg.multiple_process_executor_requirements()
         return local.get_requirements(config)
@@ -52,7 +52,7 @@ def celery_or(local: dg.ExecutorDefinition) -> dg.ExecutorDefinition:
 
     return dg.ExecutorDefinition(
         name=f"{local.name}_or_celery",
-        config_schema=local.config_schema,
+        config_schema=local.config_schema.as_field(),
         requirements=requirements,
         executor_creation_fn=create,
         description=f"{local.description} On Celery workers when ATTENDANCE_CELERY_BROKER_URL "

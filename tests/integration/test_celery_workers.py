@@ -113,7 +113,7 @@ def test_a_job_runs_on_celery_workers_with_the_pool_limit_holding(tmp_path, monk
 
 
 def _delete_queue(broker: str, queue: str) -> None:
-    from kombu import Connection
+    from kombu.connection import Connection
 
     with Connection(broker, connect_timeout=5) as connection:
         connection.default_channel.queue_delete(queue)

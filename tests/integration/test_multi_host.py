@@ -15,6 +15,7 @@ import importlib
 import json
 import secrets
 import time
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -173,8 +174,9 @@ def test_listener_hosts_and_a_dagster_host_on_celery_share_postgresql_across_a_l
                 _delete_queue(queue)
             api = httpx.get(f"{server.control_url}/stats", timeout=10).json()
             gateway = server.gateway.stats()
-            call_log = list(server.state.call_log or [])
-        with state.inbox() as inbox:
+            assert server.state is not None and server.state.call_log is not None
+            call_log = list(server.state.call_log)
+        with closing(state.inbox()) as inbox:
             events = inbox.read_after(0, limit=10 * EVENTS)
             ids, seqs = [e.event_id for e in events], [e.seq for e in events]
             summary = inbox.stats()
@@ -223,12 +225,12 @@ def test_listener_hosts_and_a_dagster_host_on_celery_share_postgresql_across_a_l
 
 def _pooled_steps(steps):
     job = defs.resolve_job_def(Job.ATTENDANCE_REFRESH)
-    pools = {node.name: node.definition.pool for node in job.graph.nodes}
+    pools = {node.name: getattr(node.definition, "pool", None) for node in job.graph.nodes}
     return [step for step in steps if pools.get(step.step) == Pool.DINGTALK_API]
 
 
 def _delete_queue(queue: str) -> None:
-    from kombu import Connection
+    from kombu.connection import Connection
 
     with Connection(RABBITMQ_URL, connect_timeout=5) as connection:
         connection.default_channel.queue_delete(queue)
@@ -238,7 +240,7 @@ def _burst_with_a_cut(
     gateway: StreamGateway, state: StateLocation, cut: Host, server: EmulatorServer
 ) -> dict:
     def received() -> int:
-        with state.inbox() as inbox:
+        with closing(state.inbox()) as inbox:
             return inbox.stats().received
 
     assert server.state is not None
@@ -279,7 +281,7 @@ def _wait_for_the_warehouse(pipeline, truth, home, state, processes, logs) -> No
     emulator's truth (a run launched before the last events of its day is followed by another)."""
 
     def unsettled() -> str | None:
-        with state.inbox() as inbox:
+        with closing(state.inbox()) as inbox:
             last = inbox.read_after(0, limit=10 * EVENTS)[-1].seq
             consumed = inbox.consumed_seq(Sensor.ATTENDANCE_EVENTS)
         if consumed < last:
