@@ -8,6 +8,7 @@ from pipelines.partitions import monthly_partitions
 from pipelines.reports.data import MonthData
 from pipelines.reports.files import write_month_report
 from pipelines.resources import WarehouseResource
+from pipelines.warehouse.factory import object_store_config
 
 TOP_LATE = 5
 
@@ -26,7 +27,7 @@ def monthly_report(
     原始记录 workbook, written under `<data dir>/reports/<month>/` from the marts.
     """
     month = context.partition_key[:7]
-    written = write_month_report(warehouse.path, month)
+    written = write_month_report(warehouse.path, month, object_store_config(warehouse.settings()))
     data = written.data
     totals = _totals(data)
     return dg.MaterializeResult(

@@ -8,6 +8,8 @@ process per step would cost more than the work itself. `attendance_backfill_job`
 command's ranges) is the exception: there each API's step waits minutes on its own rate limit,
 so the independent steps run side by side in processes (bounded), each API within its limit
 through the shared cross-process limiter, and one step's CPU work overlaps another's waits.
+With a Celery broker configured every job's steps go to Celery workers instead
+(`pipelines/executors.py`).
 Selections name asset keys from the catalogue so that neither this module nor `sensors/`
 imports `assets/` (only `pipelines/definitions.py` sees both).
 """
@@ -20,6 +22,7 @@ from datetime import date
 import dagster as dg
 
 from pipelines.catalogue import Asset, Job, Tag
+from pipelines.executors import celery_or
 from pipelines.partitions import month_key
 from pipelines.refresh.actions import ResolveApproval
 
@@ -41,7 +44,7 @@ def _in_process_job(name: str, assets: Iterable[str], description: str):
     return dg.define_asset_job(
         name,
         selection=dg.AssetSelection.assets(*assets),
-        executor_def=dg.in_process_executor,
+        executor_def=celery_or(dg.in_process_executor),
         description=description,
     )
 
@@ -63,7 +66,7 @@ BACKFILL_MAX_CONCURRENT = 4
 attendance_backfill_job = dg.define_asset_job(
     Job.ATTENDANCE_BACKFILL,
     selection=dg.AssetSelection.assets(*REFRESH_ASSETS),
-    executor_def=dg.multiprocess_executor.configured(
+    executor_def=celery_or(dg.multiprocess_executor).configured(
         # forkserver with the definitions preloaded: a step forks in ~0.1 s sharing the imports'
         # pages, where a spawned one spent ~3.4 s CPU and ~190 MiB importing them. A forkserver
         # keeps the environment it started with, so the sync command stops it after each run

@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     dingtalk_oapi_base_url: str = DEFAULT_OAPI_BASE_URL
     attendance_data_dir: Path = Path("data")
     dingtalk_qps_per_api: float = Field(default=20, gt=0)
+    # The share of that limit the limiter spaces calls at (DEFAULT_HEADROOM of the throttle).
+    # It tolerates 1/h - 1 seconds of extra delay of one call against the next (0.9: 0.11 s)
+    # before two spaced calls land in one of DingTalk's one-second windows.
+    dingtalk_limiter_headroom: float = Field(default=0.9, gt=0, le=1)
     dingtalk_monthly_api_quota: int = Field(default=5000, gt=0)
     # The first daily partition (Dagster reads it when the code location loads).
     attendance_start_date: date = date(2026, 1, 1)
@@ -71,6 +75,8 @@ class Settings(BaseSettings):
     # Empty: no Celery. The broker the Celery executor and workers use (pyamqp://... or
     # redis://...); `doctor` logs in to it. May hold a password.
     attendance_celery_broker_url: SecretStr = SecretStr("")
+    # The queue runs put their steps on and workers consume (`dagster-celery worker start -q`).
+    attendance_celery_queue: str = "dagster"
 
     @field_validator("dingtalk_api_base_url", "dingtalk_oapi_base_url")
     @classmethod

@@ -36,18 +36,21 @@ def export(
 
     The column mapping is in docs/reports.md.
 
-    Reads the marts through a read-only DuckDB connection; makes no DingTalk call.
+    Reads the marts through a read-only DuckDB connection (on object storage when
+    ATTENDANCE_WAREHOUSE_URI names it); makes no DingTalk call.
     """
     from pipelines.reports.data import ReportError, parse_month
     from pipelines.reports.files import default_path, load_with_cost, write_export
     from pipelines.reports.sheets import SHEET_NAMES
+    from pipelines.warehouse.factory import object_store_config
 
-    data_dir = load_settings().attendance_data_dir
+    settings = load_settings()
+    data_dir = settings.attendance_data_dir
     try:
         if sheet not in SHEET_NAMES:
             raise ReportError(f"--sheet must be one of {', '.join(SHEET_NAMES)} (got {sheet!r})")
         chosen = parse_month(month)
-        data = load_with_cost(data_dir, chosen, dept)
+        data = load_with_cost(data_dir, chosen, dept, object_store_config(settings))
         target = out or default_path(data_dir, chosen, file_format.value, dept)
         path = write_export(data, target, file_format.value, sheet)
     except ReportError as error:

@@ -21,15 +21,18 @@ def report(
 ) -> None:
     """Write the monthly report page: 月度汇总, lateness heatmap, leave, overtime, exceptions.
 
-    Reads the marts through a read-only DuckDB connection; makes no DingTalk call.
+    Reads the marts through a read-only DuckDB connection (on object storage when
+    ATTENDANCE_WAREHOUSE_URI names it); makes no DingTalk call.
     """
     from pipelines.reports.data import ReportError, parse_month
     from pipelines.reports.files import default_path, load_with_cost, write_page
+    from pipelines.warehouse.factory import object_store_config
 
-    data_dir = load_settings().attendance_data_dir
+    settings = load_settings()
+    data_dir = settings.attendance_data_dir
     try:
         chosen = parse_month(month)
-        data = load_with_cost(data_dir, chosen, dept)
+        data = load_with_cost(data_dir, chosen, dept, object_store_config(settings))
         path = write_page(data, out or default_path(data_dir, chosen, "html", dept))
     except ReportError as error:
         print(f"report failed: {error}", file=sys.stderr)

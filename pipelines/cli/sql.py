@@ -3,7 +3,8 @@
 The DuckDB CLI on PyPI may lag the library the pipeline writes with (it cannot open a DuckDB
 2.0 file), so the project ships its own prompt over the same library. It opens the warehouse
 through `connect_read_only`, whose views resolve in the folder given: a copied folder answers
-from its own Parquet, and a reader never blocks a run.
+from its own Parquet, and a reader never blocks a run. With the warehouse on object storage
+(ATTENDANCE_WAREHOUSE_URI) it attaches the view file the writers upload there, over httpfs.
 """
 
 from __future__ import annotations
@@ -19,9 +20,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from pipelines.cli import app
+from pipelines.days import ZONE_NAME
 
 if TYPE_CHECKING:
     import duckdb
+
+    from pipelines.settings import Settings
+    from pipelines.warehouse.object_store import ObjectStoreConfig
 
 PROMPT = "attendance> "
 CONTINUATION = "      ...> "
@@ -55,11 +60,23 @@ def sql(
 
 
 def _open(data_dir: Path | None) -> duckdb.DuckDBPyConnection:
-    """The read-only connection, or one line naming what to run first."""
+    """The read-only connection, or one line naming what to run first. With
+    ATTENDANCE_WAREHOUSE_URI set (and no --data-dir) the warehouse is the one on object
+    storage: its uploaded view file, attached over httpfs."""
     from pipelines.settings import load_settings
+    from pipelines.warehouse.factory import object_store_config
+
+    settings = load_settings()
+    objects = object_store_config(settings) if data_dir is None else None
+    connection = _attach(objects) if objects is not None else _open_local(data_dir, settings)
+    connection.execute(f"SET TimeZone = '{ZONE_NAME}'")  # the days and timestamps of DingTalk
+    return connection
+
+
+def _open_local(data_dir: Path | None, settings: Settings) -> duckdb.DuckDBPyConnection:
     from pipelines.warehouse.views import connect_read_only, warehouse_path
 
-    folder = data_dir if data_dir is not None else load_settings().attendance_data_dir
+    folder = data_dir if data_dir is not None else settings.attendance_data_dir
     if not warehouse_path(folder).is_file():
         typer.echo(
             f"no warehouse at {warehouse_path(folder)}: run `dingtalk-attendance sync` or "
@@ -67,9 +84,17 @@ def _open(data_dir: Path | None) -> duckdb.DuckDBPyConnection:
             err=True,
         )
         raise typer.Exit(1)
-    connection = connect_read_only(folder)
-    connection.execute("SET TimeZone = 'Asia/Shanghai'")  # the days and timestamps of DingTalk
-    return connection
+    return connect_read_only(folder)
+
+
+def _attach(objects: ObjectStoreConfig) -> duckdb.DuckDBPyConnection:
+    from pipelines.warehouse.object_views import HttpfsMissing, ViewFileMissing, attach_published
+
+    try:
+        return attach_published(objects)
+    except (ViewFileMissing, HttpfsMissing) as error:
+        typer.echo(f"{error}: run `dingtalk-attendance sync` first", err=True)
+        raise typer.Exit(1) from None
 
 
 def _run(connection: duckdb.DuckDBPyConnection, statement: str, output: str) -> bool:

@@ -128,6 +128,7 @@ class DingTalkClient(AttendanceApi, OrgApi):
             api_base_url=settings.dingtalk_api_base_url,
             oapi_base_url=settings.dingtalk_oapi_base_url,
             qps_per_api=settings.dingtalk_qps_per_api,
+            limiter_headroom=settings.dingtalk_limiter_headroom,
             ip_ban_wait_unit=settings.dingtalk_ip_ban_wait_unit_s,
             ledger=state.ledger(),
             transport=transport,

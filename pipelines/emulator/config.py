@@ -57,6 +57,9 @@ class EmulatorConfig:
     ip_limit_calls: int = 10_000  # per ip_limit_window_seconds, then an IP ban
     ip_limit_window_seconds: float = 20.0
     ip_ban_after_limit_seconds: float = 300.0
+    # Keep who called which API in which one-second QPS window (`EmulatorState.call_log`), for
+    # tests that check several hosts' calls together; off by default: a long bench would grow it.
+    record_calls: bool = False
     faults: Faults = field(default_factory=Faults)
     assumptions: Assumptions = field(default_factory=Assumptions)  # the [I] wire guesses
     stream: Any = None  # the Stream gateway's own config object (pipelines.emulator.stream)

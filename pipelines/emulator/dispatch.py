@@ -91,9 +91,9 @@ def _permission_denied(state: EmulatorState, family: str) -> ApiError:
     )
 
 
-def _throttle(state: EmulatorState, route: Route) -> None:
-    limited = not state.qps.hit(f"{state.client_id}:{route.path}", state.config.qps_per_api)
-    if limited or (
+def _throttle(state: EmulatorState, family: str, route: Route, client: str) -> None:
+    window = state.qps.counted_in(f"{state.client_id}:{route.path}", state.config.qps_per_api)
+    if window is None or (
         state.faults.throttle_rate and state.fault_rng.random() < state.faults.throttle_rate
     ):
         state.meter.reject("qps")
@@ -104,6 +104,8 @@ def _throttle(state: EmulatorState, route: Route) -> None:
             code="Forbidden.AccessDenied.QpsLimitForAppkeyAndApi",
             status=403,
         )
+    if state.call_log is not None:
+        state.call_log.append((window, client, f"{family}:{route.path}"))
 
 
 def _meter(state: EmulatorState, family: str, route: Route) -> None:
@@ -142,7 +144,7 @@ def dispatch_api(state: EmulatorState, request: ApiRequest) -> ApiAnswer:
             _authorise(state, family, request)
         if path in state.faults.denied_paths:
             raise _permission_denied(state, family)
-        _throttle(state, route)
+        _throttle(state, family, route, request.client_host)
         _meter(state, family, route)
         params = {**request.query, **request.body_params()} if family == "old" else {}
         body = route.handler(Call(state, request, params, state.now()))

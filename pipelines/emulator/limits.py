@@ -61,6 +61,10 @@ class WindowCounter:
         self._lock = threading.Lock()
 
     def hit(self, key: str, limit: float) -> bool:
+        return self.counted_in(key, limit) is not None
+
+    def counted_in(self, key: str, limit: float) -> int | None:
+        """The window (its index) the call was counted in; None once `limit` calls fell in it."""
         with self._lock:
             window = int(self._monotonic() // self._window)
             seen_window, count = self._counts.get(key, (window, 0))
@@ -68,9 +72,9 @@ class WindowCounter:
                 count = 0
             if count >= limit:
                 self._counts[key] = (window, count)
-                return False
+                return None
             self._counts[key] = (window, count + 1)
-            return True
+            return window
 
 
 class Meter:

@@ -28,6 +28,8 @@ class EmulatorState:
         self.tokens = TokenStore(config.token_ttl_seconds)
         self.qps = WindowCounter(1.0)
         self.meter = Meter()
+        # (QPS window, client address, API) of every call the QPS limit let through, in order.
+        self.call_log: list[tuple[int, str, str]] | None = [] if config.record_calls else None
         self.ip_guard = IpGuard(
             config.ip_limit_calls, config.ip_limit_window_seconds, config.ip_ban_after_limit_seconds
         )

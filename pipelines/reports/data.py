@@ -19,6 +19,7 @@ import duckdb
 from pipelines.days import ZONE_NAME
 from pipelines.reports import queries
 from pipelines.warehouse import warehouse_path
+from pipelines.warehouse.object_store import ObjectStoreConfig
 
 MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 OPEN_RETRIES = 10
@@ -83,8 +84,27 @@ def parse_month(value: str) -> str:
     return value.strip()
 
 
-def connect_read_only(data_dir: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only session on `warehouse.duckdb`; ReportError when there is no warehouse yet."""
+def connect_read_only(
+    data_dir: Path, objects: ObjectStoreConfig | None = None
+) -> duckdb.DuckDBPyConnection:
+    """A read-only session on `warehouse.duckdb`, the one under `data_dir` or, with `objects`,
+    the one on object storage (over httpfs); ReportError when there is no warehouse yet."""
+    connection = _attach_objects(objects) if objects is not None else _open_local(data_dir)
+    connection.execute(f"SET TimeZone = '{ZONE_NAME}'")
+    connection.execute(queries.IN_SCOPE_MACRO)
+    return connection
+
+
+def _attach_objects(objects: ObjectStoreConfig) -> duckdb.DuckDBPyConnection:
+    from pipelines.warehouse.object_views import HttpfsMissing, ViewFileMissing, attach_published
+
+    try:
+        return attach_published(objects)
+    except (ViewFileMissing, HttpfsMissing) as error:
+        raise ReportError(f"{error}: load data first (dingtalk-attendance sync)") from None
+
+
+def _open_local(data_dir: Path) -> duckdb.DuckDBPyConnection:
     path = warehouse_path(data_dir)
     if not path.is_file():
         raise ReportError(f"no warehouse at {path}: load data first (dingtalk-attendance sync)")
@@ -99,16 +119,21 @@ def connect_read_only(data_dir: Path) -> duckdb.DuckDBPyConnection:
             time.sleep(0.2 * (attempt + 1))
     else:  # only with OPEN_RETRIES < 1: the last attempt raises
         raise ReportError(f"cannot open {path} read-only")
-    connection.execute(f"SET TimeZone = '{ZONE_NAME}'")
-    connection.execute(queries.IN_SCOPE_MACRO)
     return connection
 
 
-def load_month(data_dir: Path, month: str, dept_id: int | None = None) -> MonthData:
-    """Read the month's rows; ReportError when the warehouse holds nothing for that month."""
-    connection = connect_read_only(data_dir)
+def load_month(
+    data_dir: Path,
+    month: str,
+    dept_id: int | None = None,
+    objects: ObjectStoreConfig | None = None,
+) -> MonthData:
+    """Read the month's rows (from object storage with `objects`, see `connect_read_only`);
+    ReportError when the warehouse holds nothing for that month."""
+    connection = connect_read_only(data_dir, objects)
+    where = objects.uri if objects is not None else str(data_dir)
     try:
-        _require_month(connection, month, data_dir)
+        _require_month(connection, month, where)
         params = {"month": month, "dept": dept_id}
         employees = _rows(connection, queries.EMPLOYEES, params)
         if not employees:
@@ -128,17 +153,17 @@ def load_month(data_dir: Path, month: str, dept_id: int | None = None) -> MonthD
             freshness=Freshness(**_rows(connection, queries.FRESHNESS, params)[0]),
         )
     except duckdb.Error as error:
-        raise ReportError(f"cannot read the warehouse at {data_dir}: {error}") from None
+        raise ReportError(f"cannot read the warehouse at {where}: {error}") from None
     finally:
         connection.close()
 
 
-def _require_month(connection: duckdb.DuckDBPyConnection, month: str, data_dir: Path) -> None:
+def _require_month(connection: duckdb.DuckDBPyConnection, month: str, where: str) -> None:
     months = [row["month"] for row in _rows(connection, queries.MONTHS)]
     if month not in months:
         present = ", ".join(months) if months else "none"
         raise ReportError(
-            f"the warehouse at {data_dir} has no attendance_monthly rows for {month} "
+            f"the warehouse at {where} has no attendance_monthly rows for {month} "
             f"(months loaded: {present})"
         )
 

@@ -12,6 +12,7 @@ from pipelines.reports.data import MonthData, load_month
 from pipelines.reports.page import render_page
 from pipelines.reports.sheets import SHEET_NAMES, build_sheets
 from pipelines.reports.workbook import atomic_write, write_csv, write_xlsx
+from pipelines.warehouse.object_store import ObjectStoreConfig
 
 REPORTS_FOLDER = "reports"
 
@@ -31,9 +32,15 @@ def default_path(data_dir: Path, month: str, suffix: str, dept_id: int | None = 
     return data_dir / REPORTS_FOLDER / month / f"attendance-{month}{scope}.{suffix}"
 
 
-def load_with_cost(data_dir: Path, month: str, dept_id: int | None = None) -> MonthData:
-    """The month's rows plus what the month cost in calls and pushes."""
-    data = load_month(data_dir, month, dept_id)
+def load_with_cost(
+    data_dir: Path,
+    month: str,
+    dept_id: int | None = None,
+    objects: ObjectStoreConfig | None = None,
+) -> MonthData:
+    """The month's rows (on object storage with `objects`) plus what the month cost in calls
+    and pushes."""
+    data = load_month(data_dir, month, dept_id, objects)
     data.cost.update(month_cost(data_dir, month))
     return data
 
@@ -54,9 +61,11 @@ def write_export(
     return write_csv(next(s for s in sheets if s.name == sheet), path)
 
 
-def write_month_report(data_dir: Path, month: str) -> MonthReport:
+def write_month_report(
+    data_dir: Path, month: str, objects: ObjectStoreConfig | None = None
+) -> MonthReport:
     """The page and the workbook of `month` at their default paths under the data dir."""
-    data = load_with_cost(data_dir, month)
+    data = load_with_cost(data_dir, month, objects=objects)
     page = write_page(data, default_path(data_dir, month, "html"))
     workbook = write_export(data, default_path(data_dir, month, "xlsx"), "xlsx")
     return MonthReport(data, page, workbook)

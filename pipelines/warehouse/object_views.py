@@ -79,8 +79,33 @@ def s3_connection(store: ObjectParquetStore) -> duckdb.DuckDBPyConnection:
     return connection
 
 
-def view_file_url(store: ObjectParquetStore) -> str:
-    return f"s3://{store.config.root}/{VIEW_FILE}"
+def view_file_url(store: ObjectParquetStore | ObjectStoreConfig) -> str:
+    config = store.config if isinstance(store, ObjectParquetStore) else store
+    return f"s3://{config.root}/{VIEW_FILE}"
+
+
+class ViewFileMissing(RuntimeError):
+    """No writer has uploaded the view file yet (or the credentials may not read it)."""
+
+
+def attach_published(config: ObjectStoreConfig) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the uploaded view file attached read-only and in use: the
+    warehouse's tables by name, read over httpfs (the readers' side of `publish_views`)."""
+    url = view_file_url(config)
+    connection = duckdb.connect()
+    try:
+        load_httpfs(connection)
+        add_s3_secret(connection, config)
+        try:
+            connection.execute(f"ATTACH {_quote(url)} AS warehouse (READ_ONLY)")
+        except duckdb.Error as error:
+            first = str(error).strip().splitlines()[0] if str(error).strip() else "no answer"
+            raise ViewFileMissing(f"cannot attach {url}: {first}") from None
+        connection.execute("USE warehouse")
+    except BaseException:
+        connection.close()
+        raise
+    return connection
 
 
 def view_statements(store: ObjectParquetStore) -> list[str]:

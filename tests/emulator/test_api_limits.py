@@ -168,6 +168,17 @@ def test_qps_limit_per_api_old_and_new(emu_factory):
     assert emu.state.meter.rejected["qps"] >= 2
 
 
+def test_the_call_log_names_the_qps_window_and_caller_of_each_admitted_call(emu_factory):
+    emu = emu_factory(qps_per_api=3, record_calls=True)
+    body = {**WEEK, "userIdList": ["user0001"]}
+    codes = [emu.oapi("/attendance/list", body)["errcode"] for _ in range(5)]
+    admitted = [entry for entry in emu.state.call_log if entry[2] == "old:/attendance/list"]
+    assert len(admitted) == codes.count(0) and {client for _, client, _ in admitted} == {"mock"}
+    windows = [window for window, _, _ in admitted]
+    assert max(windows.count(window) for window in windows) <= 3  # the limit, per window
+    assert emu_factory().state.call_log is None  # off by default
+
+
 def test_monthly_quota_counts_only_metered_calls(emu_factory):
     emu = emu_factory(monthly_quota=2)
     for _ in range(3):

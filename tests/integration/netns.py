@@ -1,16 +1,17 @@
-"""Hosts for the multi-host test: network namespaces on one bridge, and a TCP relay that lets
-them reach a service the root namespace offers on loopback only (PostgreSQL)."""
+"""Hosts for the multi-host test: network namespaces on one bridge, and TCP relays that let
+them reach the services the root namespace offers on loopback only (PostgreSQL, the broker, the
+emulator)."""
 
 from __future__ import annotations
 
 import secrets
 import shutil
-import socket
 import subprocess
-import threading
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from tests.services import unavailable
 
@@ -79,42 +80,32 @@ def hosts(count: int) -> Iterator[tuple[str, list[Host]]]:
         subprocess.run(["ip", "link", "del", bridge], capture_output=True, timeout=30)
 
 
+def caller_address(host: Host) -> str:
+    """The loopback address a `relay(..., keep_caller=True)` connects from for `host`."""
+    return "127.0.0." + host.address.rsplit(".", 1)[1]
+
+
 @contextmanager
-def relay(listen_host: str, target: tuple[str, int]) -> Iterator[int]:
-    """Forward TCP connections on `listen_host`:<port> to `target`; yields the port."""
-    server = socket.create_server((listen_host, 0))
-    stop = threading.Event()
-
-    def pipe(source: socket.socket, sink: socket.socket) -> None:
-        try:
-            while chunk := source.recv(65536):
-                sink.sendall(chunk)
-        except OSError:
-            pass
-        finally:
-            for end in (source, sink):
-                end.close()
-
-    def accept() -> None:
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                client, _ = server.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            upstream = socket.create_connection(target, timeout=10)
-            upstream.settimeout(None)
-            client.settimeout(None)
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=pipe, args=(a, b), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
+def relay(listen_host: str, target: tuple[str, int], keep_caller: bool = False) -> Iterator[int]:
+    """Forward TCP connections on `listen_host`:<port> to `target` (`tests/integration/relay.py`,
+    a process of its own); yields the port. With `keep_caller` each host's connections leave
+    from its own loopback address (`caller_address`), so the service tells the hosts apart."""
+    argv = [sys.executable, "-m", "tests.integration.relay", listen_host, *map(str, target)]
+    process = subprocess.Popen(
+        argv + (["--keep-caller"] if keep_caller else []),
+        stdout=subprocess.PIPE,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     try:
-        yield server.getsockname()[1]
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        if not line.strip():
+            raise RuntimeError(f"the relay to {target} did not start")
+        yield int(line)
     finally:
-        stop.set()
-        thread.join(5)
-        server.close()
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -18,6 +18,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests.integration.multi_host_processes import celery_yaml
 from tests.services import postgres_database, require_rabbitmq, unavailable
 
 pytestmark = pytest.mark.integration
@@ -77,7 +78,7 @@ def test_a_job_runs_on_celery_workers_with_the_pool_limit_holding(tmp_path, monk
         home = tmp_path / "dagster_home"
         home.mkdir()
         (home / "dagster.yaml").write_text(_dagster_yaml(url))
-        (home / "celery.yaml").write_text(f'broker: "{broker}"\nbackend: "rpc://"\n')
+        (home / "celery.yaml").write_text(celery_yaml(broker))
         variables = {
             "DAGSTER_HOME": str(home),
             "CELERY_TEST_QUEUE": queue,
@@ -112,7 +113,7 @@ def test_a_job_runs_on_celery_workers_with_the_pool_limit_holding(tmp_path, monk
 
 
 def _delete_queue(broker: str, queue: str) -> None:
-    from kombu import Connection
+    from kombu.connection import Connection
 
     with Connection(broker, connect_timeout=5) as connection:
         connection.default_channel.queue_delete(queue)

@@ -1,130 +1,67 @@
-"""Three hosts, each in its own network namespace, share one PostgreSQL: two listener hosts
-write the event inbox, a Dagster host runs the real `dagster-daemon run` (its instance on
-PostgreSQL through dagster-postgres) whose sensor drains that inbox and whose runs pull the
-emulator through the PostgreSQL rate limiter. 2,000 events with duplicate deliveries, one
-listener host's link cut mid-burst and restored: the inbox holds exactly the distinct events,
-the warehouse equals the emulator's truth for the affected days, and the emulator answered no
-call with 90018 (QPS). Prints its figures."""
+"""Four hosts, each in its own network namespace, share one PostgreSQL and one RabbitMQ: two
+listener hosts write the event inbox, a Dagster host runs the real `dagster-daemon run` (its
+instance on PostgreSQL through dagster-postgres) whose sensor drains that inbox and whose runs
+hand their steps to `dagster-celery` workers on that host and a fourth; the steps pull the
+emulator through the PostgreSQL rate limiter while both listener hosts call the same API as fast
+as that limiter lets them. 2,000 events with duplicate deliveries, one listener host's link cut
+mid-burst and restored: the inbox holds exactly the distinct events, the warehouse equals the
+emulator's truth for the affected days, no two `dingtalk_api` steps overlapped across the
+workers, and the emulator answered no call with 90018 (QPS) while the hosts together held the
+API at its limit. Prints its figures."""
 
 from __future__ import annotations
 
 import importlib
-import os
-import signal
-import subprocess
-import sys
-import textwrap
+import json
+import secrets
 import time
+from contextlib import closing
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import dagster as dg
 import httpx
 import pytest
 
-from pipelines.catalogue import Job, Sensor
+from pipelines.catalogue import Job, Pool, Sensor
+from pipelines.definitions import defs
 from pipelines.emulator.server import EmulatorConfig, EmulatorServer
 from pipelines.emulator.stream import GatewayConfig, StreamGateway
 from pipelines.state.factory import StateLocation
-from tests.integration.netns import Host, hosts, relay, require_netns
+from tests.integration import multi_host_processes as proc
+from tests.integration.multi_host_figures import api_figures, caller_span, overlaps, step_runs
+from tests.integration.netns import Host, caller_address, hosts, relay, require_netns
 from tests.sensors.pipeline import EventPipeline
-from tests.services import postgres_database, postgres_schema, unavailable
+from tests.services import (
+    RABBITMQ_URL,
+    postgres_database,
+    postgres_schema,
+    require_rabbitmq,
+    unavailable,
+)
 from tests.stream.harness import wait_for
 
 pytestmark = pytest.mark.integration
-REPO = Path(__file__).resolve().parents[2]
 EVENTS = 2000
 # The smallest org that gives the runs several users on each day: two closed days, four people.
 ORG = {"employees": 4, "start": date(2026, 11, 2), "days": 3}
 # The emulator answers 90018 above this many calls per second per API; every host is told the
-# same limit, so only the shared PostgreSQL limiter keeps two runs' calls under it together.
+# same limit, so only the shared PostgreSQL limiter keeps the hosts' calls under it together.
 QPS = 2
 DAYS = ("2026-11-02", "2026-11-03")
-# Everything the project reads, cleared so that nothing but what the test sets reaches a child.
-PROJECT_PREFIXES = ("DINGTALK_", "ATTENDANCE_", "LISTENER_", "DAGSTER_")
+LIST_API = "old:/attendance/list"  # what the runs' results step and the listener hosts call
 
 
-def _via(url: str, host: str, port: int) -> str:
-    """`url` with its server replaced by the relay the namespaces reach."""
-    parts = urlsplit(url)
-    user = parts.netloc.rsplit("@", 1)[0]
-    return urlunsplit(parts._replace(netloc=f"{user}@{host}:{port}"))
-
-
-def _dagster_yaml(url: str) -> str:
-    # SQLAlchemy 2.1 maps postgresql:// to psycopg 3, which breaks dagster-postgres's NOTIFY.
-    url = url.replace("postgresql://", "postgresql+psycopg2://", 1)
-    return textwrap.dedent(
-        f"""\
-        storage:
-          postgres:
-            postgres_url: "{url}"
-        run_coordinator:
-          module: dagster.core.run_coordinator
-          class: QueuedRunCoordinator
-        concurrency:
-          pools:
-            default_limit: 1
-        run_retries:
-          enabled: true
-          max_retries: 0
-        telemetry:
-          enabled: false
-        """
-    )
-
-
-def _environment(server: EmulatorServer, base: str, state_url: str, data_dir: Path) -> dict:
-    """A child's environment: `base` is the emulator as the namespaces reach it (the relay)."""
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith(PROJECT_PREFIXES)}
-    return {
-        **inherited,
-        "DINGTALK_CLIENT_ID": server.client_id,
-        "DINGTALK_CLIENT_SECRET": server.client_secret,
-        "DINGTALK_API_BASE_URL": base,
-        "DINGTALK_OAPI_BASE_URL": f"{base}/oapi",
-        "DINGTALK_QPS_PER_API": str(QPS),
-        "ATTENDANCE_DATA_DIR": str(data_dir),
-        "ATTENDANCE_STATE_URL": state_url,
-        "PYTHONPATH": str(REPO),
-    }
-
-
-def _spawn(host: Host, argv: list[str], env: dict[str, str], cwd: Path, log: Path):
-    # Own session: the daemon starts a code server and run processes; stopping the group
-    # stops them all.
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            host.command(*argv), env=env, cwd=cwd, stdout=out, stderr=out, start_new_session=True
-        )
-
-
-def _stop(process: subprocess.Popen) -> int:
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        return process.wait(timeout=30)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        os.killpg(process.pid, signal.SIGKILL)
-        return process.wait()
-
-
-def _listener(host: Host, server: EmulatorServer, base: str, state_url: str, tmp: Path):
-    env = _environment(server, base, state_url, tmp / host.namespace)
-    env.update(
-        LISTENER_BACKOFF_INITIAL_S="0.2", LISTENER_HEARTBEAT_S="0.5", LISTENER_WATCHDOG_S="2"
-    )
-    argv = [sys.executable, "-m", "pipelines", "listen"]
-    return _spawn(host, argv, env, REPO, tmp / f"{host.namespace}.log")
-
-
-def _daemon(host: Host, server: EmulatorServer, base: str, state_url: str, home: Path, data: Path):
-    env = _environment(server, base, state_url, data)
-    env.update(
-        DAGSTER_HOME=str(home), ATTENDANCE_COALESCE_SECONDS="0", ATTENDANCE_SENSOR_BATCH="10000"
-    )
-    argv = [sys.executable, "-m", "dagster._daemon", "run", "-w", str(REPO / "workspace.yaml")]
-    return _spawn(host, argv, env, REPO, home / "daemon.log")
+def _require_services() -> str:
+    """The broker URL; every other service is checked where it is opened."""
+    require_netns()
+    for module in ("dagster_postgres", "dagster_celery"):
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            unavailable(f"{module} not installed (make install)")
+    return require_rabbitmq()
 
 
 def _refresh_runs(home: Path) -> list[dg.DagsterRun]:
@@ -137,16 +74,13 @@ def _refresh_runs(home: Path) -> list[dg.DagsterRun]:
         ]
 
 
-def _logs(*paths: Path) -> str:
-    return "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in paths if p.exists())
+def _calls_made(log: Path) -> int:
+    lines = [line for line in log.read_text().splitlines() if line.startswith("{")]
+    return json.loads(lines[-1])["calls"] if lines else -1
 
 
-def test_listener_hosts_and_a_dagster_host_share_postgresql_across_a_link_cut(tmp_path):
-    require_netns()
-    try:
-        importlib.import_module("dagster_postgres")
-    except ImportError:
-        unavailable("dagster-postgres not installed (make install)")
+def test_listener_hosts_and_a_dagster_host_on_celery_share_postgresql_across_a_link_cut(tmp_path):
+    broker = _require_services()
     stream = GatewayConfig(
         redelivery_delay=1.0,
         max_attempts=1000,
@@ -160,35 +94,69 @@ def test_listener_hosts_and_a_dagster_host_share_postgresql_across_a_link_cut(tm
     home = tmp_path / "dagster_home"
     home.mkdir()
     warehouse = tmp_path / "dagster-host"
+    queue = f"attendance-test-{secrets.token_hex(4)}"
     started = time.monotonic()
+    config = EmulatorConfig(**ORG, qps_per_api=QPS, stream=stream, record_calls=True)
     with (
         postgres_schema() as url,
         postgres_database() as instance_url,
-        hosts(3) as (bridge, (first, second, dagster_host)),
+        hosts(4) as (bridge, (first, second, dagster_host, worker_host)),
     ):
         state = StateLocation(tmp_path / "root", url)
+        broker_at = urlsplit(broker)
         with (
             relay(bridge, ("127.0.0.1", urlsplit(url).port or 5432)) as port,
-            EmulatorServer(EmulatorConfig(**ORG, qps_per_api=QPS, stream=stream)) as server,
-            relay(bridge, ("127.0.0.1", server.port)) as emulator_port,
+            relay(bridge, (broker_at.hostname or "127.0.0.1", broker_at.port or 5672)) as amqp,
+            EmulatorServer(config) as server,
+            relay(bridge, ("127.0.0.1", server.port), keep_caller=True) as emulator_port,
         ):
             # The emulator stays on loopback (its control endpoints answer loopback only);
             # the namespaces reach its API and Stream gateway through the relay.
             base = f"http://{bridge}:{emulator_port}"
-            shared = _via(url, bridge, port)
-            (home / "dagster.yaml").write_text(_dagster_yaml(_via(instance_url, bridge, port)))
-            processes = [
-                _listener(host, server, base, shared, tmp_path) for host in (first, second)
+            shared = proc.via(url, bridge, port)
+            (home / "dagster.yaml").write_text(
+                proc.dagster_yaml(proc.via(instance_url, bridge, port))
+            )
+            hosted_broker = proc.via(broker, bridge, amqp)
+            (home / "celery.yaml").write_text(proc.celery_yaml(hosted_broker))
+            env = proc.environment(server, base, shared, warehouse, QPS)
+            runs_env = {
+                **env,
+                "ATTENDANCE_CELERY_BROKER_URL": hosted_broker,
+                "ATTENDANCE_CELERY_QUEUE": queue,
+            }
+            listeners = [
+                proc.listener(
+                    host,
+                    {**env, "ATTENDANCE_DATA_DIR": str(tmp_path / host.namespace)},
+                    tmp_path / f"{host.namespace}.log",
+                )
+                for host in (first, second)
             ]
+            # Started now, they are up by the time the burst is in.
+            workers = [
+                proc.celery_worker(h, runs_env, home, queue) for h in (dagster_host, worker_host)
+            ]
+            callers: list = []
+            processes = listeners + workers
             logs = [tmp_path / f"{h.namespace}.log" for h in (first, second)] + [
-                home / "daemon.log"
+                home / "daemon.log",
+                *(home / f"worker-{h.namespace}.log" for h in (dagster_host, worker_host)),
             ]
             try:
                 assert server.gateway is not None
                 figures = _burst_with_a_cut(server.gateway, state, first, server)
                 # Started once the burst is in: one tick drains it, one run per day (a daemon
                 # ticking through the burst launches one per day per tick, minutes of runs).
-                processes.append(_daemon(dagster_host, server, base, shared, home, warehouse))
+                processes.append(proc.daemon(dagster_host, runs_env, home))
+                # Both listener hosts call the API the runs' results step calls, from now until
+                # the runs are done: three hosts compete for the same per-API limit.
+                callers = [
+                    proc.api_caller(
+                        h, env, DAYS[0], figures["users"], tmp_path / f"calls-{h.namespace}.log"
+                    )
+                    for h in (first, second)
+                ]
                 pipeline = EventPipeline(server, warehouse, instance=None)  # type: ignore[arg-type]
                 truth = {
                     (day, userid): pipeline.truth_points(day, userid)
@@ -196,17 +164,28 @@ def test_listener_hosts_and_a_dagster_host_share_postgresql_across_a_link_cut(tm
                     for userid in figures["users"]
                 }
                 assert any(truth.values())
-                _wait_for_the_warehouse(pipeline, truth, home, state, processes, logs)
+                _wait_for_the_warehouse(pipeline, truth, home, state, processes + callers, logs)
                 runs = _refresh_runs(home)
+                with dg.DagsterInstance.from_config(str(home)) as instance:
+                    steps = step_runs(instance, [run.run_id for run in runs])
             finally:
-                codes = [_stop(process) for process in processes]
+                caller_codes = [proc.stop(process) for process in callers]
+                codes = [proc.stop(process) for process in processes]
+                _delete_queue(queue)
             api = httpx.get(f"{server.control_url}/stats", timeout=10).json()
             gateway = server.gateway.stats()
-        with state.inbox() as inbox:
+            assert server.state is not None and server.state.call_log is not None
+            call_log = list(server.state.call_log)
+        with closing(state.inbox()) as inbox:
             events = inbox.read_after(0, limit=10 * EVENTS)
             ids, seqs = [e.event_id for e in events], [e.seq for e in events]
             summary = inbox.stats()
             consumed = inbox.consumed_seq(Sensor.ATTENDANCE_EVENTS)
+    names = {caller_address(first): "host 1", caller_address(second): "host 2"}
+    names |= {caller_address(h): f"worker {h.namespace[-2:]}" for h in (dagster_host, worker_host)}
+    listed = api_figures(call_log, LIST_API, names, QPS)
+    pooled = _pooled_steps(steps)
+    made = [_calls_made(tmp_path / f"calls-{h.namespace}.log") for h in (first, second)]
     print(
         f"multi-host: {EVENTS} events, {gateway['deliveries']} deliveries "
         f"({gateway['duplicates_sent']} duplicates, {gateway['redeliveries']} redeliveries), "
@@ -214,24 +193,54 @@ def test_listener_hosts_and_a_dagster_host_share_postgresql_across_a_link_cut(tm
         f"{gateway['connections_total']} connections, "
         f"inbox {len(ids)} events, {summary.duplicates} duplicates counted; "
         f"dagster host: {len(runs)} refresh runs for {len(DAYS)} days, "
-        f"API calls {api['api_calls']}, rejected {api['rejected']}, "
+        f"{len(steps)} steps on Celery workers {sorted({s.worker for s in steps})}, "
+        f"{len(pooled)} in dingtalk_api, {overlaps(pooled)} overlapping; "
+        f"API calls {api['api_calls']}, rejected {api['rejected']}; "
+        f"{listed.line(LIST_API, QPS)}; listener hosts' callers made {made}; "
         f"{time.monotonic() - started:.0f} s in all"
     )
-    assert codes[:2] == [0, 0], _logs(*logs)
+    assert codes[:2] == [0, 0], proc.logs(*logs)
+    assert caller_codes == [0, 0] and min(made) > 0, proc.logs(*logs)
     assert sorted(ids) == sorted(figures["emitted"]) and len(set(ids)) == EVENTS
     assert figures["during_cut"] > 0 and gateway["duplicates_sent"] > 0
     assert gateway["redeliveries"] > 0  # the cut host's frames went to the other host
     assert consumed == max(seqs)  # the Dagster host's sensor drained the inbox
     assert {run.status for run in runs} == {dg.DagsterRunStatus.SUCCESS}
     assert {run.tags["dagster/partition"] for run in runs} == set(DAYS)
-    assert api["rejected"].get("qps", 0) == 0 and sum(api["api_calls"].values()) > 0
+    # Every step ran on a Celery worker, and the pool held across the two of them.
+    assert steps and all(step.worker for step in steps)
+    assert len(pooled) >= 2 * len(DAYS) and overlaps(pooled) == 0
+    # The runs' calls came from the workers' hosts while both listener hosts were calling.
+    workers_calls = {n: c for n, c in listed.by_caller.items() if n.startswith("worker")}
+    assert sum(workers_calls.values()) >= len(DAYS)
+    spans = [caller_span(call_log, caller_address(h)) for h in (first, second)]
+    for window, client, called in call_log:
+        if called == LIST_API and names.get(client, "").startswith("worker"):
+            assert all(low <= window <= high for low, high in spans)
+    # The hosts held the API at its limit together, and the emulator refused none of it.
+    assert listed.by_caller["host 1"] >= 10 and listed.by_caller["host 2"] >= 10
+    assert listed.shared >= 5 and listed.peak <= QPS
+    assert api["rejected"].get("qps", 0) == 0
+
+
+def _pooled_steps(steps):
+    job = defs.resolve_job_def(Job.ATTENDANCE_REFRESH)
+    pools = {node.name: getattr(node.definition, "pool", None) for node in job.graph.nodes}
+    return [step for step in steps if pools.get(step.step) == Pool.DINGTALK_API]
+
+
+def _delete_queue(queue: str) -> None:
+    from kombu.connection import Connection
+
+    with Connection(RABBITMQ_URL, connect_timeout=5) as connection:
+        connection.default_channel.queue_delete(queue)
 
 
 def _burst_with_a_cut(
     gateway: StreamGateway, state: StateLocation, cut: Host, server: EmulatorServer
 ) -> dict:
     def received() -> int:
-        with state.inbox() as inbox:
+        with closing(state.inbox()) as inbox:
             return inbox.stats().received
 
     assert server.state is not None
@@ -272,7 +281,7 @@ def _wait_for_the_warehouse(pipeline, truth, home, state, processes, logs) -> No
     emulator's truth (a run launched before the last events of its day is followed by another)."""
 
     def unsettled() -> str | None:
-        with state.inbox() as inbox:
+        with closing(state.inbox()) as inbox:
             last = inbox.read_after(0, limit=10 * EVENTS)[-1].seq
             consumed = inbox.consumed_seq(Sensor.ATTENDANCE_EVENTS)
         if consumed < last:
@@ -286,5 +295,5 @@ def _wait_for_the_warehouse(pipeline, truth, home, state, processes, logs) -> No
     deadline = time.monotonic() + 180
     while (reason := unsettled()) is not None:
         alive = all(process.poll() is None for process in processes)
-        assert time.monotonic() < deadline and alive, f"{reason}\n{_logs(*logs)}"
+        assert time.monotonic() < deadline and alive, f"{reason}\n{proc.logs(*logs)}"
         time.sleep(1)

@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+from pipelines.dingtalk import DingTalkClient
+from pipelines.dingtalk.throttle import DEFAULT_HEADROOM
 from pipelines.settings import ENV_FILE, ConfigError, Settings, load_settings
 
 
@@ -21,6 +23,19 @@ def test_defaults_match_the_public_contract(monkeypatch):
     assert str(settings.attendance_data_dir) == "data"
     assert settings.dingtalk_qps_per_api == 20
     assert settings.dingtalk_monthly_api_quota == 5000
+    assert settings.dingtalk_limiter_headroom == DEFAULT_HEADROOM
+    assert settings.attendance_celery_queue == "dagster"
+
+
+def test_the_headroom_setting_spaces_the_clients_calls(monkeypatch, tmp_path):
+    monkeypatch.setenv("DINGTALK_CLIENT_ID", "id")
+    monkeypatch.setenv("DINGTALK_CLIENT_SECRET", "secret")
+    monkeypatch.setenv("DINGTALK_QPS_PER_API", "20")
+    monkeypatch.setenv("DINGTALK_LIMITER_HEADROOM", "0.5")
+    monkeypatch.setenv("ATTENDANCE_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("ATTENDANCE_STATE_URL", raising=False)
+    with DingTalkClient.from_settings(load_settings()) as client:
+        assert client.limiter.interval == pytest.approx(0.1)  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
@@ -28,6 +43,7 @@ def test_defaults_match_the_public_contract(monkeypatch):
     [
         ("DINGTALK_QPS_PER_API", "fast"),
         ("DINGTALK_QPS_PER_API", "0"),
+        ("DINGTALK_LIMITER_HEADROOM", "1.5"),
         ("DINGTALK_MONTHLY_API_QUOTA", "-3"),
         ("DINGTALK_API_BASE_URL", "api.dingtalk.com"),
     ],
