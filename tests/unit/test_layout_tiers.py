@@ -9,8 +9,10 @@ import re
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parents[1]
-# What starts a process here: subprocess and the shared helpers that wrap it.
-STARTS_A_PROCESS = re.compile(r"\bsubprocess\.(run|Popen|check_output|check_call)\b|\brun_cli\(")
+# What starts a process here: subprocess and the shared helpers that wrap it (moto's server).
+STARTS_A_PROCESS = re.compile(
+    r"\bsubprocess\.(run|Popen|check_output|check_call)\b|\brun_cli\(|\bs3_server\("
+)
 
 
 def _marks_integration(decorators: list[ast.expr]) -> bool:

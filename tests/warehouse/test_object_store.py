@@ -34,6 +34,8 @@ from tests.services import s3_server
 from tests.warehouse.test_store import _result
 from tests.warehouse.test_views_and_marts import DAY, _seed
 
+pytestmark = pytest.mark.integration  # moto's S3 server runs as its own process
+
 RESULTS = "attendance_results"
 
 

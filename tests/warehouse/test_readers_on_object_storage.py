@@ -22,6 +22,8 @@ from pipelines.warehouse.object_store import ObjectParquetStore, ObjectStoreConf
 from tests.services import s3_server
 from tests.warehouse.test_views_and_marts import DAY, _seed
 
+pytestmark = pytest.mark.integration
+
 MONTH = "2026-11"
 MONTHLY = "SELECT userid, month, late_count FROM attendance_monthly ORDER BY userid"
 
