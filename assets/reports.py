@@ -8,6 +8,7 @@ from pipelines.partitions import monthly_partitions
 from pipelines.reports.data import MonthData
 from pipelines.reports.files import write_month_report
 from pipelines.resources import WarehouseResource
+from pipelines.state.factory import StateLocation
 from pipelines.warehouse.factory import object_store_config
 
 TOP_LATE = 5
@@ -27,7 +28,13 @@ def monthly_report(
     原始记录 workbook, written under `<data dir>/reports/<month>/` from the marts.
     """
     month = context.partition_key[:7]
-    written = write_month_report(warehouse.path, month, object_store_config(warehouse.settings()))
+    settings = warehouse.settings()
+    written = write_month_report(
+        warehouse.path,
+        month,
+        object_store_config(settings),
+        StateLocation(warehouse.path, settings.attendance_state_url.get_secret_value()),
+    )
     data = written.data
     totals = _totals(data)
     return dg.MaterializeResult(

@@ -42,6 +42,7 @@ def export(
     from pipelines.reports.data import ReportError, parse_month
     from pipelines.reports.files import default_path, load_with_cost, write_export
     from pipelines.reports.sheets import SHEET_NAMES
+    from pipelines.state.factory import StateLocation
     from pipelines.warehouse.factory import object_store_config
 
     settings = load_settings()
@@ -50,7 +51,9 @@ def export(
         if sheet not in SHEET_NAMES:
             raise ReportError(f"--sheet must be one of {', '.join(SHEET_NAMES)} (got {sheet!r})")
         chosen = parse_month(month)
-        data = load_with_cost(data_dir, chosen, dept, object_store_config(settings))
+        objects = object_store_config(settings)
+        state = StateLocation.from_settings(settings)
+        data = load_with_cost(data_dir, chosen, dept, objects, state)
         target = out or default_path(data_dir, chosen, file_format.value, dept)
         path = write_export(data, target, file_format.value, sheet)
     except ReportError as error:

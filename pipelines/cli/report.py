@@ -26,13 +26,16 @@ def report(
     """
     from pipelines.reports.data import ReportError, parse_month
     from pipelines.reports.files import default_path, load_with_cost, write_page
+    from pipelines.state.factory import StateLocation
     from pipelines.warehouse.factory import object_store_config
 
     settings = load_settings()
     data_dir = settings.attendance_data_dir
     try:
         chosen = parse_month(month)
-        data = load_with_cost(data_dir, chosen, dept, object_store_config(settings))
+        objects = object_store_config(settings)
+        state = StateLocation.from_settings(settings)
+        data = load_with_cost(data_dir, chosen, dept, objects, state)
         path = write_page(data, out or default_path(data_dir, chosen, "html", dept))
     except ReportError as error:
         print(f"report failed: {error}", file=sys.stderr)

@@ -12,6 +12,7 @@ from pipelines.reports.data import MonthData, load_month
 from pipelines.reports.page import render_page
 from pipelines.reports.sheets import SHEET_NAMES, build_sheets
 from pipelines.reports.workbook import atomic_write, write_csv, write_xlsx
+from pipelines.state.factory import StateLocation
 from pipelines.warehouse.object_store import ObjectStoreConfig
 
 REPORTS_FOLDER = "reports"
@@ -37,11 +38,12 @@ def load_with_cost(
     month: str,
     dept_id: int | None = None,
     objects: ObjectStoreConfig | None = None,
+    state: StateLocation | None = None,
 ) -> MonthData:
     """The month's rows (on object storage with `objects`) plus what the month cost in calls
-    and pushes."""
+    and pushes, from the ledgers in `state` (SQLite files under the data dir by default)."""
     data = load_month(data_dir, month, dept_id, objects)
-    data.cost.update(month_cost(data_dir, month))
+    data.cost.update(month_cost(state or StateLocation(data_dir), month))
     return data
 
 
@@ -62,10 +64,13 @@ def write_export(
 
 
 def write_month_report(
-    data_dir: Path, month: str, objects: ObjectStoreConfig | None = None
+    data_dir: Path,
+    month: str,
+    objects: ObjectStoreConfig | None = None,
+    state: StateLocation | None = None,
 ) -> MonthReport:
     """The page and the workbook of `month` at their default paths under the data dir."""
-    data = load_with_cost(data_dir, month, objects=objects)
+    data = load_with_cost(data_dir, month, objects=objects, state=state)
     page = write_page(data, default_path(data_dir, month, "html"))
     workbook = write_export(data, default_path(data_dir, month, "xlsx"), "xlsx")
     return MonthReport(data, page, workbook)

@@ -7,6 +7,7 @@ from datetime import datetime
 from pipelines.dingtalk.ledger import QuotaLedger
 from pipelines.dingtalk.models.types import SHANGHAI
 from pipelines.reports.cost import month_cost
+from pipelines.state.factory import StateLocation
 from pipelines.stream.inbox import Inbox
 from pipelines.stream.models import NewEvent
 
@@ -34,7 +35,7 @@ def test_calls_and_pushes_of_the_month_only(tmp_path):
                 NewEvent("e3", "attendance_check_record", _at(2, 12), {}),
             ]
         )
-    assert month_cost(tmp_path, "2026-11") == {
+    assert month_cost(StateLocation(tmp_path), "2026-11") == {
         "metered_calls": 2,
         "pushes": 2,
         "pushes_failed_push": 1,
@@ -43,4 +44,4 @@ def test_calls_and_pushes_of_the_month_only(tmp_path):
 
 
 def test_nothing_recorded_costs_nothing(tmp_path):
-    assert month_cost(tmp_path, "2026-11") == {"metered_calls": 0, "pushes": 0}
+    assert month_cost(StateLocation(tmp_path), "2026-11") == {"metered_calls": 0, "pushes": 0}
