@@ -240,3 +240,17 @@ def test_non_ascii_digits_are_not_taken_for_times():
     assert from_epoch_ms("²³") == "²³"
     assert from_local_string("２０２６-11-05") == "２０２６-11-05"
     assert from_local_string("1700000000000").year == 2023
+
+
+def test_report_values_are_type_checked_without_a_model_per_value():
+    from pipelines.dingtalk.models.reports import ColumnValues
+
+    parsed = parse_rows(
+        ColumnValues,
+        [{"column_vals": [{"date": 1599408000000, "value": "2"}], "column_vo": {"id": 1}}],
+        "getcolumnval",
+    )
+    assert parsed[0].values[0].date == datetime(2020, 9, 7, tzinfo=SHANGHAI)
+    for bad in ({"date": "2020-09-07 00:00:00", "value": 1}, {"date": "soon", "value": "1"}):
+        with pytest.raises(DingTalkError, match="column_vals"):
+            parse_rows(ColumnValues, [{"column_vals": [bad], "column_vo": {"id": 1}}], "x")
