@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import lru_cache
-from typing import Annotated, NamedTuple
+from typing import Annotated, NamedTuple, cast
 
 from pydantic import Field, PlainValidator, TypeAdapter, field_validator
 
@@ -55,11 +55,12 @@ def dated_values(raw: object) -> list[DatedValue]:
         return []
     if not isinstance(raw, list):
         raise ValueError(f"expected a list of {{date, value}}, got {type(raw).__name__}")
-    found = []
-    for item in raw:
+    found: list[DatedValue] = []
+    for item in cast(list[object], raw):
         if not isinstance(item, dict):
             raise ValueError(f"expected a {{date, value}} object, got {type(item).__name__}")
-        when, value = item.get("date"), item.get("value")
+        pair = cast(dict[str, object], item)
+        when, value = pair.get("date"), pair.get("value")
         if not isinstance(value, str):
             raise ValueError(f"value: expected a string, got {type(value).__name__}")
         when = _local_time(when) if isinstance(when, str) else _LOCAL_TIME.validate_python(when)
