@@ -9,9 +9,12 @@ day of the range is written, empty or not, so a rerun always replaces what was t
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import cast
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipelines import days as days_module
 from pipelines.catalogue import Table
@@ -22,9 +25,14 @@ from pipelines.dingtalk.errors import BadRequestError
 from pipelines.dingtalk.models import ReportColumn, User
 from pipelines.extract import rows
 from pipelines.extract.approval_prefetch import Prefetcher, Spool
-from pipelines.extract.parallel import API_THREADS, ordered_map
+from pipelines.extract.parallel import API_THREADS, ordered_map, ordered_stream
 from pipelines.warehouse.schemas import REPORT_WINDOW_DAYS, SHOULD_ATTEND_ALIAS
-from pipelines.warehouse.store import ParquetStore
+from pipelines.warehouse.staging import DayStage
+from pipelines.warehouse.store import ParquetStore, to_arrow
+
+# Users per staged batch of report values: ~620 rows a user over a month, so a batch is about
+# 62,000 rows (~45 MiB as dicts); smaller only adds small files to merge per day.
+REPORT_BATCH_USERS = 100
 
 
 class WarehouseStateError(RuntimeError):
@@ -126,21 +134,46 @@ def load_results(
 ) -> dict[date, int]:
     """`attendance/list` for the range: 50 users x 7 days per call, pages of 50 rows.
 
-    Pulled and written a week (the API's window) at a time, so memory holds one week of rows,
-    and the user-days linked to an approval are handed to `prefetch` as each week is written.
+    Pulled and written a week (the API's window) at a time; each call's check points become
+    Arrow rows as it returns (a week of 10,000 users as models and dicts was ~2 GiB, as Arrow
+    ~20 MiB), and the user-days linked to an approval are handed to `prefetch` as they come.
     """
     wanted = list(users) if users else roster(store)
     pulled_at = days_module.pipeline_now()
+    table = Table.ATTENDANCE_RESULTS
     counts: dict[date, int] = {}
     for first, last in split_days(days.first, days.last, MAX_DAYS_ATTENDANCE):
-        found = client.list_attendance_results(wanted, first, last)
-        by_day = rows.result_rows(found, pulled_at)
-        counts |= write_days(store, Table.ATTENDANCE_RESULTS, by_day, DayRange(first, last), users)
-        if prefetch is not None:
-            items = by_day.items()
-            prefetch.submit(
-                (r["userid"], d) for d, found in items for r in found if r["proc_inst_id"]
-            )
+        week: dict[date, list[pa.Table]] = defaultdict(list)
+        for found in client.iter_attendance_results(wanted, first, last):
+            by_day = rows.result_rows(found, pulled_at)
+            if prefetch is not None:
+                items = by_day.items()
+                prefetch.submit(
+                    (r["userid"], d) for d, day_rows in items for r in day_rows if r["proc_inst_id"]
+                )
+            for day, day_rows in by_day.items():
+                week[day].append(to_arrow(table, day_rows))
+        tables = {day: pa.concat_tables(parts) for day, parts in week.items()}
+        counts |= write_day_tables(store, table, tables, DayRange(first, last), users)
+    return counts
+
+
+def write_day_tables(
+    store: ParquetStore,
+    table: str,
+    by_day: dict[date, pa.Table],
+    days: DayRange,
+    users: Sequence[str] | None,
+) -> dict[date, int]:
+    """`write_days` for rows already in Arrow (one table of the table's schema per day)."""
+    pulled = set(users) if users else set(roster(store))
+    wanted = pa.array(sorted(pulled), pa.string())
+    counts = {}
+    for day in days.days():
+        fresh = by_day.get(day)
+        if fresh is not None:
+            fresh = fresh.filter(pc.is_in(fresh["userid"], value_set=wanted))
+        counts[day] = store.replace_users(table, day, pulled, fresh if fresh is not None else [])
     return counts
 
 
@@ -165,6 +198,7 @@ def load_report_values(
     today: date | None = None,
     threads: int = API_THREADS,
     prefetch: Prefetcher | None = None,
+    batch_users: int = REPORT_BATCH_USERS,
 ) -> dict[date, int]:
     """getcolumnval for every user, getleavetimebynames only for users with leave in the range.
 
@@ -174,8 +208,8 @@ def load_report_values(
     settings (null values) is noticed even in a month without leave.
     Each API is called from `threads` threads (one gives the sequential path; rows are the same).
     The user-days whose values show an approval are handed to `prefetch` as each call returns.
-    Outside DingTalk's 15-day window 应出勤天数 comes back 0: a value captured earlier, inside
-    the window, is kept instead of being overwritten by that 0.
+    The rows are staged per `batch_users` users (`DayStage`) and each day's partition is
+    replaced once every user was asked, so memory holds about one batch, not the range.
     """
     today = today or shanghai_today()
     catalogue = store.read(Table.REPORT_COLUMNS).to_pylist()
@@ -209,13 +243,53 @@ def load_report_values(
     tasks = [
         (api, u) for u in wanted for api in ("values", "leave") if api == "values" or u in on_leave
     ]
-    by_day: dict[date, list[dict]] = defaultdict(list)
-    for found in ordered_map(pull, tasks, threads):
-        _extend(by_day, found)
+    # A batch is staged while the next one's calls go on (`ahead`): the pull never waits on it.
+    answers = ordered_stream(pull, tasks, threads, ahead=batch_users)
+    with DayStage(store, _RV) as stage:
+        for batch in user_batches(tasks, answers, batch_users):
+            stage.add(batch)
+        return _publish_report_values(store, stage, days, users, today)
+
+
+def user_batches(
+    tasks: Sequence[tuple[str, str]],
+    answers: Iterable[dict[date, list[dict]]],
+    size: int,
+) -> Iterator[dict[date, list[dict]]]:
+    """The answers of `tasks` ((api, userid), a user's tasks side by side) joined per day, in
+    batches of at most `size` users."""
+    batch: dict[date, list[dict]] = defaultdict(list)
+    seen: set[str] = set()
+    for (_, userid), found in zip(tasks, answers, strict=True):
+        if userid not in seen and len(seen) == size:
+            yield batch
+            batch, seen = defaultdict(list), set()
+        seen.add(userid)
+        _extend(batch, found)
+    if seen:
+        yield batch
+
+
+def _publish_report_values(
+    store: ParquetStore,
+    stage: DayStage,
+    days: DayRange,
+    users: Sequence[str] | None,
+    today: date,
+) -> dict[date, int]:
+    """Replace each day's partition with its staged rows, one day in memory at a time.
+
+    Outside DingTalk's 15-day window 应出勤天数 comes back 0: a value captured earlier, inside
+    the window, is kept instead of being overwritten by that 0.
+    """
+    pulled = set(users) if users else set(roster(store))
+    counts = {}
     for day in days.days():
+        fresh = stage.day(day)
         if abs((today - day).days) > REPORT_WINDOW_DAYS:
-            by_day[day] = keep_captured_should_attend(store.read(_RV, day).to_pylist(), by_day[day])
-    return write_days(store, _RV, by_day, days, users)
+            fresh = keep_captured_should_attend(store.read(_RV, day), fresh)
+        counts[day] = store.replace_users(_RV, day, pulled, fresh)
+    return counts
 
 
 def users_with_leave(client: DingTalkClient, users: Sequence[str], days: DayRange) -> set[str]:
@@ -228,19 +302,23 @@ def users_with_leave(client: DingTalkClient, users: Sequence[str], days: DayRang
 _RV = Table.ATTENDANCE_REPORT_VALUES
 
 
-def keep_captured_should_attend(previous: list[dict], fresh: list[dict]) -> list[dict]:
-    """Fresh rows, except 应出勤天数 rows replaced by the value captured earlier in the window."""
-    captured = {
-        row["userid"]: row
-        for row in previous
-        if row["column_alias"] == SHOULD_ATTEND_ALIAS and row["source"] == "column"
-    }
-    kept = []
-    for row in fresh:
-        earlier = captured.get(row["userid"])
-        is_should = row["column_alias"] == SHOULD_ATTEND_ALIAS and row["source"] == "column"
-        kept.append(earlier if is_should and earlier is not None else row)
-    return kept
+def keep_captured_should_attend(previous: pa.Table, fresh: pa.Table) -> pa.Table:
+    """Fresh rows, except 应出勤天数 rows replaced by the value captured earlier in the window
+    (rows in any order: the store sorts a partition by its key)."""
+    captured = previous.filter(_is_should_attend(previous))
+    asked = fresh.filter(_is_should_attend(fresh))["userid"]
+    kept = captured.filter(pc.is_in(captured["userid"], value_set=asked))
+    replaced = pc.and_(
+        _is_should_attend(fresh), pc.is_in(fresh["userid"], value_set=kept["userid"])
+    )
+    return pa.concat_tables([fresh.filter(pc.invert(replaced)), kept.select(fresh.column_names)])
+
+
+def _is_should_attend(data: pa.Table) -> pa.ChunkedArray[pa.BooleanScalar]:
+    alias = pc.equal(data["column_alias"], pa.scalar(SHOULD_ATTEND_ALIAS))
+    should = pc.and_(alias, pc.equal(data["source"], pa.scalar("column")))
+    # Columns in, columns out: a table's column gives a chunked mask (the stubs say scalar too).
+    return cast("pa.ChunkedArray[pa.BooleanScalar]", pc.fill_null(should, pa.scalar(False)))
 
 
 def load_approvals(
