@@ -10,7 +10,9 @@ with `ParquetStore.replace_users`: readers see each partition replaced at once, 
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date
@@ -24,6 +26,8 @@ from pipelines.warehouse.schemas import TABLES
 from pipelines.warehouse.store import ParquetStore, to_arrow
 
 STAGING_DIR = "staging"
+# A stage untouched this long belongs to a loader that was killed: removed by the next one.
+ORPHAN_SECONDS = 24 * 3600
 
 
 class DayStage:
@@ -32,6 +36,7 @@ class DayStage:
     def __init__(self, store: ParquetStore, table: str) -> None:
         self.table = table
         self.folder = store.data_dir / STAGING_DIR / table / uuid.uuid4().hex
+        _remove_orphans(self.folder.parent)
         self.folder.mkdir(parents=True)
         self._batches = 0
 
@@ -43,6 +48,7 @@ class DayStage:
                 path.parent.mkdir(exist_ok=True)
                 pq.write_table(to_arrow(self.table, found), path)
         self._batches += 1
+        os.utime(self.folder)  # alive: not an orphan to the next loader
 
     def day(self, day: date) -> pa.Table:
         """Every staged row of `day`, all batches (empty when none)."""
@@ -69,3 +75,13 @@ class DayStage:
 
     def _day_folder(self, day: date) -> Path:
         return self.folder / day.isoformat()
+
+
+def _remove_orphans(parent: Path) -> None:
+    """Stages older than ORPHAN_SECONDS (a running loader touches its stage every batch)."""
+    if not parent.exists():
+        return
+    cutoff = time.time() - ORPHAN_SECONDS
+    for folder in parent.iterdir():
+        if folder.is_dir() and folder.stat().st_mtime < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)

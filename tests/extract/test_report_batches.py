@@ -4,6 +4,8 @@ and what it writes equals a one-batch pull (emulator API in process, no socket).
 
 from __future__ import annotations
 
+import os
+import time
 from datetime import date, timedelta
 
 import pytest
@@ -15,7 +17,7 @@ from pipelines.emulator.config import EmulatorConfig
 from pipelines.emulator.state import EmulatorState
 from pipelines.extract import loaders
 from pipelines.warehouse import ParquetStore
-from pipelines.warehouse.staging import STAGING_DIR, DayStage
+from pipelines.warehouse.staging import ORPHAN_SECONDS, STAGING_DIR, DayStage
 
 RV = "attendance_report_values"
 EMPLOYEES = 30
@@ -86,3 +88,15 @@ def test_user_batches_keep_a_users_tasks_together():
     users = [sorted({row["userid"] for row in batch[day]}) for batch in batches]
     assert users == [["a", "b"], ["c"]]
     assert [len(batch[day]) for batch in batches] == [3, 2]
+
+
+def test_a_stage_left_by_a_killed_loader_is_removed_by_the_next(tmp_path):
+    store = ParquetStore(tmp_path)
+    with DayStage(store, RV) as running:
+        old = running.folder.parent / "killed"
+        old.mkdir()
+        day_ago = time.time() - ORPHAN_SECONDS - 60
+        os.utime(old, (day_ago, day_ago))
+        with DayStage(store, RV):
+            assert not old.exists() and running.folder.exists()
+    assert not running.folder.exists()
