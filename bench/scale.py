@@ -141,6 +141,7 @@ def run_measured(command: list[str], env: dict[str, str]) -> dict:
         "peak_processes": sampler.peak_processes,
         # The largest processes (the step processes of the pulls), each at its own peak.
         "top_process_rss_mib": sorted(v / MIB for v in sampler.process_rss.values())[-3:][::-1],
+        "process_rss_mib": {pid: v / MIB for (pid, _), v in sampler.process_rss.items()},
         "load_average": {
             "min": min(sampler.load, default=0.0),
             "mean": sum(sampler.load) / max(len(sampler.load), 1),
@@ -150,8 +151,11 @@ def run_measured(command: list[str], env: dict[str, str]) -> dict:
     }
 
 
-def step_seconds(data_dir: str) -> dict[str, list[float]]:
-    """Each step of the sync's runs: [start, end] in seconds from the first run's start."""
+def step_seconds(data_dir: str) -> tuple[dict[str, list[float]], dict[str, int]]:
+    """Each step of the sync's runs: [start, end] in seconds from the first run's start, and
+    the process that ran it."""
+    import dagster as dg
+
     from pipelines.demo.instance import open_instance
 
     instance = open_instance(Path(data_dir))
@@ -159,14 +163,18 @@ def step_seconds(data_dir: str) -> dict[str, list[float]]:
         instance.get_runs(), key=lambda run: instance.get_run_stats(run.run_id).start_time or 0
     )
     if not runs:
-        return {}
+        return {}, {}
     origin = instance.get_run_stats(runs[0].run_id).start_time or 0.0
-    steps = {}
+    steps, pids = {}, {}
     for run in runs:
         for stat in instance.get_run_step_stats(run.run_id):
             if stat.start_time is not None and stat.end_time is not None:
                 steps[stat.step_key] = [stat.start_time - origin, stat.end_time - origin]
-    return steps
+        for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_START):
+            event = entry.dagster_event
+            if event is not None and event.step_key and event.pid is not None:
+                pids[event.step_key] = event.pid
+    return steps, pids
 
 
 def emulator_stats(info: dict) -> dict:
@@ -188,7 +196,11 @@ def backfill(employees: int, days: int, edition_name: str = "") -> dict:
             command = [PYTHON, "-m", "pipelines", "sync", "--start", START.isoformat()]
             command += ["--end", last.isoformat()]
             figures = run_measured(command, child_env(info, data_dir))
-            figures["steps"] = step_seconds(data_dir)
+            figures["steps"], pids = step_seconds(data_dir)
+            by_pid = figures.pop("process_rss_mib")
+            figures["peak_rss_mib_by_step"] = {
+                step: by_pid[pid] for step, pid in pids.items() if pid in by_pid
+            }
         stats = emulator_stats(info)
     finally:
         emulator.terminate()
@@ -340,6 +352,7 @@ def _print_backfill(f: dict) -> None:
         f" {f['cpu_ms_per_employee_day']:.2f} ms/employee-day; emulator start"
         f" {f['emulator_start_seconds']:.1f} s; rejected {f['rejected'] or 'none'}"
     )
+    by_step = f.get("peak_rss_mib_by_step", {})
     top = ", ".join(f"{mib:.0f}" for mib in f["top_process_rss_mib"])
     load = f["load_average"]
     print(
@@ -347,7 +360,8 @@ def _print_backfill(f: dict) -> None:
         f" {load['min']:.1f}..{load['max']:.1f} (mean {load['mean']:.1f})"
     )
     for step, (began, ended) in sorted(f["steps"].items(), key=lambda item: item[1]):
-        print(f"  {step:<45} {began:7.1f} s .. {ended:7.1f} s ({ended - began:6.1f} s)")
+        rss = f", peak RSS {by_step[step]:.0f} MiB" if step in by_step else ""
+        print(f"  {step:<45} {began:7.1f} s .. {ended:7.1f} s ({ended - began:6.1f} s{rss})")
 
 
 def _print_refresh(f: dict) -> None:
