@@ -9,7 +9,7 @@ day of the range is written, empty or not, so a rerun always replaces what was t
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import cast
 
@@ -26,7 +26,7 @@ from pipelines.dingtalk.models import ReportColumn, User
 from pipelines.extract import rows
 from pipelines.extract.approval_prefetch import Prefetcher, Spool
 from pipelines.extract.parallel import API_THREADS, ordered_map, ordered_stream
-from pipelines.warehouse.schemas import REPORT_WINDOW_DAYS, SHOULD_ATTEND_ALIAS
+from pipelines.extract.report_batches import publish_staged, user_batches
 from pipelines.warehouse.staging import DayStage
 from pipelines.warehouse.store import ParquetStore, to_arrow
 
@@ -245,51 +245,11 @@ def load_report_values(
     ]
     # A batch is staged while the next one's calls go on (`ahead`): the pull never waits on it.
     answers = ordered_stream(pull, tasks, threads, ahead=batch_users)
+    pulled = set(users) if users else set(roster(store))
     with DayStage(store, _RV) as stage:
         for batch in user_batches(tasks, answers, batch_users):
             stage.add(batch)
-        return _publish_report_values(store, stage, days, users, today)
-
-
-def user_batches(
-    tasks: Sequence[tuple[str, str]],
-    answers: Iterable[dict[date, list[dict]]],
-    size: int,
-) -> Iterator[dict[date, list[dict]]]:
-    """The answers of `tasks` ((api, userid), a user's tasks side by side) joined per day, in
-    batches of at most `size` users."""
-    batch: dict[date, list[dict]] = defaultdict(list)
-    seen: set[str] = set()
-    for (_, userid), found in zip(tasks, answers, strict=True):
-        if userid not in seen and len(seen) == size:
-            yield batch
-            batch, seen = defaultdict(list), set()
-        seen.add(userid)
-        _extend(batch, found)
-    if seen:
-        yield batch
-
-
-def _publish_report_values(
-    store: ParquetStore,
-    stage: DayStage,
-    days: DayRange,
-    users: Sequence[str] | None,
-    today: date,
-) -> dict[date, int]:
-    """Replace each day's partition with its staged rows, one day in memory at a time.
-
-    Outside DingTalk's 15-day window 应出勤天数 comes back 0: a value captured earlier, inside
-    the window, is kept instead of being overwritten by that 0.
-    """
-    pulled = set(users) if users else set(roster(store))
-    counts = {}
-    for day in days.days():
-        fresh = stage.day(day)
-        if abs((today - day).days) > REPORT_WINDOW_DAYS:
-            fresh = keep_captured_should_attend(store.read(_RV, day), fresh)
-        counts[day] = store.replace_users(_RV, day, pulled, fresh)
-    return counts
+        return publish_staged(store, stage, days, pulled, today)
 
 
 def users_with_leave(client: DingTalkClient, users: Sequence[str], days: DayRange) -> set[str]:
@@ -300,25 +260,6 @@ def users_with_leave(client: DingTalkClient, users: Sequence[str], days: DayRang
 
 
 _RV = Table.ATTENDANCE_REPORT_VALUES
-
-
-def keep_captured_should_attend(previous: pa.Table, fresh: pa.Table) -> pa.Table:
-    """Fresh rows, except 应出勤天数 rows replaced by the value captured earlier in the window
-    (rows in any order: the store sorts a partition by its key)."""
-    captured = previous.filter(_is_should_attend(previous))
-    asked = fresh.filter(_is_should_attend(fresh))["userid"]
-    kept = captured.filter(pc.is_in(captured["userid"], value_set=asked))
-    replaced = pc.and_(
-        _is_should_attend(fresh), pc.is_in(fresh["userid"], value_set=kept["userid"])
-    )
-    return pa.concat_tables([fresh.filter(pc.invert(replaced)), kept.select(fresh.column_names)])
-
-
-def _is_should_attend(data: pa.Table) -> pa.ChunkedArray[pa.BooleanScalar]:
-    alias = pc.equal(data["column_alias"], pa.scalar(SHOULD_ATTEND_ALIAS))
-    should = pc.and_(alias, pc.equal(data["source"], pa.scalar("column")))
-    # Columns in, columns out: a table's column gives a chunked mask (the stubs say scalar too).
-    return cast("pa.ChunkedArray[pa.BooleanScalar]", pc.fill_null(should, pa.scalar(False)))
 
 
 def load_approvals(
@@ -398,8 +339,3 @@ def _models(columns: dict[int, dict]) -> dict[int, ReportColumn]:
 
 def _positive(by_day: dict[date, list[dict]]) -> dict[date, list[dict]]:
     return {day: [r for r in items if (r["value_num"] or 0) > 0] for day, items in by_day.items()}
-
-
-def _extend(target: dict[date, list[dict]], more: dict[date, list[dict]]) -> None:
-    for day, items in more.items():
-        target[day].extend(items)

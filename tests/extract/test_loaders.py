@@ -15,7 +15,7 @@ from pipelines.emulator.app import mock_transport
 from pipelines.emulator.config import EmulatorConfig
 from pipelines.emulator.state import EmulatorState
 from pipelines.extract import loaders
-from pipelines.extract.loaders import keep_captured_should_attend
+from pipelines.extract.report_batches import keep_captured_should_attend
 from pipelines.warehouse import ParquetStore
 from pipelines.warehouse.store import sort_by_key, to_arrow
 

@@ -16,6 +16,7 @@ from pipelines.emulator.app import mock_transport
 from pipelines.emulator.config import EmulatorConfig
 from pipelines.emulator.state import EmulatorState
 from pipelines.extract import loaders
+from pipelines.extract.report_batches import user_batches
 from pipelines.warehouse import ParquetStore
 from pipelines.warehouse.staging import ORPHAN_SECONDS, STAGING_DIR, DayStage
 
@@ -84,7 +85,7 @@ def test_user_batches_keep_a_users_tasks_together():
     tasks = [("values", "a"), ("leave", "a"), ("values", "b"), ("values", "c"), ("leave", "c")]
     day = date(2026, 11, 2)
     answers = [{day: [{"userid": userid, "api": api}]} for api, userid in tasks]
-    batches = list(loaders.user_batches(tasks, answers, 2))
+    batches = list(user_batches(tasks, answers, 2))
     users = [sorted({row["userid"] for row in batch[day]}) for batch in batches]
     assert users == [["a", "b"], ["c"]]
     assert [len(batch[day]) for batch in batches] == [3, 2]
