@@ -55,6 +55,7 @@ def start_emulator(employees: int, days: int) -> tuple[subprocess.Popen, dict]:
     command += ["--qps", str(QPS), "--monthly-quota", str(EMULATOR_MONTHLY_QUOTA)]
     began = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None  # piped above
     info = json.loads(process.stdout.readline())
     info["start_seconds"] = time.perf_counter() - began
     return process, info
@@ -83,6 +84,8 @@ class TreeSampler:
         self.cpu: dict[tuple[int, float], float] = {}  # (pid, create time) -> own CPU seconds
         self.peak_rss = self.peak_pss = 0
         self.peak_processes = 0
+        self.process_rss: dict[tuple[int, float], int] = {}  # each process's own peak RSS
+        self.load: list[float] = []  # the 1-minute load average at each sample
 
     def sample(self) -> None:
         try:
@@ -99,9 +102,11 @@ class TreeSampler:
             except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
                 continue
             self.cpu[key] = times.user + times.system
+            self.process_rss[key] = max(self.process_rss.get(key, 0), memory.rss)
             rss, pss, alive = rss + memory.rss, pss + memory.pss, alive + 1
         self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
         self.peak_processes = max(self.peak_processes, alive)
+        self.load.append(os.getloadavg()[0])
 
 
 def run_measured(command: list[str], env: dict[str, str]) -> dict:
@@ -111,6 +116,7 @@ def run_measured(command: list[str], env: dict[str, str]) -> dict:
     sampler = TreeSampler(process.pid)
     # Drain the pipes on threads: a chatty child would block on a full pipe otherwise.
     output: dict[str, bytes] = {}
+    assert process.stdout is not None and process.stderr is not None  # piped above
     readers = [
         threading.Thread(target=lambda n=name, s=stream: output.__setitem__(n, s.read()))
         for name, stream in (("out", process.stdout), ("err", process.stderr))
@@ -133,12 +139,23 @@ def run_measured(command: list[str], env: dict[str, str]) -> dict:
         "peak_pss_mib": sampler.peak_pss / MIB,
         "processes_sampled": len(sampler.cpu),
         "peak_processes": sampler.peak_processes,
+        # The largest processes (the step processes of the pulls), each at its own peak.
+        "top_process_rss_mib": sorted(v / MIB for v in sampler.process_rss.values())[-3:][::-1],
+        "process_rss_mib": {pid: v / MIB for (pid, _), v in sampler.process_rss.items()},
+        "load_average": {
+            "min": min(sampler.load, default=0.0),
+            "mean": sum(sampler.load) / max(len(sampler.load), 1),
+            "max": max(sampler.load, default=0.0),
+        },
         "stdout": out.strip().splitlines()[-3:],
     }
 
 
-def step_seconds(data_dir: str) -> dict[str, list[float]]:
-    """Each step of the sync's runs: [start, end] in seconds from the first run's start."""
+def step_seconds(data_dir: str) -> tuple[dict[str, list[float]], dict[str, int]]:
+    """Each step of the sync's runs: [start, end] in seconds from the first run's start, and
+    the process that ran it."""
+    import dagster as dg
+
     from pipelines.demo.instance import open_instance
 
     instance = open_instance(Path(data_dir))
@@ -146,14 +163,18 @@ def step_seconds(data_dir: str) -> dict[str, list[float]]:
         instance.get_runs(), key=lambda run: instance.get_run_stats(run.run_id).start_time or 0
     )
     if not runs:
-        return {}
+        return {}, {}
     origin = instance.get_run_stats(runs[0].run_id).start_time or 0.0
-    steps = {}
+    steps, pids = {}, {}
     for run in runs:
         for stat in instance.get_run_step_stats(run.run_id):
             if stat.start_time is not None and stat.end_time is not None:
                 steps[stat.step_key] = [stat.start_time - origin, stat.end_time - origin]
-    return steps
+        for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_START):
+            event = entry.dagster_event
+            if event is not None and event.step_key and event.pid is not None:
+                pids[event.step_key] = event.pid
+    return steps, pids
 
 
 def emulator_stats(info: dict) -> dict:
@@ -175,13 +196,17 @@ def backfill(employees: int, days: int, edition_name: str = "") -> dict:
             command = [PYTHON, "-m", "pipelines", "sync", "--start", START.isoformat()]
             command += ["--end", last.isoformat()]
             figures = run_measured(command, child_env(info, data_dir))
-            figures["steps"] = step_seconds(data_dir)
+            figures["steps"], pids = step_seconds(data_dir)
+            by_pid = figures.pop("process_rss_mib")
+            figures["peak_rss_mib_by_step"] = {
+                step: by_pid[pid] for step, pid in pids.items() if pid in by_pid
+            }
         stats = emulator_stats(info)
     finally:
         emulator.terminate()
         emulator.wait()
     calls = {api: n for api, n in stats["api_calls"].items() if "gettoken" not in api}
-    busiest = max(calls, key=calls.get)
+    busiest = max(calls, key=lambda api: calls[api])
     floor = calls[busiest] / QPS
     employee_days = employees * ((last - START).days + 1)
     return {
@@ -291,7 +316,7 @@ def refresh_one_day(day: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--employees", default="1000,2000")
     parser.add_argument("--days", type=int, default=31)
     parser.add_argument("--refresh-employees", type=int, default=100)
@@ -327,8 +352,16 @@ def _print_backfill(f: dict) -> None:
         f" {f['cpu_ms_per_employee_day']:.2f} ms/employee-day; emulator start"
         f" {f['emulator_start_seconds']:.1f} s; rejected {f['rejected'] or 'none'}"
     )
+    by_step = f.get("peak_rss_mib_by_step", {})
+    top = ", ".join(f"{mib:.0f}" for mib in f["top_process_rss_mib"])
+    load = f["load_average"]
+    print(
+        f"  largest processes at their peak: {top} MiB RSS; load average"
+        f" {load['min']:.1f}..{load['max']:.1f} (mean {load['mean']:.1f})"
+    )
     for step, (began, ended) in sorted(f["steps"].items(), key=lambda item: item[1]):
-        print(f"  {step:<45} {began:7.1f} s .. {ended:7.1f} s ({ended - began:6.1f} s)")
+        rss = f", peak RSS {by_step[step]:.0f} MiB" if step in by_step else ""
+        print(f"  {step:<45} {began:7.1f} s .. {ended:7.1f} s ({ended - began:6.1f} s{rss})")
 
 
 def _print_refresh(f: dict) -> None:

@@ -87,13 +87,23 @@ class AttendanceApi:
         self, user_ids: Sequence[str], date_from: date, date_to: date
     ) -> list[AttendanceResult]:
         """Check-point results (`attendance/list`) of users over inclusive work dates."""
-        rows: list[AttendanceResult] = []
+        return [
+            row
+            for found in self.iter_attendance_results(user_ids, date_from, date_to)
+            for row in found
+        ]
+
+    def iter_attendance_results(
+        self, user_ids: Sequence[str], date_from: date, date_to: date
+    ) -> Iterator[list[AttendanceResult]]:
+        """`list_attendance_results`, one list per 50 users x 7 days as its pages come in, so a
+        caller can convert and drop them instead of holding the range's models."""
         for users in chunked(user_ids, MAX_USERS_PER_CALL):
             for start, end in split_days(date_from, date_to, MAX_DAYS_ATTENDANCE):
                 window = {"workDateFrom": day_start(start), "workDateTo": day_start(end)}
                 with covering(start, end):
-                    rows.extend(self._attendance_list_window(users, window))
-        return rows
+                    found = self._attendance_list_window(users, window)
+                yield found
 
     def _attendance_list_window(self, users: list[str], window: dict) -> list[AttendanceResult]:
         def fetch(offset: int, limit: int) -> Page:

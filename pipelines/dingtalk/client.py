@@ -92,13 +92,18 @@ class DingTalkClient(AttendanceApi, OrgApi):
         self.counter = CallCounter()
         self._http = httpx.Client(transport=transport, timeout=timeout)
         rate = qps_per_api * limiter_headroom
+        # The spacing aims under the limit; the one-second window holds the limit itself.
+        window = max(1, int(qps_per_api))
+        namespace = f"{client_id} "
         self.limiter: CallLimiter = (
-            state.limiter(rate, namespace=f"{client_id} ")
+            state.limiter(rate, namespace=namespace, window_calls=window)
             if state is not None
-            else RateLimiter(rate)
+            else RateLimiter(rate, window_calls=window)
             if rate_limit_dir is None
             # DingTalk counts per app and per API: apps sharing a data dir do not share slots.
-            else SharedRateLimiter.in_data_dir(rate_limit_dir, rate, namespace=f"{client_id} ")
+            else SharedRateLimiter.in_data_dir(
+                rate_limit_dir, rate, namespace=namespace, window_calls=window
+            )
         )
         self._caller = ApiCaller(
             self._http,

@@ -183,6 +183,8 @@ class ApiCaller:
         self._breaker.wait_until_closed()
         self._limiter.acquire(endpoint.path)
         token = self.tokens.get() if authenticated and self.tokens is not None else None
+        # Held from here until the answer is read: DingTalk counts the call somewhere between.
+        answered = self._limiter.admit(endpoint.path)
         try:
             response = self._send(endpoint, params, body, token)
         except httpx.TransportError as error:
@@ -191,6 +193,8 @@ class ApiCaller:
                 f"{endpoint.path}: {type(error).__name__} {redact(str(error))}".rstrip(),
                 endpoint=endpoint.path,
             ) from None
+        finally:
+            answered()
         try:
             data = parse_response(response, endpoint.family, endpoint.path)
         except DingTalkError as error:

@@ -13,6 +13,7 @@ from a small SQLite file, so every process on the host that uses the same data d
 from __future__ import annotations
 
 import logging
+import math
 import sqlite3
 import threading
 import time
@@ -20,6 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
+from pipelines.dingtalk import call_window as cw
+from pipelines.dingtalk.call_window import Answered, CallWindow
 from pipelines.state.sqlite import SqliteFile, SqliteStore
 
 logger = logging.getLogger(__name__)
@@ -30,20 +33,33 @@ DEFAULT_HEADROOM = 0.9
 
 
 class CallLimiter(Protocol):
-    """Hands out call slots per key (an endpoint path); `acquire` blocks until the key's turn."""
+    """Hands out call slots per key (an endpoint path); `acquire` blocks until the key's turn,
+    `admit` until the key's one-second window has room (`call_window`)."""
 
     def acquire(self, key: str) -> float:
         """Block until `key` may be called again; return the seconds waited."""
         ...
 
+    def admit(self, key: str) -> Answered:
+        """Block until fewer than the window's calls of `key` are in flight or were answered
+        within the last second; return the function to call once the answer is read."""
+        ...
+
+
+def default_window(calls_per_second: float) -> int:
+    """The window's calls when none is given: the rate itself, rounded up."""
+    return max(1, math.ceil(calls_per_second))
+
 
 class RateLimiter:
-    """Spaces calls of each key (an endpoint path) at least 1/rate seconds apart."""
+    """Spaces calls of each key (an endpoint path) at least 1/rate seconds apart, with at most
+    `window_calls` of them in any one-second window (`call_window`)."""
 
     def __init__(
         self,
         calls_per_second: float,
         *,
+        window_calls: int | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -54,6 +70,12 @@ class RateLimiter:
         self._sleep = sleep
         self._lock = threading.Lock()
         self._next_slot: dict[str, float] = {}
+        limit = window_calls or default_window(calls_per_second)
+        self._window = CallWindow(limit, clock=clock, sleep=sleep)
+
+    def admit(self, key: str) -> Answered:
+        """Block until `key`'s one-second window has room; return what to call on the answer."""
+        return self._window.admit(key)
 
     def acquire(self, key: str) -> float:
         """Block until `key` may be called again; return the seconds waited."""
@@ -105,6 +127,7 @@ class SharedRateLimiter(SqliteStore):
         path: Path | str,
         calls_per_second: float,
         *,
+        window_calls: int | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         namespace: str = "",
@@ -114,22 +137,34 @@ class SharedRateLimiter(SqliteStore):
         if calls_per_second <= 0:
             raise ValueError(f"calls_per_second must be positive, got {calls_per_second}")
         self.interval = 1.0 / calls_per_second
+        self.window_calls = window_calls or default_window(calls_per_second)
         self.namespace = namespace
         self._clock = clock
         self._sleep = sleep
         self._max_ahead = max_ahead
-        self._fallback = RateLimiter(calls_per_second, clock=clock, sleep=sleep)
+        self._fallback = RateLimiter(
+            calls_per_second, window_calls=self.window_calls, clock=clock, sleep=sleep
+        )
         # WAL + NORMAL: commits do not fsync; a lost slot after a power cut costs nothing.
         self._db = SqliteFile(
-            path, _SLOTS_SCHEMA, synchronous="NORMAL", busy_timeout_ms=int(busy_timeout * 1000)
+            path,
+            _SLOTS_SCHEMA + ";" + cw.SHARED_CALLS_SCHEMA,
+            synchronous="NORMAL",
+            busy_timeout_ms=int(busy_timeout * 1000),
         )
 
     @classmethod
     def in_data_dir(
-        cls, data_dir: Path | str, calls_per_second: float, *, namespace: str = ""
+        cls,
+        data_dir: Path | str,
+        calls_per_second: float,
+        *,
+        namespace: str = "",
+        window_calls: int | None = None,
     ) -> SharedRateLimiter:
         """The limiter kept in `<data_dir>/rate_limit.sqlite`; keys are prefixed `namespace`."""
-        return cls(Path(data_dir) / RATE_LIMIT_FILENAME, calls_per_second, namespace=namespace)
+        path = Path(data_dir) / RATE_LIMIT_FILENAME
+        return cls(path, calls_per_second, namespace=namespace, window_calls=window_calls)
 
     def acquire(self, key: str) -> float:
         """Block until `key` may be called again (by any process); return the seconds waited."""
@@ -157,6 +192,43 @@ class SharedRateLimiter(SqliteStore):
                 slot = row[0]
             connection.execute(_WRITE_SLOT, (shared_key, slot + self.interval))
         return slot, now
+
+    def admit(self, key: str) -> Answered:
+        """Block until `key`'s one-second window has room in every process sharing the file;
+        return what to call once the answer is read."""
+        while True:
+            try:
+                admitted, wait = self._try_admit(self.namespace + key)
+            except sqlite3.Error as error:
+                logger.warning(
+                    "shared rate limit file %s unusable (%s); limiting this process only",
+                    self.path,
+                    error,
+                )
+                return self._fallback.admit(key)
+            if admitted is not None:
+                return lambda: self._answer(admitted)
+            self._sleep(wait)
+
+    def _try_admit(self, shared_key: str) -> tuple[int | None, float]:
+        """The admitted call's row id, or None and how long to wait before asking again."""
+        with self._db.transaction() as connection:
+            now = self._clock()
+            names = {"key": shared_key, "now": now, "window": cw.WINDOW_SECONDS}
+            connection.execute(cw.FORGET_CALLS, {**names, "stale": cw.STALE_SECONDS})
+            held, oldest = connection.execute(cw.HELD_CALLS, names).fetchone()
+            if held < self.window_calls:
+                return connection.execute(cw.ADMIT_CALL, names).lastrowid, 0.0
+        if oldest is None:
+            return None, cw.POLL_SECONDS
+        return None, max(oldest + cw.WINDOW_SECONDS - now, 0.0)
+
+    def _answer(self, row: int | None) -> None:
+        try:
+            self._db.execute(cw.ANSWER_CALL, (self._clock(), row))
+        except sqlite3.Error as error:
+            # The row then leaves the window as a stale call (`STALE_SECONDS`): slower, not wrong.
+            logger.warning("shared rate limit file %s unusable (%s)", self.path, error)
 
     def __repr__(self) -> str:
         return f"SharedRateLimiter({str(self.path)!r}, interval={self.interval:.4f})"

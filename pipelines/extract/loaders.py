@@ -13,6 +13,9 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import cast
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from pipelines import days as days_module
 from pipelines.catalogue import Table
 from pipelines.days import SHANGHAI, DayRange, shanghai_today
@@ -22,9 +25,14 @@ from pipelines.dingtalk.errors import BadRequestError
 from pipelines.dingtalk.models import ReportColumn, User
 from pipelines.extract import rows
 from pipelines.extract.approval_prefetch import Prefetcher, Spool
-from pipelines.extract.parallel import API_THREADS, ordered_map
-from pipelines.warehouse.schemas import REPORT_WINDOW_DAYS, SHOULD_ATTEND_ALIAS
-from pipelines.warehouse.store import ParquetStore
+from pipelines.extract.parallel import API_THREADS, ordered_map, ordered_stream
+from pipelines.extract.report_batches import publish_staged, user_batches
+from pipelines.warehouse.staging import DayStage
+from pipelines.warehouse.store import ParquetStore, to_arrow
+
+# Users per staged batch of report values: ~620 rows a user over a month, so a batch is about
+# 62,000 rows (~45 MiB as dicts); smaller only adds small files to merge per day.
+REPORT_BATCH_USERS = 100
 
 
 class WarehouseStateError(RuntimeError):
@@ -126,21 +134,46 @@ def load_results(
 ) -> dict[date, int]:
     """`attendance/list` for the range: 50 users x 7 days per call, pages of 50 rows.
 
-    Pulled and written a week (the API's window) at a time, so memory holds one week of rows,
-    and the user-days linked to an approval are handed to `prefetch` as each week is written.
+    Pulled and written a week (the API's window) at a time; each call's check points become
+    Arrow rows as it returns (a week of 10,000 users as models and dicts was ~2 GiB, as Arrow
+    ~20 MiB), and the user-days linked to an approval are handed to `prefetch` as they come.
     """
     wanted = list(users) if users else roster(store)
     pulled_at = days_module.pipeline_now()
+    table = Table.ATTENDANCE_RESULTS
     counts: dict[date, int] = {}
     for first, last in split_days(days.first, days.last, MAX_DAYS_ATTENDANCE):
-        found = client.list_attendance_results(wanted, first, last)
-        by_day = rows.result_rows(found, pulled_at)
-        counts |= write_days(store, Table.ATTENDANCE_RESULTS, by_day, DayRange(first, last), users)
-        if prefetch is not None:
-            items = by_day.items()
-            prefetch.submit(
-                (r["userid"], d) for d, found in items for r in found if r["proc_inst_id"]
-            )
+        week: dict[date, list[pa.Table]] = defaultdict(list)
+        for found in client.iter_attendance_results(wanted, first, last):
+            by_day = rows.result_rows(found, pulled_at)
+            if prefetch is not None:
+                items = by_day.items()
+                prefetch.submit(
+                    (r["userid"], d) for d, day_rows in items for r in day_rows if r["proc_inst_id"]
+                )
+            for day, day_rows in by_day.items():
+                week[day].append(to_arrow(table, day_rows))
+        tables = {day: pa.concat_tables(parts) for day, parts in week.items()}
+        counts |= write_day_tables(store, table, tables, DayRange(first, last), users)
+    return counts
+
+
+def write_day_tables(
+    store: ParquetStore,
+    table: str,
+    by_day: dict[date, pa.Table],
+    days: DayRange,
+    users: Sequence[str] | None,
+) -> dict[date, int]:
+    """`write_days` for rows already in Arrow (one table of the table's schema per day)."""
+    pulled = set(users) if users else set(roster(store))
+    wanted = pa.array(sorted(pulled), pa.string())
+    counts = {}
+    for day in days.days():
+        fresh = by_day.get(day)
+        if fresh is not None:
+            fresh = fresh.filter(pc.is_in(fresh["userid"], value_set=wanted))
+        counts[day] = store.replace_users(table, day, pulled, fresh if fresh is not None else [])
     return counts
 
 
@@ -165,6 +198,7 @@ def load_report_values(
     today: date | None = None,
     threads: int = API_THREADS,
     prefetch: Prefetcher | None = None,
+    batch_users: int = REPORT_BATCH_USERS,
 ) -> dict[date, int]:
     """getcolumnval for every user, getleavetimebynames only for users with leave in the range.
 
@@ -174,8 +208,8 @@ def load_report_values(
     settings (null values) is noticed even in a month without leave.
     Each API is called from `threads` threads (one gives the sequential path; rows are the same).
     The user-days whose values show an approval are handed to `prefetch` as each call returns.
-    Outside DingTalk's 15-day window 应出勤天数 comes back 0: a value captured earlier, inside
-    the window, is kept instead of being overwritten by that 0.
+    The rows are staged per `batch_users` users (`DayStage`) and each day's partition is
+    replaced once every user was asked, so memory holds about one batch, not the range.
     """
     today = today or shanghai_today()
     catalogue = store.read(Table.REPORT_COLUMNS).to_pylist()
@@ -209,13 +243,13 @@ def load_report_values(
     tasks = [
         (api, u) for u in wanted for api in ("values", "leave") if api == "values" or u in on_leave
     ]
-    by_day: dict[date, list[dict]] = defaultdict(list)
-    for found in ordered_map(pull, tasks, threads):
-        _extend(by_day, found)
-    for day in days.days():
-        if abs((today - day).days) > REPORT_WINDOW_DAYS:
-            by_day[day] = keep_captured_should_attend(store.read(_RV, day).to_pylist(), by_day[day])
-    return write_days(store, _RV, by_day, days, users)
+    # A batch is staged while the next one's calls go on (`ahead`): the pull never waits on it.
+    answers = ordered_stream(pull, tasks, threads, ahead=batch_users)
+    pulled = set(users) if users else set(roster(store))
+    with DayStage(store, _RV) as stage:
+        for batch in user_batches(tasks, answers, batch_users):
+            stage.add(batch)
+        return publish_staged(store, stage, days, pulled, today)
 
 
 def users_with_leave(client: DingTalkClient, users: Sequence[str], days: DayRange) -> set[str]:
@@ -226,21 +260,6 @@ def users_with_leave(client: DingTalkClient, users: Sequence[str], days: DayRang
 
 
 _RV = Table.ATTENDANCE_REPORT_VALUES
-
-
-def keep_captured_should_attend(previous: list[dict], fresh: list[dict]) -> list[dict]:
-    """Fresh rows, except 应出勤天数 rows replaced by the value captured earlier in the window."""
-    captured = {
-        row["userid"]: row
-        for row in previous
-        if row["column_alias"] == SHOULD_ATTEND_ALIAS and row["source"] == "column"
-    }
-    kept = []
-    for row in fresh:
-        earlier = captured.get(row["userid"])
-        is_should = row["column_alias"] == SHOULD_ATTEND_ALIAS and row["source"] == "column"
-        kept.append(earlier if is_should and earlier is not None else row)
-    return kept
 
 
 def load_approvals(
@@ -320,8 +339,3 @@ def _models(columns: dict[int, dict]) -> dict[int, ReportColumn]:
 
 def _positive(by_day: dict[date, list[dict]]) -> dict[date, list[dict]]:
     return {day: [r for r in items if (r["value_num"] or 0) > 0] for day, items in by_day.items()}
-
-
-def _extend(target: dict[date, list[dict]], more: dict[date, list[dict]]) -> None:
-    for day, items in more.items():
-        target[day].extend(items)

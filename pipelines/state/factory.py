@@ -162,13 +162,20 @@ class StateLocation:
 
         return SqlitePlanCache.in_data_dir(self.data_dir)
 
-    def limiter(self, calls_per_second: float, namespace: str = "") -> CallLimiter:
-        """The per-API rate limiter shared by every process (and host) using this state."""
+    def limiter(
+        self, calls_per_second: float, namespace: str = "", window_calls: int | None = None
+    ) -> CallLimiter:
+        """The per-API rate limiter shared by every process (and host) using this state;
+        `window_calls` in any one-second window (default: the rate, rounded up)."""
         if self.is_postgres:
             from pipelines.state.postgres.limiter import PostgresRateLimiter
 
             database = postgres_database(self.state_url)
-            return PostgresRateLimiter(database, calls_per_second, namespace=namespace)
+            return PostgresRateLimiter(
+                database, calls_per_second, namespace=namespace, window_calls=window_calls
+            )
         from pipelines.dingtalk.throttle import SharedRateLimiter
 
-        return SharedRateLimiter.in_data_dir(self.data_dir, calls_per_second, namespace=namespace)
+        return SharedRateLimiter.in_data_dir(
+            self.data_dir, calls_per_second, namespace=namespace, window_calls=window_calls
+        )

@@ -15,8 +15,11 @@ from pipelines.emulator.app import mock_transport
 from pipelines.emulator.config import EmulatorConfig
 from pipelines.emulator.state import EmulatorState
 from pipelines.extract import loaders
-from pipelines.extract.loaders import keep_captured_should_attend
+from pipelines.extract.report_batches import keep_captured_should_attend
 from pipelines.warehouse import ParquetStore
+from pipelines.warehouse.store import sort_by_key, to_arrow
+
+RV = "attendance_report_values"
 
 
 @pytest.fixture(scope="module")
@@ -103,10 +106,12 @@ def test_should_attend_captured_in_window_survives_a_late_zero():
             "captured_on": captured,
         }
 
-    previous = [row("u1", "1.0", date(2026, 11, 3))]
-    fresh = [row("u1", "0", date(2026, 12, 20)), row("u2", "0", date(2026, 12, 20))]
-    kept = keep_captured_should_attend(previous, fresh)
-    assert kept == [previous[0], fresh[1]]
+    previous = [row("u1", "1.0", date(2026, 11, 3)), row("u3", "1.0", date(2026, 11, 3))]
+    other = {**row("u1", "0", date(2026, 12, 20)), "column_alias": None, "column_name": "x"}
+    fresh = [row("u1", "0", date(2026, 12, 20)), row("u2", "0", date(2026, 12, 20)), other]
+    kept = keep_captured_should_attend(to_arrow(RV, previous), to_arrow(RV, fresh))
+    expected = to_arrow(RV, [previous[0], fresh[1], other])
+    assert sort_by_key(RV, kept).to_pylist() == expected.to_pylist()
 
 
 def test_a_non_admin_op_userid_gets_a_clear_error(client, store):

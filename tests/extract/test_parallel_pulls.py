@@ -15,7 +15,7 @@ from pipelines.days import DayRange
 from pipelines.dingtalk.client import DingTalkClient
 from pipelines.emulator.server import EmulatorConfig, EmulatorServer
 from pipelines.extract import loaders
-from pipelines.extract.parallel import ordered_map
+from pipelines.extract.parallel import ordered_map, ordered_stream
 from pipelines.warehouse import ParquetStore
 
 TABLES = ("attendance_report_values", "attendance_approvals")
@@ -45,6 +45,20 @@ def test_ordered_map_raises_the_first_failure_and_cancels_the_calls_not_started(
     with pytest.raises(ValueError, match="refused"):
         ordered_map(call, range(50), threads=2)
     assert len(started) < 50
+
+
+def test_ordered_stream_submits_a_bounded_window_ahead_of_the_caller():
+    drawn: list[int] = []
+
+    def items():
+        for item in range(100):
+            drawn.append(item)
+            yield item
+
+    stream = ordered_stream(lambda item: item, items(), threads=2, ahead=10)
+    assert next(stream) == 0
+    assert len(drawn) == 11  # the window, plus the one submitted as the first was taken
+    assert list(stream) == list(range(1, 100))
 
 
 def _pull(server: EmulatorServer, data_dir: Path, days: DayRange, threads: int) -> set[str]:

@@ -72,6 +72,19 @@ def test_the_limiter_spaces_calls_of_one_key_and_leaves_other_keys_alone(state):
     assert other < 0.5
 
 
+def test_the_window_holds_calls_in_flight_and_answered_within_a_second(state):
+    """Two limiters on one state (two processes or hosts) count one window per key."""
+    first, second = (state.limiter(1000.0, namespace="app ", window_calls=2) for _ in range(2))
+    answered = first.admit("/a")
+    second.admit("/a")
+    second.admit("/b")  # another key has its own window
+    held, wait = second._try_admit("app /a")  # type: ignore[attr-defined]
+    assert held is None and 0 < wait < 0.5  # both in flight: look again soon
+    answered()
+    held, wait = first._try_admit("app /a")  # type: ignore[attr-defined]
+    assert held is None and 0.5 < wait <= 1.0  # answered just now: in the window for a second
+
+
 def _acquire(url: str, data_dir: str, calls: int, barrier, results) -> None:
     limiter = StateLocation(Path(data_dir), url).limiter(RATE, namespace="app ")
     barrier.wait(timeout=60)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -112,7 +112,8 @@ def test_attendance_list_row_turns_epoch_ms_into_shanghai_times():
     row = AttendanceResult.model_validate(LIST_ROW)
     assert row.work_date == date(2020, 9, 6)  # 1599321600000 is 2020-09-06 00:00+08:00
     assert row.user_check_time == datetime(2020, 9, 6, 14, 5, tzinfo=SHANGHAI)
-    assert row.user_check_time.utcoffset().total_seconds() == 8 * 3600
+    assert row.user_check_time is not None
+    assert row.user_check_time.utcoffset() == timedelta(hours=8)
     assert (row.user_id, row.proc_inst_id, row.approve_id) == (
         "manager4220",
         "59f77e82-6625-4a31-b434",
@@ -212,7 +213,8 @@ def test_new_failed_results_example_parses():
                          "corpId": "ding1", "eventTime": 1606126433000}], "hasMore": False}
     )  # fmt: skip
     assert page.failed_list[0].call_back_tag == "attendance_check_record"
-    assert page.failed_list[0].event_time.tzinfo is not None and page.has_more is False
+    event_time = page.failed_list[0].event_time
+    assert event_time is not None and event_time.tzinfo is not None and page.has_more is False
 
 
 def test_unknown_fields_are_kept_not_dropped():
@@ -240,3 +242,17 @@ def test_non_ascii_digits_are_not_taken_for_times():
     assert from_epoch_ms("²³") == "²³"
     assert from_local_string("２０２６-11-05") == "２０２６-11-05"
     assert from_local_string("1700000000000").year == 2023
+
+
+def test_report_values_are_type_checked_without_a_model_per_value():
+    from pipelines.dingtalk.models.reports import ColumnValues
+
+    parsed = parse_rows(
+        ColumnValues,
+        [{"column_vals": [{"date": 1599408000000, "value": "2"}], "column_vo": {"id": 1}}],
+        "getcolumnval",
+    )
+    assert parsed[0].values[0].date == datetime(2020, 9, 7, tzinfo=SHANGHAI)
+    for bad in ({"date": "2020-09-07 00:00:00", "value": 1}, {"date": "soon", "value": "1"}):
+        with pytest.raises(DingTalkError, match="column_vals"):
+            parse_rows(ColumnValues, [{"column_vals": [bad], "column_vo": {"id": 1}}], "x")
