@@ -25,19 +25,21 @@ import os
 import statistics
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from functools import cached_property
 from pathlib import Path
 from time import perf_counter
 from typing import Any, cast
+from unittest.mock import patch
 
 import dagster as dg
 import httpx
 from dagster._utils.schedules import cron_string_iterator  # pyright: ignore[reportPrivateImportUsage]
 
+from pipelines import days as pipeline_days
 from pipelines.catalogue import Asset, Job, Sensor, Tag
 from pipelines.days import SHANGHAI, days_between
 from pipelines.definitions import defs
@@ -50,6 +52,7 @@ from pipelines.dingtalk.ledger import LEDGER_FILENAME, QuotaLedger
 from pipelines.emulator.config import EmulatorConfig
 from pipelines.emulator.server import EmulatorServer
 from pipelines.emulator.stream import GatewayConfig
+from pipelines.extract.strategies import approvals as frugal_approvals
 from pipelines.quota import governor, polling
 from pipelines.quota.editions import edition as edition_named
 from pipelines.quota.plan import make_plan
@@ -195,8 +198,8 @@ class RealMonth:
                 self.execute(reaction)
 
     def ledger_calls(self) -> Counter[str]:
-        """Metered calls so far, per API, from the call ledger (dated by the machine's clock,
-        so the machine's month holds the whole simulation; see docs/quota.md)."""
+        """Metered calls so far, per API, from the call ledger (dated by the emulator's clock:
+        the simulated month)."""
         with QuotaLedger.in_data_dir(self.data_dir) as ledger:
             return Counter(ledger.month_to_date())
 
@@ -346,13 +349,17 @@ def real_month(
             # hold every refresh until the bench ends.
             "ATTENDANCE_COALESCE_SECONDS": "0",
         }
-        with patched_environment(variables), dg.DagsterInstance.ephemeral() as instance:
+        clock = [config.initial_clock]
+        with (
+            patched_environment(variables),
+            dg.DagsterInstance.ephemeral() as instance,
+            pipeline_clock(lambda: clock[0]),
+        ):
             os.environ.pop("ATTENDANCE_PROFILE", None)
             control = EmulatorControl(server.control_url)
             month = RealMonth(
-                server, control, data_dir, DagsterDriver(defs, instance), first, days,
-                clock=[config.initial_clock],
-            )  # fmt: skip
+                server, control, data_dir, DagsterDriver(defs, instance), first, days, clock=clock
+            )
             month.polling_sensor = build_polling_sensor(clock=month.now)
             load_history(month.driver, first_history, first - timedelta(days=1))
             reset_call_ledger(data_dir)
@@ -364,6 +371,26 @@ def real_month(
             finally:
                 listener.stop(control)
                 control.close()
+
+
+@contextmanager
+def pipeline_clock(now: Callable[[], datetime]) -> Iterator[None]:
+    """The runs' present is the emulator's, as DingTalk's is the machine's in production:
+    `pulled_at`, `settled`, "today" and the call ledger's days follow `now`. The frugal
+    approvals pull stamps `pulled_at` with `datetime.now` itself (pipelines/extract/strategies/
+    approvals.py, not on the pipeline's clock yet): its module's `datetime` reads `now` too.
+    The listener is another process: the push ledger stays on the machine's clock."""
+
+    class Clocked(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> datetime:  # pyright: ignore[reportIncompatibleMethodOverride]
+            return now().astimezone(tz)
+
+    with (
+        patch.object(pipeline_days, "pipeline_now", now),
+        patch.object(frugal_approvals, "datetime", Clocked),
+    ):
+        yield
 
 
 def reset_call_ledger(data_dir: Path) -> None:
@@ -500,7 +527,7 @@ def measure(month: RealMonth) -> dict[str, Any]:
     for api, count in (ledger - Counter(_by_api(measured))).items():
         measured[(OUTSIDE_RUNS, api)] += count  # the listener's own calls, if any
     with SqlitePushLedger.in_data_dir(month.data_dir) as pushes:
-        pushed = pushes.month_to_date()
+        pushed = pushes.month_to_date(datetime.now(SHANGHAI))  # the listener's (machine) days
     stats = month.control.stats()
     p50 = statistics.median(waits) if waits else None
     return {
