@@ -2,13 +2,13 @@
 touched, once that run has succeeded.
 
 Why a run-status sensor: the events sensor and the schedules launch daily refresh runs, and the
-polling sensor poll runs, that the daemon starts and finishes in its own time, and an asset job holds one partitions definition,
-so the monthly marts cannot ride in the daily run. A monthly run requested in the same tick
-could start before its days are written; reacting to the daily run's success starts it on
-complete days, for exactly the months the run covered, with the daily run's id as run key so
-that a tick evaluated twice launches nothing twice. The sync command runs the same job itself
-right after its daily runs (it needs no daemon); its `attendance_backfill_job` runs are
-therefore not monitored here.
+polling sensor poll runs, that the daemon starts and finishes in its own time, and an asset job
+holds one partitions definition, so the monthly marts cannot ride in the daily run. A monthly
+run requested in the same tick could start before its days are written; reacting to the daily
+run's success starts it on complete days, for exactly the months the run covered, with the
+daily run's id as run key so that a tick evaluated twice launches nothing twice. The sync
+command runs the same job itself right after its daily runs (it needs no daemon); its
+`attendance_backfill_job` runs are therefore not monitored here.
 """
 
 from __future__ import annotations
