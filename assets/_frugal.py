@@ -16,6 +16,7 @@ from typing import cast
 import dagster as dg
 
 from assets._support import RefreshConfig
+from pipelines import days as days_module
 from pipelines.catalogue import Asset, Job, Scope
 from pipelines.days import DayRange
 from pipelines.dingtalk.client import DingTalkClient
@@ -68,7 +69,10 @@ def frugal_points(
         admin = loaders.roster(store)[0]
         with closing(state.plan_cache()) as cache:
             plans = Plans(cache, reuse)
-            pulled = load_results_and_punches(client, store, days, admin, users, plans=plans)
+            # The pipeline's present, not the machine's: it decides which check points are
+            # past DingTalk's cut-off and stamps `pulled_at` (a bench's clock is not the machine's).
+            now = days_module.pipeline_now()
+            pulled = load_results_and_punches(client, store, days, admin, users, now, plans)
         counts: dict[date, int] = {}
         for result in pulled.results:
             counts[result.work_date] = counts.get(result.work_date, 0) + 1

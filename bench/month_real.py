@@ -25,19 +25,21 @@ import os
 import statistics
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from functools import cached_property
 from pathlib import Path
 from time import perf_counter
 from typing import Any, cast
+from unittest.mock import patch
 
 import dagster as dg
 import httpx
 from dagster._utils.schedules import cron_string_iterator  # pyright: ignore[reportPrivateImportUsage]
 
+from pipelines import days as pipeline_days
 from pipelines.catalogue import Asset, Job, Sensor, Tag
 from pipelines.days import SHANGHAI, days_between
 from pipelines.definitions import defs
@@ -50,6 +52,7 @@ from pipelines.dingtalk.ledger import LEDGER_FILENAME, QuotaLedger
 from pipelines.emulator.config import EmulatorConfig
 from pipelines.emulator.server import EmulatorServer
 from pipelines.emulator.stream import GatewayConfig
+from pipelines.extract.strategies import approvals as frugal_approvals
 from pipelines.quota import governor, polling
 from pipelines.quota.editions import edition as edition_named
 from pipelines.quota.plan import make_plan
@@ -195,8 +198,8 @@ class RealMonth:
                 self.execute(reaction)
 
     def ledger_calls(self) -> Counter[str]:
-        """Metered calls so far, per API, from the call ledger (dated by the machine's clock,
-        so the machine's month holds the whole simulation; see docs/quota.md)."""
+        """Metered calls so far, per API, from the call ledger (dated by the emulator's clock:
+        the simulated month)."""
         with QuotaLedger.in_data_dir(self.data_dir) as ledger:
             return Counter(ledger.month_to_date())
 
@@ -346,13 +349,17 @@ def real_month(
             # hold every refresh until the bench ends.
             "ATTENDANCE_COALESCE_SECONDS": "0",
         }
-        with patched_environment(variables), dg.DagsterInstance.ephemeral() as instance:
+        clock = [config.initial_clock]
+        with (
+            patched_environment(variables),
+            dg.DagsterInstance.ephemeral() as instance,
+            pipeline_clock(lambda: clock[0]),
+        ):
             os.environ.pop("ATTENDANCE_PROFILE", None)
             control = EmulatorControl(server.control_url)
             month = RealMonth(
-                server, control, data_dir, DagsterDriver(defs, instance), first, days,
-                clock=[config.initial_clock],
-            )  # fmt: skip
+                server, control, data_dir, DagsterDriver(defs, instance), first, days, clock=clock
+            )
             month.polling_sensor = build_polling_sensor(clock=month.now)
             load_history(month.driver, first_history, first - timedelta(days=1))
             reset_call_ledger(data_dir)
@@ -364,6 +371,26 @@ def real_month(
             finally:
                 listener.stop(control)
                 control.close()
+
+
+@contextmanager
+def pipeline_clock(now: Callable[[], datetime]) -> Iterator[None]:
+    """The runs' present is the emulator's, as DingTalk's is the machine's in production:
+    `pulled_at`, `settled`, "today" and the call ledger's days follow `now`. The frugal
+    approvals pull stamps `pulled_at` with `datetime.now` itself (pipelines/extract/strategies/
+    approvals.py, not on the pipeline's clock yet): its module's `datetime` reads `now` too.
+    The listener is another process: the push ledger stays on the machine's clock."""
+
+    class Clocked(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> datetime:  # pyright: ignore[reportIncompatibleMethodOverride]
+            return now().astimezone(tz)
+
+    with (
+        patch.object(pipeline_days, "pipeline_now", now),
+        patch.object(frugal_approvals, "datetime", Clocked),
+    ):
+        yield
 
 
 def reset_call_ledger(data_dir: Path) -> None:
@@ -395,11 +422,13 @@ def drive_days(month: RealMonth) -> None:
     drive(month, datetime.combine(close_day, time(7, 30), SHANGHAI), polls=False)
 
 
-def truth(month: RealMonth, last: date | None = None) -> list[dict[str, Any]]:
-    """The emulator's employee-days from the first simulated day to `last` (default: the last)."""
+def truth(
+    month: RealMonth, last: date | None = None, first: date | None = None
+) -> list[dict[str, Any]]:
+    """The emulator's employee-days from `first` to `last` (default: the simulated days)."""
     answer = month.http.get(
         f"{month.server.control_url}/truth",
-        params={"from": month.first.isoformat(), "to": (last or month.last).isoformat()},
+        params={"from": (first or month.first).isoformat(), "to": (last or month.last).isoformat()},
         timeout=600,
     )
     answer.raise_for_status()
@@ -448,41 +477,54 @@ def _same(warehouse: object, truth: object) -> bool:
     return warehouse == truth
 
 
-def monthly_equal(month: RealMonth) -> tuple[int, int, int]:
-    """(final employee-months of `attendance_monthly` equal to the truth's report columns summed
-    over the user-days the month's daily rows hold, final employee-months, employee-months whose
-    row says it is not final: `days_unsettled` > 0, compared once settled)."""
+@dataclass
+class MonthlyComparison:
+    """`attendance_monthly` against the truth's report columns summed over the user-days the
+    month's daily rows hold (the settlement writes days before the first simulated one)."""
+
+    equal: int = 0  # final employee-months equal to the truth in every figure
+    final: int = 0  # employee-months whose row says it is final (`days_unsettled` = 0)
+    not_final: int = 0  # rows saying a figure is not final yet (compared once settled)
+    differing: Counter[str] = field(default_factory=Counter)  # figure -> final rows differing
+
+
+def monthly_equal(month: RealMonth) -> MonthlyComparison:
+    """Compare every final row of the first simulated day's month with the truth."""
     connection = scratch_connection(month.data_dir)
     key = month.first.strftime("%Y-%m")
     held = connection.execute(
         "SELECT userid, work_date FROM attendance_daily WHERE strftime(work_date, '%Y-%m') = ?",
         [key],
     ).fetchall()
-    wanted: dict[str, set[str]] = defaultdict(set)
-    for userid, work_date in held:
-        wanted[userid].add(work_date.isoformat())
-    last = max((d for days in wanted.values() for d in days), default=month.first.isoformat())
+    found = MonthlyComparison()
+    if not held:
+        return found
+    wanted = {(userid, work_date.isoformat()) for userid, work_date in held}
+    first, last = min(d for _, d in held), max(d for _, d in held)
     expected: dict[str, Counter[str]] = defaultdict(Counter)
-    for day in truth(month, date.fromisoformat(last)):
-        if day["work_date"] not in wanted.get(day["userid"], set()):
+    for day in truth(month, last, first):
+        if (day["userid"], day["work_date"]) not in wanted:
             continue
         for figure, (alias,) in REPORT_ALIASES.items():
             sums = expected[day["userid"]]
             sums[figure] += float(day["report"][alias])  # pyright: ignore[reportArgumentType]
     cursor = connection.execute("SELECT * FROM attendance_monthly WHERE month = ?", [key])
     names = [column[0] for column in cursor.description]
-    equal = final = not_final = 0
     for values in cursor.fetchall():
         row = dict(zip(names, values, strict=True))
         if row["days_unsettled"]:
-            not_final += 1
+            found.not_final += 1
             continue
-        final += 1
+        found.final += 1
         want = expected.get(row["userid"], Counter())
-        equal += all(
-            abs(float(row[figure] or 0) - want[figure]) < 1e-6 for figure in REPORT_ALIASES
-        )
-    return equal, final, not_final
+        differing = [
+            figure
+            for figure in REPORT_ALIASES
+            if abs(float(row[figure] or 0) - want[figure]) >= 1e-6
+        ]
+        found.differing.update(differing)
+        found.equal += not differing
+    return found
 
 
 def percentile(values: list[float], share: float) -> float | None:
@@ -494,13 +536,13 @@ def measure(month: RealMonth) -> dict[str, Any]:
     days = truth(month)
     waits, unseen = staleness(month, days)
     equal, points = check_points_equal(month, days)
-    monthly, employee_months, not_final = monthly_equal(month)
+    monthly = monthly_equal(month)
     ledger = month.ledger_calls()
     measured = month.measured.calls.copy()
     for api, count in (ledger - Counter(_by_api(measured))).items():
         measured[(OUTSIDE_RUNS, api)] += count  # the listener's own calls, if any
     with SqlitePushLedger.in_data_dir(month.data_dir) as pushes:
-        pushed = pushes.month_to_date()
+        pushed = pushes.month_to_date(datetime.now(SHANGHAI))  # the listener's (machine) days
     stats = month.control.stats()
     p50 = statistics.median(waits) if waits else None
     return {
@@ -523,9 +565,10 @@ def measure(month: RealMonth) -> dict[str, Any]:
         "staleness_p95_minutes": _rounded(percentile(waits, 0.95)),
         "check_points_equal": equal,
         "check_points": points,
-        "monthly_rows_equal": monthly,
-        "monthly_rows": employee_months,
-        "monthly_rows_not_final": not_final,
+        "monthly_rows_equal": monthly.equal,
+        "monthly_rows": monthly.final,
+        "monthly_rows_not_final": monthly.not_final,
+        "monthly_figures_differing": dict(sorted(monthly.differing.items())),
         "machine_seconds": {k: round(v, 1) for k, v in sorted(month.measured.seconds.items())},
     }
 

@@ -21,15 +21,17 @@ UTC8_MS = 8 * 3600 * 1000
 def pipeline_now() -> datetime:
     """The present by which the warehouse judges settlement (`pulled_at`, `settled`).
 
-    One function, so that a test driving an emulator whose clock is not the machine's can make
-    the pipeline read the emulator's clock instead (DingTalk's clock is the machine's).
+    One function, so that a test or bench driving an emulator whose clock is not the machine's
+    can make the pipeline read the emulator's clock instead (DingTalk's clock is the machine's):
+    the call ledger's days (`pipelines.dingtalk.ledger.shanghai_now`), "today" and the pulls'
+    `pulled_at` all follow it.
     """
     return datetime.now(tz=SHANGHAI)
 
 
 def shanghai_today() -> date:
-    """Today's date in Asia/Shanghai."""
-    return datetime.now(tz=SHANGHAI).date()
+    """Today's date in Asia/Shanghai, by the pipeline's present (`pipeline_now`)."""
+    return pipeline_now().date()
 
 
 def days_between(first: date, last: date) -> list[date]:

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from datetime import datetime
 
 import dagster as dg
 
+from pipelines import days
 from pipelines.catalogue import Sensor, Tag
-from pipelines.days import SHANGHAI
 from pipelines.jobs import (
     approval_resolution_job,
     approval_run_config,
@@ -68,8 +67,9 @@ def build_attendance_events_sensor(
             inbox.mark_consumed(plan.cursor.seq, consumer=SENSOR_NAME)
         if plan.plans_changed:  # polls re-read everyone's schedules from today on
             with data_dir.plan_cache() as plans:
-                plans.forget(datetime.now(tz=SHANGHAI).date(), None)
-        known_days = set(partitions_def.get_partition_keys())
+                plans.forget(days.shanghai_today(), None)
+        # Today by the pipeline's clock: a bench's simulated day has no partitions after it.
+        known_days = set(partitions_def.get_partition_keys(current_time=days.pipeline_now()))
         runs = _refresh_runs(context, plan.due, known_days, refresh_job.name, run_config_for)
         runs += _other_runs(plan)
         _log_plan(context, plan, len(runs))

@@ -23,6 +23,7 @@ import dagster as dg
 from pipelines.catalogue import Asset, Schedule, Scope, Scopes, Tag
 from pipelines.days import SHANGHAI
 from pipelines.extract.loaders import roster
+from pipelines.extract.strategies.plans import PlanCache, decode_plan
 from pipelines.jobs import (
     attendance_refresh_job,
     failed_push_reconciliation_job,
@@ -168,7 +169,8 @@ def settlement_schedule(
     ]
     store = warehouse.store()
     for day in settlement_days(today, [o for o in offsets if o > 1]):
-        open_users = unsettled_users(store, day)
+        with data_dir.plan_cache() as plans:
+            open_users = unsettled_users(store, day, plans)
         if open_users:
             runs.append(range_run(day, day, "settlement", today, Scopes.APPROVALS, open_users))
     if not runs:
@@ -176,23 +178,31 @@ def settlement_schedule(
     return runs
 
 
-def unsettled_users(store: ParquetStore, day: date) -> list[str]:
+def unsettled_users(store: ParquetStore, day: date, plans: PlanCache | None = None) -> list[str]:
     """The roster's users whose `day` the D-1 settlement may have read before DingTalk settled
     it: without a settled `attendance_daily` row (everyone when the day was never loaded), or
     with a check point planned after the day ended (an overnight shift's OffDuty, read at
-    06:30 before its punch)."""
+    06:30 before its punch), in the results or in the plans the pulls kept. A night shift
+    nobody punched by 06:30 has no result row at all (DingTalk shows a missed point only after
+    its cut-off) and its daily row reads settled by the clock: only its kept plan shows it."""
     daily = store.read(Asset.ATTENDANCE_DAILY, day)
     settled: set[object] = set()
     if daily is not None and daily.num_rows:
         flags = zip(daily["userid"].to_pylist(), daily["settled"].to_pylist(), strict=True)
         settled = {userid for userid, done in flags if done}
+    ends = datetime.combine(day + timedelta(days=1), datetime.min.time())
     results = store.read(Asset.ATTENDANCE_RESULTS, day)
     if results is not None and results.num_rows:
-        ends = datetime.combine(day + timedelta(days=1), datetime.min.time())
-        users, plans = results["userid"].to_pylist(), results["plan_check_time"].to_pylist()
-        late = zip(users, plans, strict=True)
+        users, times = results["userid"].to_pylist(), results["plan_check_time"].to_pylist()
+        late = zip(users, times, strict=True)
         settled -= {userid for userid, plan in late if plan and plan.replace(tzinfo=None) >= ends}
-    return [user for user in roster(store) if user not in settled]
+    users = roster(store)
+    if plans is not None:
+        for userid, text in plans.read(day, users).items():
+            times = [s.plan_check_time for s in decode_plan(text).schedules]
+            if any(plan and plan.replace(tzinfo=None) >= ends for plan in times):
+                settled.discard(userid)
+    return [user for user in users if user not in settled]
 
 
 def _profile(data_dir: DataDirResource) -> Profile:

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Protocol
 
+from pipelines import days
 from pipelines.days import SHANGHAI
 from pipelines.state.sqlite import SqliteFile, SqliteStore
 
@@ -52,8 +53,9 @@ GROUP BY endpoint, outcome ORDER BY endpoint, outcome
 
 
 def shanghai_now() -> datetime:
-    """The current time in Asia/Shanghai, the zone DingTalk's natural months follow."""
-    return datetime.now(tz=SHANGHAI)
+    """The current time in Asia/Shanghai, the zone DingTalk's natural months follow: the
+    pipeline's present, so that a call is dated on the day its pull's rows say they were read."""
+    return days.pipeline_now()
 
 
 class CallLedger(Protocol):

@@ -1,7 +1,8 @@
 """The real-path month bench (bench/month_real.py) on a short morning of a few employees: its
 call count is the call ledger's and the emulator's, every call is charged to a run, and its
 staleness is the time of the first run that covered each punch's day, recomputed here from
-the runs it logged and the emulator's truth."""
+the runs it logged and the emulator's truth; and its monthly rows say they are not final while
+the day is open (the pipeline runs on the emulator's clock, the monthly marts follow polls)."""
 
 from __future__ import annotations
 
@@ -59,3 +60,12 @@ def test_staleness_is_the_first_run_that_covered_each_punch(morning):
     assert found["punches_never_written"] == after_last_run
     assert found["staleness_p50_minutes"] == round(statistics.median(waits), 1)
     assert found["staleness_p95_minutes"] == round(month_real.percentile(waits, 0.95) or 0, 1)
+
+
+def test_every_monthly_row_says_it_is_not_final_while_today_is_open(morning):
+    found, _, _ = morning
+    # At 11:00 every employee's month holds today (polled, not settled by the emulator's clock):
+    # no row may read final. On the machine's clock every row read settled, and without a
+    # rebuild after the polls the month left today out and read final.
+    assert found["monthly_rows_not_final"] == 4, found
+    assert found["monthly_rows_equal"] == found["monthly_rows"] == 0

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 import dagster as dg
 import pytest
 
+from pipelines import days as pipeline_days
 from pipelines.definitions import defs
 from pipelines.jobs import REFRESH_ASSETS
 from pipelines.refresh.requests import RefreshRequest
@@ -231,3 +232,14 @@ def test_a_group_change_forgets_the_plans_polls_keep(data_dir, inbox, instance):
     with SqlitePlanCache.in_data_dir(data_dir) as plans:
         assert plans.read(today, ["u1", "u2"]) == {}
         assert set(plans.read(today - timedelta(days=1), ["u1"])) == {"u1"}
+
+
+def test_days_after_the_pipelines_today_are_skipped(data_dir, inbox, instance, monkeypatch):
+    # Today is the pipeline's (a bench's simulated day), not the machine's: no partition exists
+    # after it, so an event naming a later day (a leave approved ahead) refreshes nothing yet.
+    monkeypatch.setattr(
+        pipeline_days, "pipeline_now", lambda: datetime(2026, 11, 2, 12, tzinfo=SHANGHAI)
+    )
+    inbox.add([punch("u1"), punch("u2", day=DAY + timedelta(days=2))])
+    [run] = tick(data_dir, instance).run_requests
+    assert run.partition_key == DAY.isoformat()

@@ -88,5 +88,13 @@ def test_runs_that_wrote_no_daily_mart_or_are_not_refreshes_are_skipped():
         partition_key="2026-11-05", asset_selection=[dg.AssetKey(Asset.ATTENDANCE_RESULTS)]
     )
     assert isinstance(react(run_of(columns_only)), dg.SkipReason)
-    poll = dg.RunRequest(partition_key="2026-11-05")
-    assert isinstance(react(run_of(poll, Job.ATTENDANCE_POLL)), dg.SkipReason)
+    backfill = dg.RunRequest(partition_key="2026-11-05")  # sync runs the monthly job itself
+    assert isinstance(react(run_of(backfill, Job.ATTENDANCE_BACKFILL)), dg.SkipReason)
+
+
+def test_a_poll_rebuilds_its_month():
+    # A poll rewrites today's daily rows: the month's row must hold today, saying not final.
+    poll = dg.RunRequest(partition_key="2026-11-05", tags={Tag.TRIGGER: "poll"})
+    answer = react(run_of(poll, Job.ATTENDANCE_POLL))
+    assert months(answer) == ("2026-11-01", "2026-11-01")
+    assert isinstance(answer, dg.RunRequest) and answer.tags[Tag.TRIGGER] == "poll"

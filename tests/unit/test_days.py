@@ -6,7 +6,8 @@ from datetime import date, datetime
 
 import pytest
 
-from pipelines.days import SHANGHAI, UTC8, UTC8_MS, DayRange, days_between
+from pipelines import days as pipeline_days
+from pipelines.days import SHANGHAI, UTC8, UTC8_MS, DayRange, days_between, shanghai_today
 
 
 def test_a_range_holds_both_ends_and_refuses_to_run_backwards():
@@ -26,3 +27,10 @@ def test_the_fixed_offset_is_the_zone_all_year(month):
     moment = datetime(2026, month, 15, 12, tzinfo=SHANGHAI)
     assert moment.utcoffset() == UTC8.utcoffset(None)
     assert UTC8_MS == UTC8.utcoffset(None).total_seconds() * 1000
+
+
+def test_today_is_the_pipelines(monkeypatch):
+    monkeypatch.setattr(
+        pipeline_days, "pipeline_now", lambda: datetime(2026, 11, 3, 23, 59, tzinfo=SHANGHAI)
+    )
+    assert shanghai_today() == date(2026, 11, 3)

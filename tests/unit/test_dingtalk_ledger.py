@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 import pytest
 
+from pipelines import days as pipeline_days
 from pipelines.days import SHANGHAI
 from pipelines.dingtalk.counters import CallCounter
 from pipelines.dingtalk.ledger import QuotaLedger
@@ -76,3 +77,13 @@ def test_counter_reports_what_a_block_spent():
     assert spent.metered == {"/attendance/list": 1, "/topapi/attendance/getupdatedata": 1}
     assert spent.metered_total == 2
     assert spent.by_outcome[("/attendance/list", "throttled")] == 1
+
+
+def test_calls_are_dated_by_the_pipelines_clock(tmp_path, monkeypatch):
+    # A bench moves the pipeline's present (pipelines.days.pipeline_now): a call is counted on
+    # the day its pull's rows say they were read, and "this month" is the simulated one.
+    monkeypatch.setattr(pipeline_days, "pipeline_now", lambda: at(3))
+    ledger = QuotaLedger(tmp_path / "ledger.sqlite")
+    ledger.record("/attendance/list", True, "ok")
+    assert ledger.outcomes(date(2026, 11, 3), date(2026, 11, 3)) == {("/attendance/list", "ok"): 1}
+    assert ledger.month_to_date() == {"/attendance/list": 1}
