@@ -28,7 +28,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from pathlib import Path
 from time import perf_counter
@@ -52,7 +52,6 @@ from pipelines.dingtalk.ledger import LEDGER_FILENAME, QuotaLedger
 from pipelines.emulator.config import EmulatorConfig
 from pipelines.emulator.server import EmulatorServer
 from pipelines.emulator.stream import GatewayConfig
-from pipelines.extract.strategies import approvals as frugal_approvals
 from pipelines.quota import governor, polling
 from pipelines.quota.editions import edition as edition_named
 from pipelines.quota.plan import make_plan
@@ -376,20 +375,9 @@ def real_month(
 @contextmanager
 def pipeline_clock(now: Callable[[], datetime]) -> Iterator[None]:
     """The runs' present is the emulator's, as DingTalk's is the machine's in production:
-    `pulled_at`, `settled`, "today" and the call ledger's days follow `now`. The frugal
-    approvals pull stamps `pulled_at` with `datetime.now` itself (pipelines/extract/strategies/
-    approvals.py, not on the pipeline's clock yet): its module's `datetime` reads `now` too.
-    The listener is another process: the push ledger stays on the machine's clock."""
-
-    class Clocked(datetime):
-        @classmethod
-        def now(cls, tz: tzinfo | None = None) -> datetime:  # pyright: ignore[reportIncompatibleMethodOverride]
-            return now().astimezone(tz)
-
-    with (
-        patch.object(pipeline_days, "pipeline_now", now),
-        patch.object(frugal_approvals, "datetime", Clocked),
-    ):
+    `pulled_at`, `settled`, "today" and the call ledger's days follow `now`. The listener is
+    another process: the push ledger stays on the machine's clock."""
+    with patch.object(pipeline_days, "pipeline_now", now):
         yield
 
 

@@ -51,3 +51,5 @@ def test_a_morning_pull_is_dated_and_judged_by_the_pipelines_clock(tmp_path, mon
     scheduled = [row for row in rows if row["scheduled"]]
     assert scheduled and not any(row["settled"] for row in scheduled)
     assert not any(row["off_missing_count"] for row in rows)
+    approvals = store.read(Asset.ATTENDANCE_APPROVALS, DAY).to_pylist()
+    assert approvals and {row["pulled_at"] for row in approvals} == {MORNING}

@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 
+from pipelines import days as days_module
 from pipelines.catalogue import Table
 from pipelines.days import SHANGHAI, DayRange
 from pipelines.dingtalk.client import DingTalkClient
@@ -126,7 +127,7 @@ def load_approvals_frugal(
     """`attendance_approvals` for the range without report values (see the module docstring);
     `leaves_of` says where the leaves come from (default: getleavestatus)."""
     wanted = list(users) if users else roster(store)
-    pulled_at = datetime.now(tz=SHANGHAI)
+    pulled_at = days_module.pipeline_now()
     covered = covered_points(store, days, set(wanted))
     leaves = leaves_of(client, wanted, days)
     items = leave_items(leaves, covered, leave_names(store))
