@@ -11,7 +11,10 @@ per process; the floor is both processes' calls / 20 per second.
 The emulator runs as the real command in a child process (`dingtalk-attendance emulator`).
 
     .venv/bin/python bench/client_rate_limit.py [--users 200] [--days 7] [--threads 1]
-        [--processes 2]
+        [--processes 2] [--headroom 0.9]
+
+`--threads` pulls that many batches at once in the single-process pull and in each process;
+`--headroom` is the limiter's spacing as a share of the limit (the client's default if omitted).
 
 Figures are printed, never asserted.
 """
@@ -31,6 +34,7 @@ from pathlib import Path
 
 from pipelines.dingtalk import DingTalkClient, DingTalkError, RetryPolicy
 from pipelines.dingtalk.batching import chunked
+from pipelines.dingtalk.throttle import DEFAULT_HEADROOM
 
 QPS = 20.0
 START = date(2026, 11, 2)
@@ -97,28 +101,35 @@ def timed_pull(client: DingTalkClient, users: list[str], days: int, threads: int
     }
 
 
-def _process_pull(info, users, days, rate_limit_dir, barrier, results) -> None:
+def _process_pull(info, users, days, threads, headroom, rate_limit_dir, barrier, results) -> None:
     """One of the concurrent processes: its own client, started with the others."""
-    client = make_client(info, QPS, 0.9, Path(rate_limit_dir) if rate_limit_dir else None)
+    client = make_client(info, QPS, headroom, Path(rate_limit_dir) if rate_limit_dir else None)
     with client:
         client.tokens.get()  # the token fetch is not part of the race
         barrier.wait(timeout=120)
-        results.put(timed_pull(client, users, days, 1))
+        results.put(timed_pull(client, users, days, threads))
 
 
-def concurrent_pull(info: dict, users: list[str], days: int, processes: int, shared: bool) -> dict:
-    """`processes` spawned processes pull at once; figures summed, wall = the slowest."""
+def concurrent_pull(
+    info: dict, users: list[str], days: int, pulls: tuple[int, int, float], shared: bool
+) -> dict:
+    """`processes` spawned processes (of `threads` threads, at `headroom`) pull at once;
+    figures summed, wall = the slowest."""
+    processes, threads, headroom = pulls
     ctx = multiprocessing.get_context("spawn")
     results, barrier = ctx.Queue(), ctx.Barrier(processes)
     with tempfile.TemporaryDirectory() as data_dir:
-        args = (info, users, days, data_dir if shared else None, barrier, results)
+        rate_limit_dir = data_dir if shared else None
+        args = (info, users, days, threads, headroom, rate_limit_dir, barrier, results)
         workers = [ctx.Process(target=_process_pull, args=args) for _ in range(processes)]
         for worker in workers:
             worker.start()
         collected = [results.get(timeout=600) for _ in workers]
         for worker in workers:
             worker.join(timeout=30)
-    total = {key: sum(figures[key] for figures in collected) for key in collected[0]}
+    total: dict[str, float] = {
+        key: sum(figures[key] for figures in collected) for key in collected[0]
+    }
     total["wall_s"] = max(figures["wall_s"] for figures in collected)
     total["floor_s"] = total["calls"] / QPS
     return total
@@ -136,18 +147,22 @@ def show(label: str, figures: dict) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--days", type=int, default=7)
     parser.add_argument("--threads", type=int, default=1, help="batches pulled in parallel")
     parser.add_argument("--processes", type=int, default=2, help="concurrent pulling processes")
+    parser.add_argument("--headroom", type=float, default=DEFAULT_HEADROOM)
     args = parser.parse_args()
     process, info = start_emulator(args.users, args.days)
     try:
-        limited = make_client(info, QPS, headroom=0.9)
+        limited = make_client(info, QPS, headroom=args.headroom)
         users = limited.list_on_job_user_ids()[: args.users]
-        print(f"emulator enforcing {QPS:g} calls/s per API; {len(users)} users x {args.days} days")
-        show("limiter on (default)", timed_pull(limited, users, args.days, args.threads))
+        print(
+            f"emulator enforcing {QPS:g} calls/s per API; {len(users)} users x {args.days} days; "
+            f"limiter headroom {args.headroom:g}, {args.threads} thread(s) per pull"
+        )
+        show("limiter on", timed_pull(limited, users, args.days, args.threads))
         time.sleep(1.5)  # let the emulator's one-second windows go quiet between the runs
         unlimited = make_client(info, 1e6, headroom=1.0)
         show("limiter off (retries only)", timed_pull(unlimited, users, args.days, 4))
@@ -159,7 +174,8 @@ def main() -> None:
             ("per-process limiters", False),
         ):
             time.sleep(1.5)
-            figures = concurrent_pull(info, users, args.days, args.processes, shared)
+            pulls = (args.processes, args.threads, args.headroom)
+            figures = concurrent_pull(info, users, args.days, pulls, shared)
             show(f"  {label}", figures)
     finally:
         process.terminate()

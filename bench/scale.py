@@ -11,7 +11,9 @@ CPU is the sum of each process's own user + system time at its last sample (a pr
 0.2 s before it exits is missed). The step durations come from the run's Dagster event log.
 The floor is the largest per-API call count at the emulator divided by the per-API QPS (20):
 the time the busiest API alone needs.
-The client aims at 90 % of the limit, so 1.11x the floor is the best it can do.
+The client spaces calls at the limit (headroom 1.0) and its one-second call window holds a
+call's place for its round trip plus a second, so about 1 + round trip times the floor is the
+best it can do (it was 1.11x at the former headroom of 0.9).
 
 Refresh CPU: a small org's month is backfilled, its partitions are copied to the eleven months
 before it (work dates shifted; a year on disk), and one day is refreshed through the refresh

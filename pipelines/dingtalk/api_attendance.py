@@ -120,7 +120,15 @@ class AttendanceApi:
         self, user_ids: Sequence[str], date_from: date, date_to: date
     ) -> list[PunchRecord]:
         """Raw punches (`attendance/listRecord`) whose punch time falls in the inclusive days."""
-        rows: list[PunchRecord] = []
+        return [
+            row for found in self.iter_punch_records(user_ids, date_from, date_to) for row in found
+        ]
+
+    def iter_punch_records(
+        self, user_ids: Sequence[str], date_from: date, date_to: date
+    ) -> Iterator[list[PunchRecord]]:
+        """`list_punch_records`, one list per call (50 users x 7 days) as it returns, so a caller
+        can convert and drop them instead of holding the range's models."""
         for users in chunked(user_ids, MAX_USERS_PER_CALL):
             for start, end in split_days(date_from, date_to, MAX_DAYS_ATTENDANCE):
                 body = {
@@ -130,12 +138,9 @@ class AttendanceApi:
                 }
                 with covering(start, end):
                     data = self._caller.call(ep.ATTENDANCE_RECORDS, body=body)
-                rows.extend(
-                    parse_rows(
-                        PunchRecord, data.get("recordresult") or [], ep.ATTENDANCE_RECORDS.path
-                    )
+                yield parse_rows(
+                    PunchRecord, data.get("recordresult") or [], ep.ATTENDANCE_RECORDS.path
                 )
-        return rows
 
     def get_update_data(self, userid: str, work_date: date) -> UpdateData:
         """Everything about one user's day (`getupdatedata`: results, punches, approvals)."""

@@ -27,9 +27,10 @@ from pipelines.state.sqlite import SqliteFile, SqliteStore
 
 logger = logging.getLogger(__name__)
 
-# Aim a little under the documented limit: the server counts arrivals, and network jitter can
-# push two spaced calls into one of its one-second windows.
-DEFAULT_HEADROOM = 0.9
+# The spacing aims at the limit itself: the one-second window (`call_window`) keeps every
+# server window under it whatever the jitter, and below 1 the spacing only slowed the busiest
+# API of a backfill (getcolumnval at 18/s, 1.11x its floor) with the window never waiting.
+DEFAULT_HEADROOM = 1.0
 
 
 class CallLimiter(Protocol):

@@ -1,4 +1,4 @@
-"""Client models to warehouse rows (plain dicts keyed by the table columns), grouped by work date.
+"""Client models to warehouse rows (plain dicts keyed by the table columns, or Arrow), by work date.
 
 Pure functions over the typed models of `pipelines.dingtalk`: no I/O, so every mapping is unit
 tested on its own. Times stay aware datetimes in Asia/Shanghai.
@@ -11,6 +11,9 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
+import pyarrow as pa
+
+from pipelines.catalogue import Table
 from pipelines.days import SHANGHAI
 from pipelines.dingtalk.models import (
     ApproveItem,
@@ -21,8 +24,11 @@ from pipelines.dingtalk.models import (
     ReportColumn,
     VacationType,
 )
+from pipelines.warehouse.schemas import TABLES
 
 Rows = list[dict[str, Any]]
+
+_PUNCHES_BY_DAY = TABLES[Table.ATTENDANCE_PUNCHES].file_schema
 
 # `approve_list[].biz_type` (reference 2.1): 1 overtime, 2 business trip or out, 3 leave.
 _CATEGORY_BY_TAG = {"请假": "leave", "加班": "overtime", "出差": "business_trip", "外出": "out"}
@@ -58,35 +64,49 @@ def result_rows(results: Iterable[AttendanceResult], pulled_at: datetime) -> dic
 
 
 def punch_rows(punches: Iterable[PunchRecord]) -> dict[date, Rows]:
-    """`attendance/listRecord` punches as `attendance_punches` rows, per work date.
-
-    A punch belongs to the work date of its shift (an overnight shift's 02:00 punch belongs to
-    the day before); a punch matched to no shift falls on its Asia/Shanghai calendar day.
-    """
+    """`attendance/listRecord` punches as `attendance_punches` rows, per work date
+    (`punch_work_date`)."""
     by_day: dict[date, Rows] = defaultdict(list)
     for item in punches:
-        day = item.work_date or item.user_check_time.astimezone(SHANGHAI).date()
-        by_day[day].append(
-            {
-                "userid": item.user_id,
-                "record_id": item.id,
-                "user_check_time": item.user_check_time,
-                "check_type": item.check_type,
-                "time_result": item.time_result,
-                "location_result": item.location_result,
-                "location_method": item.location_method,
-                "source_type": item.source_type,
-                "plan_id": item.plan_id,
-                "group_id": item.group_id,
-                "is_legal": None if item.is_legal is None else item.is_legal.upper() == "Y",
-                "invalid_record_type": item.invalid_record_type,
-                "invalid_record_msg": item.invalid_record_msg,
-                "user_address": item.user_address,
-                "device_sn": item.device_sn,
-                "proc_inst_id": item.proc_inst_id,
-            }
-        )
+        by_day[punch_work_date(item)].append(punch_row(item))
     return dict(by_day)
+
+
+def punch_table(punches: Iterable[PunchRecord]) -> pa.Table:
+    """Punches as `attendance_punches` rows in Arrow, with their `work_date` (`punch_work_date`)
+    as the first column: what one call's answer is held as until its day is written."""
+    return pa.Table.from_pylist(
+        [{**punch_row(item), "work_date": punch_work_date(item)} for item in punches],
+        schema=_PUNCHES_BY_DAY,
+    )
+
+
+def punch_work_date(item: PunchRecord) -> date:
+    """A punch belongs to the work date of its shift (an overnight shift's 02:00 punch belongs to
+    the day before); a punch matched to no shift falls on its Asia/Shanghai calendar day."""
+    return item.work_date or item.user_check_time.astimezone(SHANGHAI).date()
+
+
+def punch_row(item: PunchRecord) -> dict[str, Any]:
+    """One punch as an `attendance_punches` row."""
+    return {
+        "userid": item.user_id,
+        "record_id": item.id,
+        "user_check_time": item.user_check_time,
+        "check_type": item.check_type,
+        "time_result": item.time_result,
+        "location_result": item.location_result,
+        "location_method": item.location_method,
+        "source_type": item.source_type,
+        "plan_id": item.plan_id,
+        "group_id": item.group_id,
+        "is_legal": None if item.is_legal is None else item.is_legal.upper() == "Y",
+        "invalid_record_type": item.invalid_record_type,
+        "invalid_record_msg": item.invalid_record_msg,
+        "user_address": item.user_address,
+        "device_sn": item.device_sn,
+        "proc_inst_id": item.proc_inst_id,
+    }
 
 
 def approval_rows(

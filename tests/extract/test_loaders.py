@@ -4,7 +4,9 @@ captured inside DingTalk's window (emulator API in process, no socket)."""
 
 from __future__ import annotations
 
+import gc
 import math
+import weakref
 from datetime import date, timedelta
 
 import pytest
@@ -14,7 +16,7 @@ from pipelines.dingtalk.client import DingTalkClient
 from pipelines.emulator.app import mock_transport
 from pipelines.emulator.config import EmulatorConfig
 from pipelines.emulator.state import EmulatorState
-from pipelines.extract import loaders
+from pipelines.extract import loaders, rows
 from pipelines.extract.report_batches import keep_captured_should_attend
 from pipelines.warehouse import ParquetStore
 from pipelines.warehouse.store import sort_by_key, to_arrow
@@ -87,6 +89,44 @@ def test_punches_of_overnight_shifts_land_on_the_shift_day(client, store, state)
         if row["user_check_time"].date() > day
     ]
     assert overnight, "the emulator's shift group punches after midnight"
+
+
+def test_punches_written_from_arrow_per_call_equal_the_range_of_models(client, store, state):
+    # 14 days plus the next: three listRecord windows, overnight punches across their edges.
+    days = DayRange(state.config.start, state.config.start + timedelta(days=13))
+    with client.track_calls() as spent:
+        loaders.load_punches(client, store, days, None)
+    punches = client.list_punch_records(
+        [e.userid for e in state.org.employees], days.first, days.last + timedelta(days=1)
+    )
+    expected = rows.punch_rows(punches)
+    assert spent.metered == {"/attendance/listRecord": 3}
+    for day in days.days():
+        written = store.read("attendance_punches", day)
+        assert (
+            written.to_pylist() == to_arrow("attendance_punches", expected.get(day, [])).to_pylist()
+        )
+
+
+def test_each_calls_punch_models_are_released_before_the_next_call(
+    client, store, state, monkeypatch
+):
+    calls = client.iter_punch_records
+    alive_at_next_call: list[int] = []
+
+    def watched(*args):
+        previous: list[weakref.ref] = []
+        for found in calls(*args):
+            gc.collect()
+            alive_at_next_call.append(sum(ref() is not None for ref in previous))
+            previous = [weakref.ref(punch) for punch in found]
+            yield found
+
+    monkeypatch.setattr(client, "iter_punch_records", watched)
+    days = DayRange(state.config.start, state.config.start + timedelta(days=13))
+    loaders.load_punches(client, store, days, None)
+    # Three calls; the loader keeps Arrow rows of each, never the models of an earlier one.
+    assert alive_at_next_call == [0, 0, 0]
 
 
 def test_a_loader_without_the_roster_says_what_to_do(client, tmp_path, state):
