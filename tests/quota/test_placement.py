@@ -50,3 +50,21 @@ def test_the_density_is_learned_in_quarter_hours_from_enough_punches():
     # Two sharp peaks: a poll at the end of each quarter hour.
     assert governor.poll_minutes(2, learned) == [60.0, 615.0]
     assert governor.staleness_percentile(2, learned) < 15
+
+
+def test_a_learned_density_keeps_its_quiet_hours_polled():
+    # Learned from a large org's weeks (15-minute bins): shift starts and ends dense, 4 % of
+    # punches between 10:00 and 16:00. Weekend punches, about 2 % more, are polled by no weekday
+    # poll; so the weekday placement must leave less than 3 % waiting hours for p95 to hold.
+    bins = governor.WORK_MINUTES // governor.LEARNED_BIN_MINUTES
+    quiet = range(8, 32)  # 10:00 to 16:00
+    peak = [b for b in range(bins) if b not in quiet]
+    density = tuple(0.04 / len(quiet) if b in quiet else 0.96 / len(peak) for b in range(bins))
+    assert governor.placement_cover(density) > governor.PLACEMENT_COVER
+    weights = placement.minute_weights(density)
+    marks = [round(m) for m in governor.poll_minutes(25, density)]
+    waiting_hours = sum(
+        w for wait, w in zip(placement.waits(marks), weights, strict=True) if wait > 60
+    )
+    assert waiting_hours < 0.03
+    assert governor.placement_cover(governor.DEFAULT_DENSITY) == governor.PLACEMENT_COVER
